@@ -1,0 +1,35 @@
+# yoloop: `make demo` sets everything up and runs the pipeline; `make test` runs the tests.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+DVC_REMOTE ?= $(HOME)/.cache/yoloop/dvc-remote
+# dvc.yaml runs `python -m flows.<stage>`: the project's interpreter comes first.
+export PATH := $(BIN):$(PATH)
+
+.PHONY: setup demo test lint
+
+setup: $(VENV)/.installed .dvc/config.local
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+# A local DVC remote, configured for this checkout only (.dvc/config.local is not committed).
+.dvc/config.local: | $(VENV)/.installed
+	test -d .dvc || $(BIN)/dvc init --quiet
+	mkdir -p $(DVC_REMOTE)
+	$(BIN)/dvc remote add --local --default --force localremote $(DVC_REMOTE)
+
+demo: setup
+	$(BIN)/dvc repro
+	$(BIN)/dvc push
+	@echo "Done: metrics/ and reports/ hold the results; 'dvc metrics show' prints them."
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check flows tasks tests benchmarks
+	$(BIN)/ruff format --check flows tasks tests benchmarks

@@ -1,0 +1,60 @@
+"""The `yoloop` command: run stages, check params, and (later issues) import data and labels."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import subprocess
+import sys
+
+from flows.stage import EXIT_BAD_INPUT, run_stage
+from tasks.errors import InputError
+from tasks.params import load_params
+
+STAGES = ("prepare", "train", "evaluate")
+
+
+def _run_stage(options: argparse.Namespace) -> int:
+    module = importlib.import_module(f"flows.{options.stage}")
+    return run_stage(getattr(module, f"{options.stage}_flow"), ["--params", options.params])
+
+
+def _check_params(options: argparse.Namespace) -> int:
+    load_params(options.params)
+    print(f"{options.params}: valid")
+    return 0
+
+
+def _repro(options: argparse.Namespace) -> int:
+    """`dvc repro` through the CLI, so every result lands in dvc.lock and the DVC cache."""
+    return subprocess.call([sys.executable, "-m", "dvc", "repro", *options.targets])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="yoloop", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    stage = commands.add_parser("stage", help="run one stage's flow directly (no DVC bookkeeping)")
+    stage.add_argument("stage", choices=STAGES)
+    stage.add_argument("--params", default="params.yaml")
+    stage.set_defaults(handler=_run_stage)
+    check = commands.add_parser("check-params", help="validate params.yaml and report every problem")
+    check.add_argument("--params", default="params.yaml")
+    check.set_defaults(handler=_check_params)
+    repro = commands.add_parser("repro", help="run the pipeline with dvc repro")
+    repro.add_argument("targets", nargs="*")
+    repro.set_defaults(handler=_repro)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    options = build_parser().parse_args(argv)
+    try:
+        sys.exit(options.handler(options))
+    except InputError as exc:
+        for line in exc.lines:
+            print(f"error: {line}", file=sys.stderr)
+        sys.exit(EXIT_BAD_INPUT)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""Stage `prepare`: write the dataset the other stages read, and its class statistics."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from flows.stage import main
+from tasks.builtin import generate_builtin
+from tasks.datasets import PreparedDataset, write_card
+from tasks.params_schema import Params
+from tasks.paths import METRICS, ORACLE, POOL, PREPARED
+from tasks.runtime import as_task
+from tasks.stats import imbalance_ratio, split_stats
+from tasks.yolo_files import atomic_dir, write_json
+
+generate_builtin_task = as_task(generate_builtin)
+split_stats_task = as_task(split_stats)
+
+
+@flow(name="prepare")
+def prepare_flow(params: Params) -> dict:
+    """Generate the built-in dataset into fresh folders, then swap them in."""
+    section = params.prepare
+    with atomic_dir(PREPARED) as prepared, atomic_dir(POOL) as pool, atomic_dir(ORACLE) as oracle:
+        generate_builtin_task(section.builtin, section.classes, section.seed, prepared, pool, oracle)
+        dataset = PreparedDataset(prepared, section.classes.base, section.classes.new)
+        stats = {split: split_stats_task(path, dataset.names) for split, path in dataset.split_dirs().items()}
+        write_card(dataset, stats)
+    summary = {
+        "images": {split: s["images"] for split, s in stats.items()},
+        "instances": {split: {n: c["instances"] for n, c in s["classes"].items()} for split, s in stats.items()},
+        "imbalance_ratio": {split: imbalance_ratio(s) for split, s in stats.items()},
+    }
+    write_json(METRICS / "prepare.json", summary)
+    return summary
+
+
+if __name__ == "__main__":
+    main(prepare_flow)

@@ -1,0 +1,180 @@
+"""The shape of params.yaml: one model per section, unknown keys forbidden.
+
+Keys that are Ultralytics arguments keep Ultralytics' names (`epochs`, `imgsz`,
+`batch`, `lr0`, ...) and pass straight through; `ultralytics:` holds any other
+Ultralytics argument, checked against Ultralytics' own list.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# Arguments yoloop sets itself; a user changes them through the keys of their own.
+RESERVED_ULTRALYTICS_ARGS = {"data", "model", "device", "project", "name", "exist_ok", "seed", "mode", "task"}
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _check_range(pair: tuple, low: float, high: float) -> tuple:
+    if not low <= pair[0] <= pair[1] <= high:
+        raise ValueError(f"must be [min, max] with {low} <= min <= max <= {high}")
+    return pair
+
+
+def _check_class_names(names: list[str]) -> list[str]:
+    for name in names:
+        if not name or name != name.strip():
+            raise ValueError(f"class name {name!r} is empty or has leading or trailing whitespace")
+    if len(set(names)) != len(names):
+        raise ValueError(f"class names repeat: {names}")
+    return names
+
+
+class ProjectParams(Section):
+    device: str = "auto"
+    seed: int = 0
+
+    @field_validator("device", mode="before")
+    @classmethod
+    def _device(cls, value: Any) -> str:
+        text = str(value).strip().lower()
+        if not re.fullmatch(r"auto|cpu|mps|cuda|\d+(,\d+)*", text):
+            raise ValueError("must be auto, cpu, mps, or CUDA device ids such as 0 or 0,1")
+        return text
+
+
+class TrackingParams(Section):
+    """Names in MLflow; the server itself is $MLFLOW_TRACKING_URI (a machine's setting, not a param)."""
+
+    experiment: str = Field("yoloop", min_length=1)
+    registered_model: str = Field("yoloop-detector", min_length=1)
+
+
+class ClassSets(Section):
+    base: list[str] = Field(min_length=1)
+    new: list[str] = Field(default_factory=list)
+
+    @field_validator("base", "new")
+    @classmethod
+    def _names(cls, value: list[str]) -> list[str]:
+        return _check_class_names(value)
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> ClassSets:
+        both = set(self.base) & set(self.new)
+        if both:
+            raise ValueError(f"classes {sorted(both)} are both base and new")
+        return self
+
+    @property
+    def all(self) -> list[str]:
+        return self.base + self.new
+
+
+class BuiltinSplits(Section):
+    base_train: int = Field(ge=1)
+    base_val: int = Field(ge=1)
+    new_train: int = Field(ge=1)
+    new_val: int = Field(ge=1)
+    test: int = Field(ge=1)
+    pool: int = Field(ge=0)
+
+
+class BuiltinParams(Section):
+    image_size: int = Field(160, ge=32, le=1280)
+    images: BuiltinSplits
+    objects_per_image: tuple[int, int] = (1, 4)
+    clutter_per_image: tuple[int, int] = (2, 8)
+    object_scale: tuple[float, float] = (0.12, 0.4)
+    max_occlusion: float = Field(0.35, ge=0.0, lt=1.0)
+
+    @field_validator("objects_per_image")
+    @classmethod
+    def _objects(cls, value: tuple[int, int]) -> tuple[int, int]:
+        return _check_range(value, 1, 50)
+
+    @field_validator("clutter_per_image")
+    @classmethod
+    def _clutter(cls, value: tuple[int, int]) -> tuple[int, int]:
+        return _check_range(value, 0, 100)
+
+    @field_validator("object_scale")
+    @classmethod
+    def _scale(cls, value: tuple[float, float]) -> tuple[float, float]:
+        return _check_range(value, 0.02, 0.9)
+
+
+class PrepareParams(Section):
+    source: Literal["builtin"] = "builtin"
+    seed: int = 7
+    classes: ClassSets
+    builtin: BuiltinParams
+
+
+class UltralyticsArgs(Section):
+    """Arguments passed to Ultralytics as they are."""
+
+    imgsz: int = Field(160, ge=32, le=4096)
+    batch: int = Field(16, ge=1)
+    workers: int = Field(2, ge=0)
+
+    @field_validator("imgsz")
+    @classmethod
+    def _stride(cls, value: int) -> int:
+        if value % 32:
+            raise ValueError("must be a multiple of 32 (the detector's largest stride)")
+        return value
+
+
+class TrainParams(UltralyticsArgs):
+    model: str = "yolov8n.yaml"
+    data: Literal["base", "new", "all"] = "all"
+    epochs: int = Field(30, ge=1)
+    patience: int = Field(100, ge=0)
+    lr0: float = Field(0.01, gt=0, le=1)
+    optimizer: Literal["auto", "SGD", "Adam", "AdamW", "NAdam", "RAdam", "RMSProp", "MuSGD"] = "auto"
+    close_mosaic: int = Field(10, ge=0)
+    ultralytics: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("model")
+    @classmethod
+    def _model_file(cls, value: str) -> str:
+        if not value.endswith((".yaml", ".yml", ".pt")):
+            raise ValueError("must name a model yaml (such as yolov8n.yaml) or a .pt weights file")
+        return value
+
+    @field_validator("ultralytics")
+    @classmethod
+    def _known_args(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if not value:
+            return value
+        from ultralytics.cfg import DEFAULT_CFG_DICT
+
+        for key in value:
+            if key in RESERVED_ULTRALYTICS_ARGS or key in cls.model_fields:
+                raise ValueError(f"'{key}' is set by yoloop or by its own key in this section, not here")
+            if key not in DEFAULT_CFG_DICT:
+                close = difflib.get_close_matches(key, list(DEFAULT_CFG_DICT), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise ValueError(f"'{key}' is not an Ultralytics argument{hint}")
+        return value
+
+
+class EvaluateParams(UltralyticsArgs):
+    model: Literal["train"] = "train"
+    conf: float = Field(0.001, gt=0, lt=1)
+    iou: float = Field(0.7, gt=0, lt=1)
+
+
+class Params(Section):
+    project: ProjectParams = ProjectParams()
+    tracking: TrackingParams = TrackingParams()
+    prepare: PrepareParams
+    train: TrainParams
+    evaluate: EvaluateParams = EvaluateParams()

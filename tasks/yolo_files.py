@@ -1,0 +1,89 @@
+"""Ultralytics YOLO label files and dataset folders: the one reader and writer of them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+
+
+@dataclass(frozen=True)
+class Label:
+    """One box: class id and centre-x, centre-y, width, height as fractions of the image."""
+
+    cls: int
+    x: float
+    y: float
+    w: float
+    h: float
+
+    def line(self) -> str:
+        return f"{self.cls} {self.x:.6f} {self.y:.6f} {self.w:.6f} {self.h:.6f}"
+
+
+def read_labels(path: Path) -> list[Label]:
+    """Parse a label file that is already known to be valid (see the validator for raw input)."""
+    if not path.exists():
+        return []
+    rows = [line.split() for line in path.read_text().splitlines() if line.strip()]
+    return [Label(int(r[0]), *map(float, r[1:5])) for r in rows]
+
+
+def write_labels(path: Path, labels: Iterable[Label]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [label.line() for label in labels]
+    path.write_text("\n".join(lines) + ("\n" if lines else ""))
+
+
+def label_path(image: Path) -> Path:
+    """Ultralytics' rule: the last `images` folder in the path becomes `labels`, suffix `.txt`."""
+    parts = list(image.parts)
+    index = len(parts) - 1 - parts[::-1].index("images")
+    parts[index] = "labels"
+    return Path(*parts).with_suffix(".txt")
+
+
+def list_images(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+
+
+def write_json(path: Path, payload: object) -> None:
+    """Write JSON through a temporary file, so readers see the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+    tmp.replace(path)
+
+
+def write_data_yaml(path: Path, names: list[str], splits: dict[str, str | list[str]]) -> Path:
+    """A dataset yaml with paths relative to its own folder (no `path:` key, nothing machine-bound)."""
+    payload = {**splits, "nc": len(names), "names": dict(enumerate(names))}
+    path.write_text(yaml.safe_dump(payload, sort_keys=False))
+    return path
+
+
+@contextmanager
+def atomic_dir(target: Path) -> Iterator[Path]:
+    """Build a folder beside `target`, then swap it in; an interrupted build leaves the old one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    staging.rename(target)
+    shutil.rmtree(old, ignore_errors=True)

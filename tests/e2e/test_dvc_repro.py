@@ -1,0 +1,67 @@
+"""`dvc repro` end to end on the tiny profile, in a fresh git + DVC copy of the project."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.profiles import TINY, write_params
+
+pytestmark = pytest.mark.slow
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    # dvc.yaml says `python -m flows.<stage>`: the interpreter running the tests must be first on PATH
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=1800, env=env)
+    assert result.returncode == 0, f"{args} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+def copy_project(dest: Path) -> Path:
+    """The project's files as git sees them (tracked or not ignored), in a new git repository."""
+    listed = _run("git", "ls-files", "--cached", "--others", "--exclude-standard", "-z", cwd=PROJECT).stdout
+    for name in filter(None, listed.split("\0")):
+        source = PROJECT / name
+        if source.is_file() and not name.startswith(("data/", "models/", "metrics/", "reports/")):
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+    _run("git", "init", "-q", cwd=dest)
+    _run("git", "add", "-A", cwd=dest)
+    _run("git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "copy", cwd=dest)
+    return dest
+
+
+def dvc(*args: str, cwd: Path) -> str:
+    return _run(sys.executable, "-m", "dvc", *args, cwd=cwd).stdout
+
+
+def test_repro_then_noop(tmp_path):
+    repo = copy_project(tmp_path / "repo")
+    write_params(repo / "params.yaml", TINY)
+    first = dvc("repro", cwd=repo)
+    for stage in ("prepare", "train", "evaluate"):
+        assert f"Running stage '{stage}'" in first
+    lock = (repo / "dvc.lock").read_text()
+    assert "data/prepared" in lock and "models/train" in lock
+    assert json.loads((repo / "metrics/evaluate.json").read_text())["images"] == 6
+    second = dvc("repro", cwd=repo)
+    assert "Running stage" not in second
+    assert "Data and pipelines are up to date" in dvc("status", cwd=repo)
+
+
+def test_a_params_change_reruns_only_what_reads_it(tmp_path):
+    repo = copy_project(tmp_path / "repo")
+    write_params(repo / "params.yaml", TINY)
+    dvc("repro", cwd=repo)
+    write_params(repo / "params.yaml", TINY, {"evaluate": {"iou": 0.6}})
+    output = dvc("repro", cwd=repo)
+    assert "Running stage 'evaluate'" in output
+    assert "Running stage 'train'" not in output and "Running stage 'prepare'" not in output

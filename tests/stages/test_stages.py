@@ -1,0 +1,97 @@
+"""prepare -> train -> evaluate with the real Ultralytics, MLflow and Prefect, on tiny settings."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from flows.evaluate import evaluate_flow
+from flows.prepare import prepare_flow
+from flows.train import train_flow
+from tasks.params import load_params
+from tasks.tracking import tracking_uri
+from tests.profiles import TINY, write_params
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory, prefect_harness) -> Path:
+    """A project folder where the three stages ran once, in order."""
+    root = tmp_path_factory.mktemp("project")
+    params = load_params(write_params(root / "params.yaml", TINY, {"train": {"epochs": 2}}))
+    previous = Path.cwd()
+    os.chdir(root)
+    try:
+        prepare_flow(params)
+        train_flow(params)
+        evaluate_flow(params)
+        yield root
+    finally:
+        os.chdir(previous)
+
+
+def test_prepare_writes_dataset_card_and_stats(project):
+    card = json.loads((project / "data/prepared/dataset.json").read_text())
+    assert card["classes"] == {"base": ["ring", "cross"], "new": ["star"]}
+    stats = json.loads((project / "metrics/prepare.json").read_text())
+    assert stats["images"]["test"] == TINY["prepare"]["builtin"]["images"]["test"]
+    assert not list(project.glob("data/**/*.cache")), "nothing may write caches into versioned data"
+
+
+def test_train_publishes_weights_and_card(project):
+    card = json.loads((project / "models/train/card.json").read_text())
+    assert card["names"] == ["ring", "cross", "star"] and card["data"] == "all"
+    assert (project / "models/train/weights.pt").stat().st_size > 1_000_000
+    metrics = json.loads((project / "metrics/train.json").read_text())
+    assert metrics["epochs"] == 2
+    assert metrics["images_seen"] == 2 * (12 + 6)
+    assert (project / "reports/train/results.csv").read_text().count("\n") == 3
+
+
+def test_evaluate_reports_every_field(project):
+    result = json.loads((project / "metrics/evaluate.json").read_text())
+    for key in ("map50", "map50_95", "precision", "recall"):
+        assert 0.0 <= result[key] <= 1.0
+    assert set(result["per_class"]) == {"ring", "cross", "star"}
+    assert sum(c["instances"] for c in result["per_class"].values()) == result["instances"] > 0
+    assert result["images"] == TINY["prepare"]["builtin"]["images"]["test"]
+    assert result["speed_ms"]["inference"] > 0
+    assert (project / "reports/evaluate/BoxPR_curve.png").exists()
+    assert (project / "reports/evaluate/confusion_matrix.png").exists()
+    assert (project / "reports/evaluate/pr_curve.csv").read_text().startswith("class,recall,precision")
+
+
+def test_mlflow_has_one_run_per_stage_and_a_model_version(project):
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri())
+    experiment = client.get_experiment_by_name("yoloop")
+    runs = {r.info.run_name: r for r in client.search_runs([experiment.experiment_id])}
+    assert set(runs) == {"train", "evaluate"}, "Ultralytics' own MLflow callback must not add a run"
+    assert {e.name for e in client.search_experiments()} <= {"yoloop", "Default"}
+    train = runs["train"]
+    history = client.get_metric_history(train.info.run_id, "metrics/mAP50-95_B")
+    assert sorted(m.step for m in history) == [0, 1, 2], "one value per epoch, then the best weights' at step 2"
+    assert train.data.params["train.epochs"] == "2"
+    assert train.data.tags["git_commit"] and train.data.tags["dvc_data_hash"]
+    assert "test_map50_95" in runs["evaluate"].data.metrics
+    card = json.loads((project / "models/train/card.json").read_text())
+    version = client.get_model_version("yoloop-detector", card["model_version"])
+    assert version.run_id == train.info.run_id
+    assert not (project / "mlruns").exists()
+
+
+def test_registered_model_loads_and_predicts(project):
+    import mlflow
+    import pandas as pd
+
+    card = json.loads((project / "models/train/card.json").read_text())
+    mlflow.set_tracking_uri(tracking_uri())
+    model = mlflow.pyfunc.load_model(f"models:/yoloop-detector/{card['model_version']}")
+    image = next((project / "data/prepared/test/images").glob("*.jpg"))
+    result = model.predict(pd.DataFrame({"image": [str(image)]}), params={"conf": 0.0001})
+    assert list(result.columns) == ["image", "class", "confidence", "x0", "y0", "x1", "y1"]
