@@ -3,44 +3,33 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.processes import PROJECT, python, run
 from tests.profiles import TINY, write_params
 
 pytestmark = pytest.mark.slow
-PROJECT = Path(__file__).resolve().parents[2]
-
-
-def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    # dvc.yaml says `python -m flows.<stage>`: the interpreter running the tests must be first on PATH
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=1800, env=env)
-    assert result.returncode == 0, f"{args} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    return result
 
 
 def copy_project(dest: Path) -> Path:
     """The project's files as git sees them (tracked or not ignored), in a new git repository."""
-    listed = _run("git", "ls-files", "--cached", "--others", "--exclude-standard", "-z", cwd=PROJECT).stdout
+    listed = run("git", "ls-files", "--cached", "--others", "--exclude-standard", "-z", cwd=PROJECT).stdout
     for name in filter(None, listed.split("\0")):
         source = PROJECT / name
         if source.is_file() and not name.startswith(("data/", "models/", "metrics/", "reports/")):
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, dest / name)
-    _run("git", "init", "-q", cwd=dest)
-    _run("git", "add", "-A", cwd=dest)
-    _run("git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "copy", cwd=dest)
+    run("git", "init", "-q", cwd=dest)
+    run("git", "add", "-A", cwd=dest)
+    run("git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "copy", cwd=dest)
     return dest
 
 
 def dvc(*args: str, cwd: Path) -> str:
-    return _run(sys.executable, "-m", "dvc", *args, cwd=cwd).stdout
+    return python("-m", "dvc", *args, cwd=cwd).stdout
 
 
 def test_repro_then_noop(tmp_path):

@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 from tests.profiles import TINY, write_params
 
 
 def _stage(stage: str, cwd: Path, params: str = "params.yaml") -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", f"flows.{stage}", "--params", params],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return python("-m", f"flows.{stage}", "--params", params, cwd=cwd, check=False, timeout=300)
 
 
 def test_bad_params_exit_2_and_touch_nothing(tmp_path):
