@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from tests.processes import python
 from tests.profiles import TINY, write_params
 
 
