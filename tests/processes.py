@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -26,3 +27,17 @@ def run(*args: str, cwd: Path, check: bool = True, timeout: int = 1800) -> subpr
 
 def python(*args: str, cwd: Path, check: bool = True, timeout: int = 1800) -> subprocess.CompletedProcess:
     return run(sys.executable, *args, cwd=cwd, check=check, timeout=timeout)
+
+
+def copy_project(dest: Path) -> Path:
+    """The project's files as git sees them (tracked or not ignored), in a new git repository."""
+    listed = run("git", "ls-files", "--cached", "--others", "--exclude-standard", "-z", cwd=PROJECT).stdout
+    for name in filter(None, listed.split("\0")):
+        source = PROJECT / name
+        if source.is_file() and not name.startswith(("data/", "models/", "metrics/", "reports/")):
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+    run("git", "init", "-q", cwd=dest)
+    run("git", "add", "-A", cwd=dest)
+    run("git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "copy", cwd=dest)
+    return dest

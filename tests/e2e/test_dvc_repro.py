@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.processes import PROJECT, python, run
+from tests.processes import copy_project, python
 from tests.profiles import TINY, write_params
 
 pytestmark = pytest.mark.slow
-
-
-def copy_project(dest: Path) -> Path:
-    """The project's files as git sees them (tracked or not ignored), in a new git repository."""
-    listed = run("git", "ls-files", "--cached", "--others", "--exclude-standard", "-z", cwd=PROJECT).stdout
-    for name in filter(None, listed.split("\0")):
-        source = PROJECT / name
-        if source.is_file() and not name.startswith(("data/", "models/", "metrics/", "reports/")):
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, dest / name)
-    run("git", "init", "-q", cwd=dest)
-    run("git", "add", "-A", cwd=dest)
-    run("git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "copy", cwd=dest)
-    return dest
 
 
 def dvc(*args: str, cwd: Path) -> str:
