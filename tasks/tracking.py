@@ -98,6 +98,20 @@ def log_metrics(metrics: dict[str, float], step: int | None = None) -> None:
     mlflow.log_metrics({metric_name(k): float(v) for k, v in metrics.items()}, step=step)
 
 
+def _detector_signature():
+    """Input: a column of image paths; output: one row per detection; `conf` as a parameter."""
+    from mlflow.models import ModelSignature
+    from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema
+
+    outputs = [ColSpec("string", "image"), ColSpec("string", "class"), ColSpec("double", "confidence")]
+    outputs += [ColSpec("double", corner) for corner in ("x0", "y0", "x1", "y1")]
+    return ModelSignature(
+        inputs=Schema([ColSpec("string", "image")]),
+        outputs=Schema(outputs),
+        params=ParamSchema([ParamSpec("conf", "double", 0.25)]),
+    )
+
+
 def register_weights(weights: Path, tracking: TrackingParams, names: list[str]) -> str:
     """Log the weights as a pyfunc model in the active run and register a new model version."""
     import mlflow
@@ -105,6 +119,7 @@ def register_weights(weights: Path, tracking: TrackingParams, names: list[str]) 
     info = mlflow.pyfunc.log_model(
         name="model",
         python_model=str(PYFUNC_MODEL_CODE),
+        signature=_detector_signature(),
         artifacts={"weights": str(weights)},
         pip_requirements=["ultralytics", "torch", "pandas"],
         registered_model_name=tracking.registered_model,
