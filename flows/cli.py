@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import subprocess
 import sys
 
@@ -30,6 +31,37 @@ def _repro(options: argparse.Namespace) -> int:
     return subprocess.call([sys.executable, "-m", "dvc", "repro", *options.targets])
 
 
+def _stack(options: argparse.Namespace) -> int:
+    """Start the local stack, register the deployments, and keep it up until Ctrl-C."""
+    import time
+    from pathlib import Path
+
+    from tasks import stack
+    from tasks.runtime import state_dir
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)  # a plain `kill` must stop the services too
+    signal.signal(signal.SIGHUP, stop)
+    logs = stack.default_logs()
+    running = stack.start_server(options.prefect_port, state_dir() / "prefect", logs)
+    try:
+        stack.start_worker(running, logs)
+        mlflow_url = stack.start_mlflow_ui(running, options.mlflow_port, logs)
+        stack.deploy(Path.cwd(), running.env)
+        print(f"Prefect UI: {running.api_url.removesuffix('/api')}   MLflow UI: {mlflow_url}   logs: {logs}")
+        print(f"export PREFECT_API_URL={running.api_url}   # then: prefect deployment run 'pipeline/all'")
+        while all(p.poll() is None for p in running.processes):
+            time.sleep(1)
+        print("a service stopped; see the logs", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        running.stop()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yoloop", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -43,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     repro = commands.add_parser("repro", help="run the pipeline with dvc repro")
     repro.add_argument("targets", nargs="*")
     repro.set_defaults(handler=_repro)
+    stack = commands.add_parser("stack", help="start Prefect server + worker (pool gpu) + MLflow UI on 127.0.0.1")
+    stack.add_argument("--prefect-port", type=int, default=4200)
+    stack.add_argument("--mlflow-port", type=int, default=5000)
+    stack.set_defaults(handler=_stack)
     return parser
 
 

@@ -1,0 +1,64 @@
+"""Deployments against a real local Prefect server and process worker on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import yaml
+
+from tasks import stack
+from tests.processes import copy_project
+from tests.profiles import TINY, write_params
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def local_stack(tmp_path_factory):
+    home = tmp_path_factory.mktemp("prefect-home")
+    running = stack.start_server(stack.free_port(), home, home / "logs")
+    try:
+        stack.start_worker(running, home / "logs")
+        yield running
+    finally:
+        running.stop()
+
+
+def _run_deployment(name: str, env: dict[str, str], parameters: dict | None = None, timeout_s: int = 900):
+    """Trigger a deployment through the API and wait for its final state."""
+    previous = os.environ.get("PREFECT_API_URL")
+    os.environ["PREFECT_API_URL"] = env["PREFECT_API_URL"]
+    try:
+        from prefect.deployments import run_deployment
+
+        return run_deployment(name, parameters=parameters, timeout=timeout_s)
+    finally:
+        if previous is None:
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = previous
+
+
+def test_deployment_runs_dvc_and_results_land_in_dvc_lock(tmp_path, local_stack):
+    repo = copy_project(tmp_path / "repo")
+    write_params(repo / "params.yaml", TINY)
+    output = stack.deploy(repo, local_stack.env)
+    assert "pipeline/train" in output
+    flow_run = _run_deployment("pipeline/train", local_stack.env)
+    assert flow_run.state.is_completed(), flow_run.state
+    lock = yaml.safe_load((repo / "dvc.lock").read_text())
+    assert set(lock["stages"]) == {"prepare", "train"}
+    assert (repo / "models/train/weights.pt").exists()
+
+
+def test_param_overrides_make_a_dvc_experiment(tmp_path, local_stack):
+    repo = copy_project(tmp_path / "repo")
+    write_params(repo / "params.yaml", TINY)
+    stack.deploy(repo, local_stack.env)
+    flow_run = _run_deployment("pipeline/train", local_stack.env, {"set_params": {"train.lr0": 0.02}, "push": False})
+    assert flow_run.state.is_completed(), flow_run.state
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    assert params["train"]["lr0"] == 0.02
+    lock = yaml.safe_load((repo / "dvc.lock").read_text())
+    assert lock["stages"]["train"]["params"]["params.yaml"]["train"]["lr0"] == 0.02
