@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import signal
 import subprocess
 import sys
@@ -38,6 +39,7 @@ def _stack(options: argparse.Namespace) -> int:
 
     from tasks import stack
     from tasks.runtime import state_dir
+    from tasks.zombies import ensure_zombie_automation
 
     def stop(signum: int, _frame: object) -> None:
         raise SystemExit(128 + signum)
@@ -47,6 +49,8 @@ def _stack(options: argparse.Namespace) -> int:
     logs = stack.default_logs()
     running = stack.start_server(options.prefect_port, state_dir() / "prefect", logs)
     try:
+        os.environ["PREFECT_API_URL"] = running.api_url
+        ensure_zombie_automation()
         stack.start_worker(running, logs)
         mlflow_url = stack.start_mlflow_ui(running, options.mlflow_port, logs)
         stack.deploy(Path.cwd(), running.env)

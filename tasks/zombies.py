@@ -8,6 +8,7 @@ heartbeat nor a final state follows one within `ZOMBIE_AFTER`.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 AUTOMATION_NAME = "yoloop: crash zombie flow runs"
@@ -22,10 +23,8 @@ def ensure_zombie_automation() -> str:
     from prefect.events.schemas.automations import EventTrigger, Posture
     from prefect.events.schemas.events import ResourceSpecification
 
-    try:
+    with contextlib.suppress(ValueError):  # ValueError: none yet
         Automation.read(name=AUTOMATION_NAME).delete()
-    except ValueError:
-        pass  # none yet
     automation = Automation(
         name=AUTOMATION_NAME,
         trigger=EventTrigger(
