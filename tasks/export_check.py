@@ -19,8 +19,10 @@ from tasks.runtime import quiet_ultralytics
 INT8_SKIPPED = "Ultralytics' ONNX export has no int8 mode; int8 needs TensorRT, OpenVINO or TFLite (not installed)"
 
 
-def export_variants(half: bool, device: str) -> tuple[dict[str, bool], dict[str, str]]:
-    """Which ONNX variants to build on `device`, and why any asked-for or possible one is skipped."""
+def export_variants(onnx: bool, half: bool, device: str) -> tuple[dict[str, bool], dict[str, str]]:
+    """Which ONNX variants (name -> half) to build on `device`, and why any other one is skipped."""
+    if not onnx:
+        return {}, {"onnx": "evaluate.export.onnx is false"}
     variants, skipped = {"onnx": False}, {"onnx_int8": INT8_SKIPPED}
     if half and device != "cpu" and device != "mps":
         variants["onnx_half"] = True

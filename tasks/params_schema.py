@@ -198,6 +198,10 @@ class EvaluateParams(UltralyticsArgs):
         """The keys that are Ultralytics validator arguments."""
         return self.model_dump(include={"imgsz", "batch", "workers", "conf", "iou"})
 
+    def predictor_args(self) -> dict[str, Any]:
+        """Ultralytics predictor arguments for timing: as deployed, at the operating confidence."""
+        return {"imgsz": self.imgsz, "conf": self.operating_conf, "iou": self.iou}
+
 
 class Params(Section):
     project: ProjectParams = ProjectParams()
