@@ -203,9 +203,26 @@ class EvaluateParams(UltralyticsArgs):
         return {"imgsz": self.imgsz, "conf": self.operating_conf, "iou": self.iou}
 
 
+class ArchitecturesParams(Section):
+    """`yoloop architectures`: candidate model yamls trained with the train section's settings (not in dvc repro)."""
+
+    models: list[str] = Field(default_factory=lambda: ["yolov8n.yaml", "yolo11n.yaml", "yolov10n.yaml"], min_length=1)
+    epochs: int | None = Field(None, ge=1)  # None: train.epochs
+
+    @field_validator("models")
+    @classmethod
+    def _model_files(cls, value: list[str]) -> list[str]:
+        for name in value:
+            TrainParams._model_file(name)
+        if len(set(value)) != len(value):
+            raise ValueError(f"models repeat: {value}")
+        return value
+
+
 class Params(Section):
     project: ProjectParams = ProjectParams()
     tracking: TrackingParams = TrackingParams()
     prepare: PrepareParams
     train: TrainParams
     evaluate: EvaluateParams = EvaluateParams()
+    architectures: ArchitecturesParams = ArchitecturesParams()
