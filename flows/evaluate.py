@@ -19,7 +19,7 @@ from tasks.compare_run import Candidate, compare_with_champion, timing_images
 from tasks.datasets import PreparedDataset, read_card, stage_test_set
 from tasks.evaluate import PLOT_FILES, copy_plots, evaluate_with_image_stats, write_pr_curve
 from tasks.evaluate_report import write_decision, write_report
-from tasks.export_check import export_and_score, export_cost, export_variants
+from tasks.export_check import calibration_images, export_and_score, export_cost, export_variants
 from tasks.params_schema import Params
 from tasks.paths import METRICS, MODEL_CARD, PREPARED, REPORTS, WEIGHTS_FILE, fresh_scratch, model_dir
 from tasks.per_image import operating_table
@@ -88,8 +88,12 @@ def score_model(params: Params, dataset: PreparedDataset, card: dict, weights: P
     table = operating_table(records, section.operating_conf)
     write_json(METRICS / "evaluate_images.json", table)
     images, batches = timing_images(dataset, section.speed_images), sorted({1, section.speed_batch})
-    variants, skipped = export_variants(section.export.onnx, section.export.half, device)
-    exported = export_task(weights, test_yaml, section.ultralytics_args(), device, work / "export", variants)
+    export = section.export
+    variants, skipped = export_variants(export.onnx, export.half, export.int8, device)
+    calibration = calibration_images(dataset, export.calibration_images)
+    exported = export_task(
+        weights, test_yaml, section.ultralytics_args(), device, work / "export", variants, calibration
+    )
     result = {
         **evaluation.to_json(),
         "model_version": card.get("model_version"),

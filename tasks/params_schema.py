@@ -179,6 +179,8 @@ class ExportCheck(Section):
 
     onnx: bool = True
     half: bool = True  # FP16 ONNX, only where a CUDA device is used (skipped with a reason otherwise)
+    int8: bool = True  # int8 ONNX by ONNX Runtime static quantization, calibrated on val images
+    calibration_images: int = Field(32, ge=1)
 
 
 class EvaluateParams(UltralyticsArgs):
