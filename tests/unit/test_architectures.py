@@ -32,3 +32,10 @@ def test_architectures_params_reject_bad_model_names():
         ArchitecturesParams(models=["yolov8n"])
     with pytest.raises(ValidationError, match="repeat"):
         ArchitecturesParams(models=["yolov8n.yaml", "yolov8n.yaml"])
+
+
+def test_cli_has_the_architectures_command():
+    from flows.cli import _architectures, build_parser
+
+    options = build_parser().parse_args(["architectures", "--params", "other.yaml"])
+    assert options.handler is _architectures and options.params == "other.yaml"
