@@ -169,7 +169,7 @@ class TrainParams(UltralyticsArgs):
 class PromotionRule(Section):
     """When a new model replaces the champion: every part must pass (see tasks/promote.py)."""
 
-    min_gain: float = Field(0.0, ge=-1, le=1)  # the CI lower bound of the mAP50-95 gain must reach this
+    min_gain: float = Field(0.001, ge=-1, le=1)  # the CI lower bound of the mAP50-95 gain must reach this
     max_latency_ratio: float = Field(1.5, gt=0)  # new / old ms per image (batch 1, pre + inference + post)
     max_class_regression: float = Field(0.05, ge=0, le=1)  # largest drop of any class's AP50-95
 

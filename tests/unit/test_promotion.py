@@ -74,3 +74,12 @@ def test_relative_error_reduction_of_the_resnet_convnext_example():
     # 76.1% -> 82.1% top-1 removes about a quarter of the error.
     assert relative_error_reduction(0.761, 0.821) == pytest.approx(0.251, abs=0.001)
     assert relative_error_reduction(0.8, 0.7) < 0
+
+
+def test_a_tie_is_not_promoted_under_the_project_rule():
+    from tasks.params import load_params
+    from tests.profiles import PROJECT_PARAMS
+
+    rule = load_params(PROJECT_PARAMS).evaluate.promotion.model_dump()
+    tie = comparison(ci_low=0.0, worst_class=0.0)
+    assert decide(tie, rule)["promote"] is False, "an identical model must not churn production"
