@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import signal
 import subprocess
 import sys
@@ -49,8 +48,8 @@ def _stack(options: argparse.Namespace) -> int:
     logs = stack.default_logs()
     running = stack.start_server(options.prefect_port, state_dir() / "prefect", logs)
     try:
-        os.environ["PREFECT_API_URL"] = running.api_url
-        ensure_zombie_automation()
+        with stack.talking_to(running.api_url):
+            ensure_zombie_automation()
         stack.start_worker(running, logs)
         mlflow_url = stack.start_mlflow_ui(running, options.mlflow_port, logs)
         stack.deploy(Path.cwd(), running.env)

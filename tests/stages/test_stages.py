@@ -20,17 +20,19 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory, prefect_harness) -> Path:
-    """A project folder where the three stages ran once, in order."""
+    """A project folder where the three stages ran once, in order, with an MLflow store of its own."""
     root = tmp_path_factory.mktemp("project")
     params = load_params(write_params(root / "params.yaml", TINY, {"train": {"epochs": 2}}))
     previous = Path.cwd()
     os.chdir(root)
+    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{root / 'mlflow.db'}"  # other tests' runs stay out
     try:
         prepare_flow(params)
         train_flow(params)
         evaluate_flow(params)
         yield root
     finally:
+        os.environ.pop("MLFLOW_TRACKING_URI")
         os.chdir(previous)
 
 
