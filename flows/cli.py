@@ -65,6 +65,40 @@ def _stack(options: argparse.Namespace) -> int:
         running.stop()
 
 
+# --- yoloop import (issue 3) ---
+def _import(options: argparse.Namespace) -> int:
+    """Import a YOLO, VOC or COCO dataset into data/raw/NAME, checked, quarantined, versioned."""
+    from pathlib import Path
+
+    from flows.import_data import import_dataset, print_failure, print_result
+    from tasks.importer import ValidationFailed
+
+    params = load_params(options.params).imports if Path(options.params).exists() else None
+    if options.policy:
+        from tasks.params_schema import ImportParams
+
+        params = (params or ImportParams()).model_copy(update={"policy": options.policy})
+    try:
+        print_result(import_dataset(Path(options.source), options.name, options.format, params))
+    except ValidationFailed as exc:
+        print_failure(exc)
+        return EXIT_BAD_INPUT
+    return 0
+
+
+def _add_import_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("import", help="import a YOLO, Pascal VOC or COCO dataset into data/raw/NAME")
+    parser.add_argument("source", help="dataset yaml or folder (YOLO), VOC folder, or COCO JSON file or folder")
+    parser.add_argument("--name", required=True, help="the copy goes to data/raw/NAME")
+    parser.add_argument("--format", default="auto", choices=("auto", "yolo", "voc", "coco"))
+    parser.add_argument("--policy", choices=("strict", "lenient"), help="override imports.policy of params.yaml")
+    parser.add_argument("--params", default="params.yaml")
+    parser.set_defaults(handler=_import)
+
+
+# --- end of yoloop import ---
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yoloop", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -82,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     stack.add_argument("--prefect-port", type=int, default=4200)
     stack.add_argument("--mlflow-port", type=int, default=5000)
     stack.set_defaults(handler=_stack)
+    _add_import_parser(commands)
     return parser
 
 

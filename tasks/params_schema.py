@@ -110,11 +110,51 @@ class BuiltinParams(Section):
         return _check_range(value, 0.02, 0.9)
 
 
+# --- imported datasets (issue 3): `yoloop import` and `prepare.source: datasets` ---
+class ImportParams(Section):
+    """How bad input is handled: strict stops listing every finding; lenient quarantines and goes on."""
+
+    policy: Literal["strict", "lenient"] = "lenient"
+    imbalance_ratio: float = Field(10.0, gt=1)  # warn when the largest class outnumbers the smallest by more
+    near_duplicates: bool = False  # also check splits for near-identical pictures (perceptual hash)
+    near_duplicate_bits: int = Field(4, ge=0, le=32)  # dHash bits that may differ for "near-identical"
+
+
+class DatasetRef(Section):
+    """One imported dataset (data/raw/<name>) and which of its splits feed which prepared split."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    splits: dict[Literal["train", "val", "test"], Literal["train", "val", "test"]] = Field(
+        default_factory=lambda: {"train": "train", "val": "val", "test": "test"}
+    )
+
+
+class ResplitParams(Section):
+    """Fractions for a deterministic re-split by content hash (the same image always lands in the same split)."""
+
+    val: float = Field(0.15, ge=0, lt=1)
+    test: float = Field(0.15, ge=0, lt=1)
+
+    @model_validator(mode="after")
+    def _room_for_train(self) -> ResplitParams:
+        if self.val + self.test >= 1:
+            raise ValueError("val + test must leave room for train (sum below 1)")
+        return self
+
+
 class PrepareParams(Section):
-    source: Literal["builtin"] = "builtin"
+    source: Literal["builtin", "datasets"] = "builtin"
     seed: int = 7
     classes: ClassSets
     builtin: BuiltinParams
+    datasets: list[DatasetRef] = Field(default_factory=list)  # read when source is `datasets`
+    resplit: ResplitParams | None = None  # None: keep each dataset's own splits
+
+    @model_validator(mode="after")
+    def _datasets_named(self) -> PrepareParams:
+        if self.source == "datasets" and not self.datasets:
+            raise ValueError("source is datasets: name at least one under prepare.datasets")
+        return self
 
 
 class UltralyticsArgs(Section):
@@ -178,3 +218,4 @@ class Params(Section):
     prepare: PrepareParams
     train: TrainParams
     evaluate: EvaluateParams = EvaluateParams()
+    imports: ImportParams = ImportParams()

@@ -34,7 +34,8 @@ def copy_project(dest: Path) -> Path:
     listed = run("git", "ls-files", "--cached", "--others", "--exclude-standard", "-z", cwd=PROJECT).stdout
     for name in filter(None, listed.split("\0")):
         source = PROJECT / name
-        if source.is_file() and not name.startswith(("data/", "models/", "metrics/", "reports/")):
+        generated = name.startswith(("data/", "models/", "metrics/", "reports/")) and name != "data/raw/README.md"
+        if source.is_file() and not generated:
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, dest / name)
     run("git", "init", "-q", cwd=dest)
