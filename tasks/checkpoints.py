@@ -30,8 +30,13 @@ def files_digest(folder: Path) -> str:
 
 
 def run_fingerprint(model: str, args: dict[str, Any], data_folder: Path) -> str:
-    """The identity of a training run; equal fingerprints may resume one another."""
-    recipe = json.dumps({"model": model, "args": args}, sort_keys=True, default=str)
+    """The identity of a training run; equal fingerprints may resume one another.
+
+    A start that is a file (a .pt) counts by its bytes, not its name: the transfer stage
+    always starts from the same path, holding whatever model the previous stage made.
+    """
+    start = hashlib.sha256(Path(model).read_bytes()).hexdigest() if Path(model).is_file() else model
+    recipe = json.dumps({"model": start, "args": args}, sort_keys=True, default=str)
     return hashlib.sha256(f"{recipe}\n{files_digest(data_folder)}".encode()).hexdigest()[:16]
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.checkpoints import resumable_checkpoint
-from tasks.params_schema import TrainParams
+from tasks.params_schema import FitArgs
 from tasks.runtime import quiet_ultralytics
 
 Callback = Callable[[Any], None]
@@ -31,9 +31,9 @@ class TrainOutcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def ultralytics_args(params: TrainParams, device: str, seed: int) -> dict[str, Any]:
-    """The Ultralytics arguments of a train section: its own keys, then the free `ultralytics` ones."""
-    args = params.model_dump(exclude={"model", "data", "ultralytics"})
+def ultralytics_args(params: FitArgs, device: str, seed: int) -> dict[str, Any]:
+    """The Ultralytics arguments of a train or transfer section: its own keys, then the free `ultralytics` ones."""
+    args = params.model_dump(exclude=params.yoloop_keys)
     return {**args, **params.ultralytics, "device": device, "seed": seed}
 
 

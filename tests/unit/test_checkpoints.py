@@ -31,3 +31,11 @@ def test_no_checkpoint_or_a_torn_one_is_not_resumed(tmp_path: Path):
     (tmp_path / "weights").mkdir()
     (tmp_path / "weights" / "last.pt").write_bytes(b"torn")
     assert resumable_checkpoint(tmp_path) is None
+
+
+def test_a_start_checkpoint_counts_by_its_bytes(tmp_path: Path):
+    start = tmp_path / "start.pt"
+    start.write_bytes(b"model one")
+    before = run_fingerprint(str(start), {}, tmp_path)
+    start.write_bytes(b"model two")
+    assert run_fingerprint(str(start), {}, tmp_path) != before
