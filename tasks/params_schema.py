@@ -252,10 +252,37 @@ class EconomicsParams(Section):
     quality_floor: float = Field(0.95, gt=0, le=1)  # transfer must reach this share of scratch-on-all mAP50-95
 
 
+class PromotionRule(Section):
+    """When a new model replaces the champion: every part must pass (see tasks/promote.py)."""
+
+    min_gain: float = Field(0.0, ge=-1, le=1)  # the CI lower bound of the mAP50-95 gain must reach this
+    max_latency_ratio: float = Field(1.5, gt=0)  # new / old ms per image (batch 1, pre + inference + post)
+    max_class_regression: float = Field(0.05, ge=0, le=1)  # largest drop of any class's AP50-95
+
+
+class ExportCheck(Section):
+    """Export the model and score the exported file on the same test split."""
+
+    onnx: bool = True
+    half: bool = True  # FP16 ONNX, only where a CUDA device is used (skipped with a reason otherwise)
+
+
 class EvaluateParams(UltralyticsArgs):
     model: Literal["train", "transfer"] = "train"
     conf: float = Field(0.001, gt=0, lt=1)
     iou: float = Field(0.7, gt=0, lt=1)
+    # The keys below are yoloop's, not Ultralytics' (flows/evaluate.py passes only the ones above on).
+    operating_conf: float = Field(0.25, gt=0, lt=1)  # per-image TP/FP/FN and speed at this confidence
+    speed_batch: int = Field(16, ge=1)  # the larger batch for ms per image (batch 1 is always measured)
+    speed_images: int = Field(32, ge=1)  # test images timed at each batch size
+    bootstrap: int = Field(1000, ge=10)  # resamples of test images for the champion comparison
+    ci_level: float = Field(0.95, gt=0.5, lt=1)
+    promotion: PromotionRule = PromotionRule()
+    export: ExportCheck = ExportCheck()
+
+    def ultralytics_args(self) -> dict[str, Any]:
+        """The keys that are Ultralytics validator arguments."""
+        return self.model_dump(include={"imgsz", "batch", "workers", "conf", "iou"})
 
 
 class Params(Section):
