@@ -50,6 +50,23 @@ def run_folder(stage: str, fingerprint: str) -> Path:
     return runs / fingerprint
 
 
+def drop_unsaved_epochs(run_dir: Path, checkpoint: Path) -> int:
+    """Drop rows of results.csv for epochs after the checkpoint (they are trained again); return its epoch count.
+
+    Ultralytics writes an epoch's row before its checkpoint, so a kill between the two
+    would otherwise leave that epoch twice in the table.
+    """
+    import torch
+
+    done = int(torch.load(checkpoint, map_location="cpu", weights_only=False)["epoch"]) + 1
+    table = run_dir / "results.csv"
+    if table.exists():
+        header, *rows = table.read_text().splitlines()
+        kept = [row for row in rows if int(float(row.split(",")[0])) <= done]
+        table.write_text("\n".join([header, *kept]) + "\n")
+    return done
+
+
 def resumable_checkpoint(run_dir: Path) -> Path | None:
     """`last.pt` of a run that was cut off, or None (no run, or it finished: Ultralytics then strips it)."""
     last = run_dir / "weights" / "last.pt"

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tasks.checkpoints import resumable_checkpoint
+from tasks.checkpoints import drop_unsaved_epochs, resumable_checkpoint
 from tasks.params_schema import FitArgs
 from tasks.runtime import quiet_ultralytics
 
@@ -65,6 +65,7 @@ def train_detector(
             detector.add_callback(event, function)
     started = time.perf_counter()
     if checkpoint:
+        drop_unsaved_epochs(run_dir, checkpoint)
         detector.train(resume=True, data=str(data_yaml), device=args["device"], workers=args.get("workers", 0))
     else:
         shutil.rmtree(run_dir, ignore_errors=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tasks.checkpoints import resumable_checkpoint, run_fingerprint
+from tasks.checkpoints import drop_unsaved_epochs, resumable_checkpoint, run_fingerprint
 
 
 def test_fingerprint_changes_with_arguments_and_labels(tmp_path: Path):
@@ -39,3 +39,12 @@ def test_a_start_checkpoint_counts_by_its_bytes(tmp_path: Path):
     before = run_fingerprint(str(start), {}, tmp_path)
     start.write_bytes(b"model two")
     assert run_fingerprint(str(start), {}, tmp_path) != before
+
+
+def test_rows_of_epochs_after_the_checkpoint_are_dropped(tmp_path: Path):
+    import torch
+
+    torch.save({"epoch": 1, "optimizer": {}}, tmp_path / "last.pt")
+    (tmp_path / "results.csv").write_text("epoch,loss\n1,0.9\n2,0.8\n3,0.7\n")
+    assert drop_unsaved_epochs(tmp_path, tmp_path / "last.pt") == 2
+    assert (tmp_path / "results.csv").read_text() == "epoch,loss\n1,0.9\n2,0.8\n"
