@@ -91,7 +91,9 @@ def test_coco128_as_published(copies, tmp_path):
 
 
 def test_bccd_voc_with_imagesets(copies, tmp_path):
+    before = tree_digest(copies / "bccd")
     result = _run(copies / "bccd", "bccd", tmp_path)
+    assert tree_digest(copies / "bccd") == before  # quarantine copies; the source keeps every file
     report = result.report
     assert report["images"] == {"train": 204, "val": 86, "test": 72}  # 205, 87, 72 less one quarantined each
     assert _by_severity(report, "error") == [
