@@ -54,7 +54,8 @@ class ImageCheck:
     dhash: str = ""
     suffix: str = ".jpg"
     findings: list[Finding] = field(default_factory=list)
-    converted: Image.Image | None = None
+    converts: bool = False  # the copy needs new pixels (mode, orientation, format), not the file's bytes
+    converted: Image.Image | None = None  # those pixels, kept only when asked (a dataset of them would fill memory)
 
     @property
     def ok(self) -> bool:
@@ -121,8 +122,8 @@ def _normalise(image: Image.Image, data: bytes, check: ImageCheck) -> Image.Imag
     return image
 
 
-def inspect_image(path: Path, data: bytes | None = None) -> ImageCheck:
-    """Decode once; hash, size, findings and (when needed) the converted pixels."""
+def inspect_image(path: Path, data: bytes | None = None, keep_pixels: bool = False) -> ImageCheck:
+    """Decode once; hash, size, findings and, with `keep_pixels`, the converted pixels when needed."""
     check = ImageCheck(str(path))
     try:
         data = path.read_bytes() if data is None else data
@@ -149,6 +150,8 @@ def inspect_image(path: Path, data: bytes | None = None) -> ImageCheck:
     check.dhash = difference_hash(upright)
     if fmt not in KEPT_FORMATS and check.converted is None:
         check.converted = _to_8bit_rgb(upright)
+    check.converts = check.converted is not None
+    check.converted = check.converted if keep_pixels else None
     return check
 
 
