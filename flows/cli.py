@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import signal
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from flows.stage import EXIT_BAD_INPUT, run_stage
 from tasks.errors import InputError
 from tasks.params import load_params
 
-STAGES = ("prepare", "train", "evaluate")
+STAGES = ("prepare", "train", "transfer", "evaluate")
 
 
 def _run_stage(options: argparse.Namespace) -> int:
@@ -25,6 +24,13 @@ def _check_params(options: argparse.Namespace) -> int:
     load_params(options.params)
     print(f"{options.params}: valid")
     return 0
+
+
+def _economics(options: argparse.Namespace) -> int:
+    """The four experiments of issue 4 (not in `dvc repro`): reports/economics/."""
+    from flows.economics import economics_flow
+
+    return run_stage(economics_flow, ["--params", options.params])
 
 
 def _repro(options: argparse.Namespace) -> int:
@@ -49,8 +55,8 @@ def _stack(options: argparse.Namespace) -> int:
     logs = stack.default_logs()
     running = stack.start_server(options.prefect_port, state_dir() / "prefect", logs)
     try:
-        os.environ["PREFECT_API_URL"] = running.api_url
-        ensure_zombie_automation()
+        with stack.talking_to(running.api_url):
+            ensure_zombie_automation()
         stack.start_worker(running, logs)
         mlflow_url = stack.start_mlflow_ui(running, options.mlflow_port, logs)
         stack.deploy(Path.cwd(), running.env)
@@ -113,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     repro = commands.add_parser("repro", help="run the pipeline with dvc repro")
     repro.add_argument("targets", nargs="*")
     repro.set_defaults(handler=_repro)
+    economics = commands.add_parser("economics", help="scratch vs transfer: four experiments and a report")
+    economics.add_argument("--params", default="params.yaml")
+    economics.set_defaults(handler=_economics)
     stack = commands.add_parser("stack", help="start Prefect server + worker (pool gpu) + MLflow UI on 127.0.0.1")
     stack.add_argument("--prefect-port", type=int, default=4200)
     stack.add_argument("--mlflow-port", type=int, default=5000)

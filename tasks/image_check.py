@@ -93,7 +93,7 @@ def _decode(data: bytes, check: ImageCheck) -> Image.Image | None:
         image = Image.open(io.BytesIO(data))
         check.orientation = int(image.getexif().get(0x0112, 1) or 1)
         image.load()
-    except UnidentifiedImageError:
+    except (UnidentifiedImageError, ImportError):  # ImportError: Ultralytics' patched Image.open wants pi-heif
         check.findings.append(Finding(check.path, None, "not an image that can be read", "error"))
         return None
     except (OSError, ValueError, SyntaxError) as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -173,22 +173,18 @@ class UltralyticsArgs(Section):
         return value
 
 
-class TrainParams(UltralyticsArgs):
-    model: str = "yolov8n.yaml"
-    data: Literal["base", "new", "all"] = "all"
+class FitArgs(UltralyticsArgs):
+    """The training arguments a scratch run and a transfer share; `ultralytics:` holds any other."""
+
+    # Keys of this section that yoloop reads itself; every other key goes to Ultralytics as it is.
+    yoloop_keys: ClassVar[set[str]] = {"ultralytics"}
+
     epochs: int = Field(30, ge=1)
     patience: int = Field(100, ge=0)
     lr0: float = Field(0.01, gt=0, le=1)
     optimizer: Literal["auto", "SGD", "Adam", "AdamW", "NAdam", "RAdam", "RMSProp", "MuSGD"] = "auto"
     close_mosaic: int = Field(10, ge=0)
     ultralytics: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("model")
-    @classmethod
-    def _model_file(cls, value: str) -> str:
-        if not value.endswith((".yaml", ".yml", ".pt")):
-            raise ValueError("must name a model yaml (such as yolov8n.yaml) or a .pt weights file")
-        return value
 
     @field_validator("ultralytics")
     @classmethod
@@ -207,10 +203,87 @@ class TrainParams(UltralyticsArgs):
         return value
 
 
+class TrainParams(FitArgs):
+    yoloop_keys: ClassVar[set[str]] = {"model", "data", "ultralytics"}
+
+    model: str = "yolov8n.yaml"
+    data: Literal["base", "new", "all"] = "all"
+
+    @field_validator("model")
+    @classmethod
+    def _model_file(cls, value: str) -> str:
+        if not value.endswith((".yaml", ".yml", ".pt")):
+            raise ValueError("must name a model yaml (such as yolov8n.yaml) or a .pt weights file")
+        return value
+
+
+# --- transfer (issue 4) ---
+class TransferParams(FitArgs):
+    """Start from a model and train on (some of) the prepared data; see tasks/transfer.py."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    yoloop_keys: ClassVar[set[str]] = {"source", "strategy", "freeze", "data", "replay", "retrain_every", "ultralytics"}
+
+    source: str = Field("train", alias="from")  # a stage, models:/<name>@<alias>, models:/<name>/<version>, or a .pt
+    strategy: Literal["full", "freeze_backbone", "head_only"] = "full"
+    freeze: int = Field(10, ge=1)  # freeze_backbone: the first `freeze` layers (yolov8n's backbone is 0-9)
+    data: Literal["new_only", "all", "replay"] = "all"
+    replay: float = Field(0.25, gt=0, le=1)  # data: replay mixes in this fraction of the old training images
+    retrain_every: int = Field(3, ge=0)  # a full retrain from scratch every N transfers in a row; 0: never
+    epochs: int = Field(10, ge=1)
+    warmup_epochs: float = Field(1.0, ge=0)
+
+    @field_validator("source")
+    @classmethod
+    def _source(cls, value: str) -> str:
+        if value.startswith("models:/"):
+            if not re.fullmatch(r"models:/[^/@]+(@[\w-]+|/\d+)", value):
+                raise ValueError("must be models:/<name>@<alias> or models:/<name>/<version>")
+        elif not (value.endswith(".pt") or re.fullmatch(r"[a-z_]+", value)):
+            raise ValueError("must be a stage name (such as train), models:/<name>@<alias>, or a .pt file")
+        return value
+
+
+class ForgettingParams(Section):
+    tolerance: float = Field(0.05, ge=0, le=1)  # largest allowed drop of an old class's mAP50-95 (absolute)
+
+
+class EconomicsParams(Section):
+    price_per_device_hour: float = Field(2.0, ge=0)  # what one device-hour costs (any currency)
+    quality_floor: float = Field(0.95, gt=0, le=1)  # transfer must reach this share of scratch-on-all mAP50-95
+
+
+class PromotionRule(Section):
+    """When a new model replaces the champion: every part must pass (see tasks/promote.py)."""
+
+    min_gain: float = Field(0.0, ge=-1, le=1)  # the CI lower bound of the mAP50-95 gain must reach this
+    max_latency_ratio: float = Field(1.5, gt=0)  # new / old ms per image (batch 1, pre + inference + post)
+    max_class_regression: float = Field(0.05, ge=0, le=1)  # largest drop of any class's AP50-95
+
+
+class ExportCheck(Section):
+    """Export the model and score the exported file on the same test split."""
+
+    onnx: bool = True
+    half: bool = True  # FP16 ONNX, only where a CUDA device is used (skipped with a reason otherwise)
+
+
 class EvaluateParams(UltralyticsArgs):
-    model: Literal["train"] = "train"
+    model: Literal["train", "transfer"] = "train"
     conf: float = Field(0.001, gt=0, lt=1)
     iou: float = Field(0.7, gt=0, lt=1)
+    # The keys below are yoloop's, not Ultralytics' (flows/evaluate.py passes only the ones above on).
+    operating_conf: float = Field(0.25, gt=0, lt=1)  # per-image TP/FP/FN and speed at this confidence
+    speed_batch: int = Field(16, ge=1)  # the larger batch for ms per image (batch 1 is always measured)
+    speed_images: int = Field(32, ge=1)  # test images timed at each batch size
+    bootstrap: int = Field(1000, ge=10)  # resamples of test images for the champion comparison
+    ci_level: float = Field(0.95, gt=0.5, lt=1)
+    promotion: PromotionRule = PromotionRule()
+    export: ExportCheck = ExportCheck()
+
+    def ultralytics_args(self) -> dict[str, Any]:
+        """The keys that are Ultralytics validator arguments."""
+        return self.model_dump(include={"imgsz", "batch", "workers", "conf", "iou"})
 
 
 class Params(Section):
@@ -220,3 +293,6 @@ class Params(Section):
     train: TrainParams
     evaluate: EvaluateParams = EvaluateParams()
     imports: ImportParams = ImportParams()
+    transfer: TransferParams = TransferParams()
+    forgetting: ForgettingParams = ForgettingParams()
+    economics: EconomicsParams = EconomicsParams()
