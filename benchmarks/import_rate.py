@@ -3,7 +3,8 @@
 On each real dataset of ../shared/datasets (read in place; the copies go to a
 temporary folder): the reference opens and fully decodes every image with PIL; then
 yoloop validates (hash, decode, mode, EXIF, labels, duplicates) and imports (the
-same, plus the canonical copy, manifest, stats and plot). Best of three, warm cache.
+same, plus the canonical copy, manifest, stats and plot). Best of five runs, warm
+cache: on a shared machine the best run is the one least disturbed.
 
     python -m benchmarks.import_rate      (from the repository root)
 """
@@ -43,9 +44,9 @@ def plain_decode(images: list[Path]) -> None:
 def measure(name: str, source: Path, scratch: Path) -> None:
     images = [item.image for item in read_source(source).items]
     plain_decode(images)  # warm the file cache for every contender alike
-    plain = best_of(3, lambda: plain_decode(images))
-    checking = best_of(3, lambda: validate(read_source(source)))
-    importing = best_of(3, lambda: import_dataset(source, name, raw=scratch, use_dvc=False))
+    plain = best_of(5, lambda: plain_decode(images))
+    checking = best_of(5, lambda: validate(read_source(source)))
+    importing = best_of(5, lambda: import_dataset(source, name, raw=scratch, use_dvc=False))
     n = len(images)
     print(
         f"{name:10s} {n:4d} images | PIL decode {n / plain:7.1f} img/s | validate {n / checking:7.1f} img/s "
