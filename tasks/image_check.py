@@ -54,7 +54,8 @@ class ImageCheck:
     dhash: str = ""
     suffix: str = ".jpg"
     findings: list[Finding] = field(default_factory=list)
-    converted: Image.Image | None = None
+    converts: bool = False  # the copy needs new pixels (mode, orientation, format), not the file's bytes
+    converted: Image.Image | None = None  # those pixels, kept only when asked (a dataset of them would fill memory)
 
     @property
     def ok(self) -> bool:
@@ -81,7 +82,8 @@ def _mode_note(image: Image.Image, path: str) -> Finding | None:
 
 def difference_hash(image: Image.Image) -> str:
     """64-bit dHash: near-identical pictures (re-encoded, resized) differ in a few bits."""
-    small = np.asarray(image.convert("L").resize((9, 8), Image.Resampling.BOX), dtype=np.int16)
+    reduced = image.reduce(max(1, min(image.size) // 32))  # integer box shrink first: cheap, and the same hash
+    small = np.asarray(reduced.convert("L").resize((9, 8), Image.Resampling.BOX), dtype=np.int16)
     bits = (small[:, 1:] > small[:, :-1]).flatten()
     return f"{int(''.join('1' if b else '0' for b in bits), 2):016x}"
 
@@ -91,7 +93,7 @@ def _decode(data: bytes, check: ImageCheck) -> Image.Image | None:
         image = Image.open(io.BytesIO(data))
         check.orientation = int(image.getexif().get(0x0112, 1) or 1)
         image.load()
-    except UnidentifiedImageError:
+    except (UnidentifiedImageError, ImportError):  # ImportError: Ultralytics' patched Image.open wants pi-heif
         check.findings.append(Finding(check.path, None, "not an image that can be read", "error"))
         return None
     except (OSError, ValueError, SyntaxError) as exc:
@@ -120,8 +122,8 @@ def _normalise(image: Image.Image, data: bytes, check: ImageCheck) -> Image.Imag
     return image
 
 
-def inspect_image(path: Path, data: bytes | None = None) -> ImageCheck:
-    """Decode once; hash, size, findings and (when needed) the converted pixels."""
+def inspect_image(path: Path, data: bytes | None = None, keep_pixels: bool = False) -> ImageCheck:
+    """Decode once; hash, size, findings and, with `keep_pixels`, the converted pixels when needed."""
     check = ImageCheck(str(path))
     try:
         data = path.read_bytes() if data is None else data
@@ -148,6 +150,8 @@ def inspect_image(path: Path, data: bytes | None = None) -> ImageCheck:
     check.dhash = difference_hash(upright)
     if fmt not in KEPT_FORMATS and check.converted is None:
         check.converted = _to_8bit_rgb(upright)
+    check.converts = check.converted is not None
+    check.converted = check.converted if keep_pixels else None
     return check
 
 

@@ -11,7 +11,7 @@ import difflib
 import re
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 # Arguments yoloop sets itself; a user changes them through the keys of their own.
 RESERVED_ULTRALYTICS_ARGS = {"data", "model", "device", "project", "name", "exist_ok", "seed", "mode", "task"}
@@ -147,14 +147,15 @@ class PrepareParams(Section):
     seed: int = 7
     classes: ClassSets
     builtin: BuiltinParams
-    datasets: list[DatasetRef] = Field(default_factory=list)  # read when source is `datasets`
+    datasets: list[DatasetRef] = Field(default_factory=list, validate_default=True)  # read when source: datasets
     resplit: ResplitParams | None = None  # None: keep each dataset's own splits
 
-    @model_validator(mode="after")
-    def _datasets_named(self) -> PrepareParams:
-        if self.source == "datasets" and not self.datasets:
-            raise ValueError("source is datasets: name at least one under prepare.datasets")
-        return self
+    @field_validator("datasets")
+    @classmethod
+    def _datasets_named(cls, value: list[DatasetRef], info: ValidationInfo) -> list[DatasetRef]:
+        if info.data.get("source") == "datasets" and not value:
+            raise ValueError("source is datasets: name at least one imported dataset here")
+        return value
 
 
 class UltralyticsArgs(Section):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tasks.dvc_ops import dvc
 from tasks.findings import Finding, summarize
+from tasks.image_check import inspect_image
 from tasks.importer import CheckedImage
 from tasks.params_schema import ImportParams
 from tasks.sources import SPLITS, SourceDataset
@@ -33,12 +34,14 @@ def _unique(name: str, taken: set[str]) -> str:
 def write_image(image: CheckedImage, dest: Path) -> None:
     """The source bytes when the pixels are as they are; else the converted, upright 8-bit RGB."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    if image.check.converted is None:
+    if not image.check.converts:
         shutil.copyfile(image.item.image, dest)
-    elif dest.suffix == ".jpg":
-        image.check.converted.save(dest, "JPEG", quality=95)
+        return
+    pixels = inspect_image(image.item.image, keep_pixels=True).converted
+    if dest.suffix == ".jpg":
+        pixels.save(dest, "JPEG", quality=95)
     else:
-        image.check.converted.save(dest)
+        pixels.save(dest)
 
 
 def _entry(image: CheckedImage, rel: str, source_root: Path) -> dict:

@@ -104,9 +104,9 @@ def read_voc(source: Path) -> SourceDataset:
     annotations: dict[Path, ET.Element] = {}
     for xml_path in sorted((source / "Annotations").glob("*.xml")):
         try:
-            annotations[xml_path] = parse_xml(xml_path.read_bytes())
-        except expat.ExpatError as exc:
-            findings.append(Finding(str(xml_path), exc.lineno, f"not valid XML: {exc}", "error"))
+            annotations[xml_path] = ET.fromstring(xml_path.read_bytes())  # C parser; lines only when needed
+        except ET.ParseError as exc:
+            findings.append(Finding(str(xml_path), exc.position[0], f"not valid XML: {exc}", "error"))
     dataset = SourceDataset(source, "voc", _names(annotations), findings=findings)
     outside = sum(
         1
@@ -117,7 +117,11 @@ def read_voc(source: Path) -> SourceDataset:
         reason = f"{outside} annotations carry an absolute <path> from another machine; ignored, <filename> used"
         dataset.findings.append(Finding(str(source / "Annotations"), None, reason, "note"))
     for xml_path, annotation in annotations.items():
+        found, items = len(dataset.findings), len(dataset.items)
         _add_item(dataset, xml_path, annotation, splits)
+        if len(dataset.findings) > found or any(i.findings for i in dataset.items[items:]):
+            del dataset.findings[found:], dataset.items[items:]  # again, with line numbers for the findings
+            _add_item(dataset, xml_path, parse_xml(xml_path.read_bytes()), splits)
     return dataset
 
 

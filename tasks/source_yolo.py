@@ -108,6 +108,10 @@ def read_split(split: str, folder: Path, names: list[str]) -> tuple[list[SourceI
             item.labels, item.findings = parse_label_file(label_file, len(names))
         items.append(item)
     label_dir = _label_of(folder / "x.jpg").parent
+    cache = label_dir.with_suffix(".cache")
+    if cache.is_file():
+        reason = "Ultralytics label cache shipped with the data; ignored (labels are read from the .txt files)"
+        findings.append(Finding(str(cache), None, reason, "note"))
     stems = {_label_of(i) for i in images}
     for orphan in sorted(label_dir.rglob("*.txt")) if label_dir.is_dir() else []:
         if orphan not in stems:

@@ -57,6 +57,8 @@ def test_plysaci_sets(copies, tmp_path, yaml_name, train, val, test_hint):
     assert test_hint in error
     dropped = [w for w in _by_severity(result.report, "warning") if "Ultralytics drops a leading ../" in w]
     assert len(dropped) == 2  # train and val
+    caches = [n for n in _by_severity(result.report, "note") if "Ultralytics label cache" in n]
+    assert len(caches) == (2 if yaml_name == "2plysaci" else 0)  # 2plysaci ships train/ and valid/labels.cache
     manifest = json.loads((result.dest / "manifest.json").read_text())
     assert len(manifest["images"]) == train + val and all(len(m["sha256"]) == 64 for m in manifest["images"])
     assert tree_digest(copies / "plysaci") == before
@@ -83,6 +85,7 @@ def test_coco128_as_published(copies, tmp_path):
     assert orphans == ["000000000656.txt", "000000000659.txt"]
     assert any(w.startswith("stats.json: train: class imbalance") and "person" in w for w in warnings)
     notes = _by_severity(report, "note")
+    assert [n.split(":")[0] for n in notes if "label cache" in n] == ["train.cache"]
     assert sorted(n.split(":")[0] for n in notes if "background" in n) == ["000000000250.jpg", "000000000508.jpg"]
     assert [n.split(":")[0] for n in notes if "grayscale" in n] == ["000000000086.jpg"]
     assert Image.open(result.dest / "images/train/000000000086.jpg").mode == "RGB"
@@ -91,7 +94,9 @@ def test_coco128_as_published(copies, tmp_path):
 
 
 def test_bccd_voc_with_imagesets(copies, tmp_path):
+    before = tree_digest(copies / "bccd")
     result = _run(copies / "bccd", "bccd", tmp_path)
+    assert tree_digest(copies / "bccd") == before  # quarantine copies; the source keeps every file
     report = result.report
     assert report["images"] == {"train": 204, "val": 86, "test": 72}  # 205, 87, 72 less one quarantined each
     assert _by_severity(report, "error") == [

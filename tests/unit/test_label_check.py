@@ -29,3 +29,12 @@ def test_good_files_give_no_findings(tmp_path: Path):
     Image.new("RGB", (32, 32)).save(tmp_path / "ok.jpg")
     assert check_label_file(tmp_path / "ok.txt", 2) == []
     assert check_image_file(tmp_path / "ok.jpg") == []
+
+
+def test_not_an_image_after_ultralytics_patched_pil(tmp_path: Path):
+    """Ultralytics replaces Image.open with one that wants pi-heif for unknown files; still a finding, no crash."""
+    import ultralytics.utils.patches  # noqa: F401
+
+    (tmp_path / "notes.jpg").write_text("not a picture")
+    [finding] = check_image_file(tmp_path / "notes.jpg")
+    assert finding.severity == "error" and "not an image" in finding.reason
