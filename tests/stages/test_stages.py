@@ -112,3 +112,23 @@ def test_registered_model_loads_and_predicts(project):
     image = next((project / "data/prepared/test/images").glob("*.jpg"))
     result = model.predict(pd.DataFrame({"image": [str(image)]}), params={"conf": 0.0001})
     assert list(result.columns) == ["image", "class", "confidence", "x0", "y0", "x1", "y1"]
+
+
+def test_transfer_can_start_from_a_registry_alias_or_version(project, tmp_path):
+    from mlflow import MlflowClient
+    from ultralytics.nn.tasks import load_checkpoint
+
+    from tasks.tracking import download_registered_weights
+    from tasks.transfer import resolve_source
+
+    train_card = json.loads((project / "models/train/card.json").read_text())
+    transfer_card = json.loads((project / "models/transfer/card.json").read_text())
+    MlflowClient(tracking_uri()).set_registered_model_alias("yoloop-detector", "champion", train_card["model_version"])
+    champion = resolve_source("models:/yoloop-detector@champion", download_registered_weights, tmp_path / "a")
+    assert champion.transfers_since_scratch == 0
+    assert list(load_checkpoint(champion.weights)[0].names.values()) == ["ring", "cross"]
+    version = resolve_source(
+        f"models:/yoloop-detector/{transfer_card['model_version']}", download_registered_weights, tmp_path / "b"
+    )
+    assert version.transfers_since_scratch == 1
+    assert list(load_checkpoint(version.weights)[0].names.values()) == ["ring", "cross", "star"]
