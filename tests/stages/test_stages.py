@@ -132,3 +132,17 @@ def test_transfer_can_start_from_a_registry_alias_or_version(project, tmp_path):
     )
     assert version.transfers_since_scratch == 1
     assert list(load_checkpoint(version.weights)[0].names.values()) == ["ring", "cross", "star"]
+
+
+def test_transfer_retrains_from_scratch_after_retrain_every_transfers(project):
+    """Last in this module: it replaces models/transfer. From a model 1 transfer away, retrain_every 1 means scratch."""
+    params = load_params(
+        write_params(project / "params.yaml", TINY, {"transfer": {"from": "transfer", "retrain_every": 1, "epochs": 2}})
+    )
+    transfer_flow(params)
+    card = json.loads((project / "models/transfer/card.json").read_text())
+    assert card["plan"] == "retrain" and card["start"] == "yolov8n.yaml" and card["transfers_since_scratch"] == 0
+    assert card["carried_classes"] == [] and card["names"] == ["ring", "cross", "star"]
+    assert json.loads((project / "metrics/transfer.json").read_text())["epochs"] == 1, (
+        "train epochs (TINY: 1), not transfer epochs (2)"
+    )
