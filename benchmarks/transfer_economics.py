@@ -39,13 +39,13 @@ def main() -> None:
     parser.add_argument("--transfer-epochs", type=int, default=4)
     parser.add_argument("--scale", type=float, default=1.0)
     options = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="yoloop-bench-") as tmp:
-        work = Path(tmp)
-        write_params(work / "params.yaml", overrides(options.scratch_epochs, options.transfer_epochs, options.scale))
-        timed([sys.executable, "-m", "flows.prepare"], work)
-        wall, _ = timed([sys.executable, "-m", "flows.economics"], work, work / "economics.log")
-        report = json.loads((work / "reports/economics/report.json").read_text())
-        print((work / "reports/economics/report.md").read_text())
+    work = Path(tempfile.mkdtemp(prefix="yoloop-bench-"))  # kept: the logs, the report and the models
+    print(f"work folder: {work}")
+    write_params(work / "params.yaml", overrides(options.scratch_epochs, options.transfer_epochs, options.scale))
+    timed([sys.executable, "-m", "flows.prepare"], work, work / "prepare.log")
+    wall, _ = timed([sys.executable, "-m", "flows.economics"], work, work / "economics.log")
+    report = json.loads((work / "reports/economics/report.json").read_text())
+    print((work / "reports/economics/report.md").read_text())
     c, d = report["experiments"]["C"], report["experiments"]["D"]
     quality = c["map50_95"] / d["map50_95"] if d["map50_95"] else float("nan")
     compute = c["device_s"] / d["device_s"]

@@ -7,6 +7,8 @@ row the stage trains from scratch instead (`train.model`), as the economics repo
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from prefect import flow
 
 from flows.stage import main
@@ -19,10 +21,35 @@ from tasks.params_schema import Params
 from tasks.paths import PREPARED, fresh_scratch
 from tasks.runtime import as_task, resolve_device
 from tasks.train import ultralytics_args
-from tasks.transfer import frozen_layers, keep_frozen_bn, layer_count, resolve_source, stage_transfer_set
+from tasks.transfer import (
+    TransferSource,
+    frozen_layers,
+    keep_frozen_bn,
+    layer_count,
+    resolve_source,
+    stage_transfer_set,
+)
 
 stage_transfer_set_task = as_task(stage_transfer_set)
 write_start_checkpoint_task = as_task(write_start_checkpoint)
+
+
+def plan_start(
+    params: Params, source: TransferSource, names: list[str], work: Path
+) -> tuple[str, dict, list[int], dict]:
+    """What to train from: the source widened to `names` (a transfer), or train's model (the scheduled retrain).
+
+    Returns the start model, the Ultralytics arguments, the frozen layers and the card's lineage entries.
+    """
+    section, device, seed = params.transfer, resolve_device(params.project.device), params.project.seed
+    plan = plan_next_training(source.transfers_since_scratch, section.retrain_every)
+    if plan == "retrain":
+        lineage = {"plan": plan, "carried_classes": [], "transfers_since_scratch": 0}
+        return params.train.model, ultralytics_args(params.train, device, seed), [], lineage
+    weights, carried = write_start_checkpoint_task(source.weights, names, work / "start.pt")
+    frozen = frozen_layers(section.strategy, section.freeze, layer_count(source.weights))
+    lineage = {"plan": plan, "carried_classes": carried, "transfers_since_scratch": source.transfers_since_scratch + 1}
+    return str(weights), ultralytics_args(section, device, seed), frozen, lineage
 
 
 @flow(name="transfer")
@@ -33,21 +60,13 @@ def transfer_flow(params: Params) -> dict:
     work = fresh_scratch("transfer")
     source = resolve_source(section.source, tracking.download_registered_weights, work / "source")
     data_yaml = stage_transfer_set_task(dataset, section.data, section.replay, params.project.seed, work / "data")
-    args = ultralytics_args(section, resolve_device(params.project.device), params.project.seed)
-    plan = plan_next_training(source.transfers_since_scratch, section.retrain_every)
-    card = {"from": source.description, "strategy": section.strategy, "data": section.data, "plan": plan}
-    if plan == "retrain":  # the N-th transfer in a row: scratch on the same data instead
-        start, frozen, carried, count = params.train.model, [], [], 0
-    else:
-        start, carried = write_start_checkpoint_task(source.weights, dataset.names, work / "start.pt")
-        frozen = frozen_layers(section.strategy, section.freeze, layer_count(source.weights))
-        start, count = str(start), source.transfers_since_scratch + 1
-    card |= {"start": start, "frozen_layers": frozen, "carried_classes": carried, "transfers_since_scratch": count}
+    start, args, frozen, lineage = plan_start(params, source, dataset.names, work)
+    card = {"from": source.description, "strategy": section.strategy, "data": section.data, "start": start}
+    card |= {"frozen_layers": frozen, **lineage}
     callbacks = {"on_train_batch_start": [keep_frozen_bn(frozen)]} if frozen else {}
+    args = {**args, "freeze": frozen or None}
     logged = section.model_dump(by_alias=True)
-    return tracked_training(
-        params, "transfer", logged, start, data_yaml, {**args, "freeze": frozen or None}, card, callbacks
-    )
+    return tracked_training(params, "transfer", logged, start, data_yaml, args, card, callbacks)
 
 
 if __name__ == "__main__":

@@ -114,3 +114,37 @@ def test_registered_model_loads_and_predicts(project):
     image = next((project / "data/prepared/test/images").glob("*.jpg"))
     result = model.predict(pd.DataFrame({"image": [str(image)]}), params={"conf": 0.0001})
     assert list(result.columns) == ["image", "class", "confidence", "x0", "y0", "x1", "y1"]
+
+
+def test_transfer_can_start_from_a_registry_alias_or_version(project, tmp_path):
+    from mlflow import MlflowClient
+    from ultralytics.nn.tasks import load_checkpoint
+
+    from tasks.tracking import download_registered_weights
+    from tasks.transfer import resolve_source
+
+    train_card = json.loads((project / "models/train/card.json").read_text())
+    transfer_card = json.loads((project / "models/transfer/card.json").read_text())
+    MlflowClient(tracking_uri()).set_registered_model_alias("yoloop-detector", "champion", train_card["model_version"])
+    champion = resolve_source("models:/yoloop-detector@champion", download_registered_weights, tmp_path / "a")
+    assert champion.transfers_since_scratch == 0
+    assert list(load_checkpoint(champion.weights)[0].names.values()) == ["ring", "cross"]
+    version = resolve_source(
+        f"models:/yoloop-detector/{transfer_card['model_version']}", download_registered_weights, tmp_path / "b"
+    )
+    assert version.transfers_since_scratch == 1
+    assert list(load_checkpoint(version.weights)[0].names.values()) == ["ring", "cross", "star"]
+
+
+def test_transfer_retrains_from_scratch_after_retrain_every_transfers(project):
+    """Last in this module: it replaces models/transfer. From a model 1 transfer away, retrain_every 1 means scratch."""
+    params = load_params(
+        write_params(project / "params.yaml", TINY, {"transfer": {"from": "transfer", "retrain_every": 1, "epochs": 2}})
+    )
+    transfer_flow(params)
+    card = json.loads((project / "models/transfer/card.json").read_text())
+    assert card["plan"] == "retrain" and card["start"] == "yolov8n.yaml" and card["transfers_since_scratch"] == 0
+    assert card["carried_classes"] == [] and card["names"] == ["ring", "cross", "star"]
+    assert json.loads((project / "metrics/transfer.json").read_text())["epochs"] == 1, (
+        "train epochs (TINY: 1), not transfer epochs (2)"
+    )
