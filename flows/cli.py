@@ -106,6 +106,13 @@ def _add_import_parser(commands: argparse._SubParsersAction) -> None:
 # --- end of yoloop import ---
 
 
+def _architectures(options: argparse.Namespace) -> int:
+    """Train and compare candidate model yamls (architectures section); not part of `dvc repro`."""
+    from flows.architectures import architectures_flow
+
+    return run_stage(architectures_flow, ["--params", options.params])
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yoloop", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -127,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     stack.add_argument("--mlflow-port", type=int, default=5000)
     stack.set_defaults(handler=_stack)
     _add_import_parser(commands)
+    architectures = commands.add_parser("architectures", help="train each architectures.models yaml; table + plot")
+    architectures.add_argument("--params", default="params.yaml")
+    architectures.set_defaults(handler=_architectures)
     return parser
 
 

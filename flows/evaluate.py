@@ -8,30 +8,32 @@ reports/evaluate/{report.md, decision.json, decision.md} plus Ultralytics' plots
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from prefect import flow
 
 from flows.stage import main
 from tasks import tracking
 from tasks.champion import fetch_version_weights
-from tasks.compare_run import compare_with_champion
-from tasks.datasets import read_card, stage_test_set
-from tasks.evaluate import copy_plots, evaluate_with_image_stats, write_pr_curve
+from tasks.compare_run import Candidate, compare_with_champion, timing_images
+from tasks.datasets import PreparedDataset, read_card, stage_test_set
+from tasks.evaluate import PLOT_FILES, copy_plots, evaluate_with_image_stats, write_pr_curve
 from tasks.evaluate_report import write_decision, write_report
-from tasks.export_check import export_and_score, export_cost, export_variants
+from tasks.export_check import calibration_images, export_and_score, export_cost, export_variants
 from tasks.params_schema import Params
 from tasks.paths import METRICS, MODEL_CARD, PREPARED, REPORTS, WEIGHTS_FILE, fresh_scratch, model_dir
 from tasks.per_image import operating_table
 from tasks.promote import apply_decision, champion_version, decide
 from tasks.runtime import as_task, resolve_device
 from tasks.speed import measure_speed, model_size
-from tasks.yolo_files import list_images, write_json
+from tasks.yolo_files import write_json
 
 stage_test_set_task = as_task(stage_test_set)
 evaluate_task = as_task(evaluate_with_image_stats)
 measure_speed_task = as_task(measure_speed)
 export_task = as_task(export_and_score)
 fetch_champion_task = as_task(fetch_version_weights, name="fetch-champion")
+compare_task = as_task(compare_with_champion)
 
 OUT = REPORTS / "evaluate"
 
@@ -73,69 +75,78 @@ def _log_results(result: dict, comparison: dict | None, decision: dict, registry
     )
 
 
+def score_model(params: Params, dataset: PreparedDataset, card: dict, weights: Path, work: Path) -> tuple[dict, list]:
+    """Accuracy, per-image counts, speed, size and the export check of the model under evaluation."""
+    section, device = params.evaluate, resolve_device(params.project.device)
+    test_yaml = stage_test_set_task(dataset, card["names"], work / "data")
+    args = {**section.ultralytics_args(), "device": device}
+    evaluation, metrics, records = evaluate_task(
+        weights, test_yaml, dataset.names, args, work / "run", section.operating_conf
+    )
+    write_pr_curve(metrics, card["names"], OUT / "pr_curve.csv")
+    copy_plots(work / "run", OUT)
+    table = operating_table(records, section.operating_conf)
+    write_json(METRICS / "evaluate_images.json", table)
+    images, batches = timing_images(dataset, section.speed_images), sorted({1, section.speed_batch})
+    export = section.export
+    variants, skipped = export_variants(export.onnx, export.half, export.int8, device)
+    calibration = calibration_images(dataset, export.calibration_images)
+    exported = export_task(
+        weights, test_yaml, section.ultralytics_args(), device, work / "export", variants, calibration
+    )
+    result = {
+        **evaluation.to_json(),
+        "model_version": card.get("model_version"),
+        "operating_point": {"conf": section.operating_conf, **table["totals"]},
+        "speed": measure_speed_task(weights, images, batches, section.predictor_args(), device),
+        "size": model_size(weights, section.imgsz),
+        "export": {"variants": export_cost(exported, evaluation.map50_95, evaluation.map50), "skipped": skipped},
+    }
+    return result, records
+
+
+def judge(params: Params, dataset: PreparedDataset, candidate: Candidate, work: Path) -> tuple:
+    """Compare with the champion (if another version holds it), decide, and move the aliases the rule allows."""
+    from mlflow import MlflowClient
+
+    client, name = MlflowClient(tracking.tracking_uri()), params.tracking.registered_model
+    champion, comparison = champion_version(client, name), None
+    if champion is not None and champion != candidate.version:
+        old = fetch_champion_task(name, champion, work / "champion")
+        device = resolve_device(params.project.device)
+        comparison = compare_task(candidate, old, dataset, params.evaluate, device, work, params.project.seed)
+    decision = decide(comparison, params.evaluate.promotion.model_dump())
+    if champion is not None and champion == candidate.version:
+        decision = {**decision, "first_model": False, "reasons": [f"version {champion} already holds champion"]}
+    if candidate.version is None:
+        registry = {"champion_before": champion, "champion_after": champion, "changed": False, "version": None}
+        return comparison, {**decision, "promote": False, "reasons": ["the model is not registered"]}, registry
+    return comparison, decision, apply_decision(client, name, candidate.version, decision)
+
+
 @flow(name="evaluate")
 def evaluate_flow(params: Params) -> dict:
     """Evaluate `models/<evaluate.model>` on the test split, compare it with the champion, apply the rule."""
-    from mlflow import MlflowClient
-
     section = params.evaluate
     dataset = read_card(PREPARED)
     source = model_dir(section.model)
     card = json.loads((source / MODEL_CARD).read_text())
     work = fresh_scratch("evaluate")
-    device = resolve_device(params.project.device)
-    test_yaml = stage_test_set_task(dataset, card["names"], work / "data")
-    args = {**section.ultralytics_args(), "device": device}
     weights = source / WEIGHTS_FILE
     with tracking.stage_run(params.tracking, "evaluate", section.model_dump(), str(PREPARED)):
-        evaluation, metrics, records = evaluate_task(
-            weights, test_yaml, dataset.names, args, work / "run", section.operating_conf
+        result, records = score_model(params, dataset, card, weights, work)
+        version = str(card["model_version"]) if card.get("model_version") else None
+        comparison, decision, registry = judge(
+            params, dataset, Candidate(weights, card["names"], version, records), work
         )
-        write_pr_curve(metrics, card["names"], OUT / "pr_curve.csv")
-        plots = copy_plots(work / "run", OUT)
-        images = list_images(dataset.root / "test" / "images")[: section.speed_images]
-        predict_args = {"imgsz": section.imgsz, "conf": section.operating_conf, "iou": section.iou}
-        batches = sorted({1, section.speed_batch})
-        result = {
-            **evaluation.to_json(),
-            "model_version": card.get("model_version"),
-            "operating_point": {
-                "conf": section.operating_conf,
-                **operating_table(records, section.operating_conf)["totals"],
-            },
-            "speed": measure_speed_task(weights, images, batches, predict_args, device),
-            "size": model_size(weights, section.imgsz),
-        }
-        variants, skipped = export_variants(section.export.half, device) if section.export.onnx else ({}, {})
-        if not section.export.onnx:
-            skipped = {"onnx": "evaluate.export.onnx is false"}
-        exported = export_task(weights, test_yaml, section.ultralytics_args(), device, work / "export", variants)
-        result["export"] = {
-            "variants": export_cost(exported, evaluation.map50_95, evaluation.map50),
-            "skipped": skipped,
-        }
-        write_json(METRICS / "evaluate_images.json", operating_table(records, section.operating_conf))
-
-        client = MlflowClient(tracking.tracking_uri())
-        version = str(card.get("model_version"))
-        champion = champion_version(client, params.tracking.registered_model)
-        comparison = None
-        if champion is not None and champion != version:
-            old = fetch_champion_task(params.tracking.registered_model, champion, work / "champion")
-            comparison = compare_with_champion(
-                old, records, result, dataset, section, args, predict_args, images, work, params.project.seed
-            )
-        decision = decide(comparison, section.promotion.model_dump())
-        if champion == version:
-            decision = {**decision, "promote": True, "reasons": [f"version {version} already holds champion"]}
-        registry = apply_decision(client, params.tracking.registered_model, version, decision)
         write_json(METRICS / "evaluate.json", result)
-        write_json(METRICS / "compare.json", comparison or {"champion": None})
-        decision_files = write_decision(OUT, decision, registry, section.promotion.model_dump())
-        report = write_report(OUT / "report.md", result, comparison, decision, registry)
+        write_json(METRICS / "compare.json", comparison or {"champion": registry["champion_before"]})
+        files = write_decision(OUT, decision, registry, section.promotion.model_dump())
+        files.append(write_report(OUT / "report.md", result, comparison, decision, registry))
         _log_results(result, comparison, decision, registry)
+        plots = [OUT / name for name in PLOT_FILES if (OUT / name).exists()]
         tracking.log_artifacts(
-            [METRICS / "evaluate.json", METRICS / "compare.json", OUT / "pr_curve.csv", *plots, *decision_files, report]
+            [METRICS / "evaluate.json", METRICS / "compare.json", OUT / "pr_curve.csv", *plots, *files]
         )
     return {**result, "comparison": comparison, "decision": decision, "registry": registry}
 

@@ -7,6 +7,7 @@ one model does not know counts as AP 0 for it rather than vanishing from its mea
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from tasks.datasets import PreparedDataset, stage_test_set
 from tasks.evaluate import evaluate_with_image_stats
 from tasks.params_schema import EvaluateParams
 from tasks.per_image import ImageStats, to_dataset_classes
-from tasks.speed import measure_speed
+from tasks.speed import paired_latency
 from tasks.yolo_files import label_path, list_images, read_labels
 
 
@@ -44,34 +45,42 @@ def summary(records: list[ImageStats], names: list[str], latency_ms: float, vers
     return {**scores, "per_class": per_class, "latency_ms": latency_ms, "version": version}
 
 
+@dataclass
+class Candidate:
+    """The model under evaluation, as the first validation left it."""
+
+    weights: Path
+    names: list[str]
+    version: str | None
+    records: list[ImageStats]
+
+
 def compare_with_champion(
+    new: Candidate,
     old: RegisteredWeights,
-    new_records: list[ImageStats],
-    new_result: dict[str, Any],
     dataset: PreparedDataset,
     section: EvaluateParams,
-    args: dict[str, Any],
-    predict_args: dict[str, Any],
-    speed_images: list[Path],
+    device: str,
     work: Path,
     seed: int,
 ) -> dict[str, Any]:
-    """Score the champion like the new model, then the paired bootstrap and the per-class differences."""
-    old_names = old.names
-    test_yaml = stage_test_set(dataset, old_names, work / "champion_data")
+    """Score the champion like the new model, time both in alternation, then the paired bootstrap."""
+    args = {**section.ultralytics_args(), "device": device}
+    test_yaml = stage_test_set(dataset, old.names, work / "champion_data")
     _, _, old_records = evaluate_with_image_stats(
         old.weights, test_yaml, dataset.names, args, work / "champion_run", section.operating_conf
     )
-    old_speed = measure_speed(old.weights, speed_images, [1], predict_args, args["device"])
-    new_names = [n for n in dataset.names if n in new_result["per_class"]]
-    new_view = dataset_view(new_records, list(_model_names(new_result)), dataset)
-    old_view = dataset_view(old_records, old_names, dataset)
-    interval = bootstrap_difference(new_view, old_view, len(dataset.names), section.bootstrap, section.ci_level, seed)
-    new = summary(new_view, dataset.names, new_result["speed"]["batch"]["1"]["total"], new_result["model_version"])
-    old_summary = summary(old_view, dataset.names, old_speed["batch"]["1"]["total"], old.version)
-    return {**compare_models(new, old_summary, interval, new_names), "device": args["device"]}
+    images = timing_images(dataset, section.speed_images)
+    latency = paired_latency({"new": new.weights, "old": old.weights}, images, section.predictor_args(), device)
+    new_view = dataset_view(new.records, new.names, dataset)
+    old_view = dataset_view(old_records, old.names, dataset)
+    n_classes = len(dataset.names)
+    interval = bootstrap_difference(new_view, old_view, n_classes, section.bootstrap, section.ci_level, seed)
+    new_summary = summary(new_view, dataset.names, latency["new"], new.version)
+    old_summary = summary(old_view, dataset.names, latency["old"], old.version)
+    return {**compare_models(new_summary, old_summary, interval, dataset.names), "device": device}
 
 
-def _model_names(result: dict[str, Any]) -> list[str]:
-    """The class list the new model predicts, as the confusion matrix labels it (background last)."""
-    return result["confusion_matrix"]["labels"][:-1]
+def timing_images(dataset: PreparedDataset, count: int) -> list[Path]:
+    """The first `count` test images (sorted, so every model is timed on the same ones)."""
+    return list_images(dataset.root / "test" / "images")[:count]

@@ -38,7 +38,7 @@ def write_decision(folder: Path, decision: dict[str, Any], registry: dict[str, A
 
 def _comparison_lines(c: dict[str, Any]) -> list[str]:
     m, ci = c["map50_95"], c["interval"]
-    better = "better" if ci["low"] > 0 else "worse" if ci["high"] < 0 else "not distinguishable from"
+    better = "better than" if ci["low"] > 0 else "worse than" if ci["high"] < 0 else "not distinguishable from"
     lines = [
         f"## Against production (champion, version {c['old_version']})",
         "",
@@ -48,7 +48,8 @@ def _comparison_lines(c: dict[str, Any]) -> list[str]:
         f"[{ci['low']:+.4f}, {ci['high']:+.4f}].",
         f"Relative error reduction ((1-old)-(1-new))/(1-old): {c['relative_error_reduction']:+.1%}.",
         f"Speed on {c['device']}: {c['latency_ms']['new']:.2f} ms/image vs {c['latency_ms']['old']:.2f} "
-        f"(ratio {c['latency_ratio']:.2f}, batch 1, pre-process + inference + post-process).",
+        f"(ratio {c['latency_ratio']:.2f}; batch 1, pre-process + inference + post-process, "
+        "median of rounds timed in alternation).",
         "",
         "| class | new AP50-95 | champion AP50-95 | difference |",
         "|---|---|---|---|",

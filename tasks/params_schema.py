@@ -266,6 +266,8 @@ class ExportCheck(Section):
 
     onnx: bool = True
     half: bool = True  # FP16 ONNX, only where a CUDA device is used (skipped with a reason otherwise)
+    int8: bool = True  # int8 ONNX by ONNX Runtime static quantization, calibrated on val images
+    calibration_images: int = Field(32, ge=1)
 
 
 class EvaluateParams(UltralyticsArgs):
@@ -285,6 +287,26 @@ class EvaluateParams(UltralyticsArgs):
         """The keys that are Ultralytics validator arguments."""
         return self.model_dump(include={"imgsz", "batch", "workers", "conf", "iou"})
 
+    def predictor_args(self) -> dict[str, Any]:
+        """Ultralytics predictor arguments for timing: as deployed, at the operating confidence."""
+        return {"imgsz": self.imgsz, "conf": self.operating_conf, "iou": self.iou}
+
+
+class ArchitecturesParams(Section):
+    """`yoloop architectures`: candidate model yamls trained with the train section's settings (not in dvc repro)."""
+
+    models: list[str] = Field(default_factory=lambda: ["yolov8n.yaml", "yolo11n.yaml", "yolov10n.yaml"], min_length=1)
+    epochs: int | None = Field(None, ge=1)  # None: train.epochs
+
+    @field_validator("models")
+    @classmethod
+    def _model_files(cls, value: list[str]) -> list[str]:
+        for name in value:
+            TrainParams._model_file(name)
+        if len(set(value)) != len(value):
+            raise ValueError(f"models repeat: {value}")
+        return value
+
 
 class Params(Section):
     project: ProjectParams = ProjectParams()
@@ -296,3 +318,4 @@ class Params(Section):
     transfer: TransferParams = TransferParams()
     forgetting: ForgettingParams = ForgettingParams()
     economics: EconomicsParams = EconomicsParams()
+    architectures: ArchitecturesParams = ArchitecturesParams()

@@ -73,13 +73,14 @@ def to_dataset_classes(
     whether or not the validator saw it: adding it back makes two models with different class
     lists comparable on the same boxes (an unknown class scores AP 0).
     """
-    index = np.array([dataset_names.index(n) for n in model_names], dtype=int)
+    index = np.array([dataset_names.index(n) if n in dataset_names else -1 for n in model_names], dtype=int)
     mapped = []
     for r in records:
         extra = np.array([dataset_names.index(n) for n in extra_targets.get(r.image, [])], dtype=int)
-        targets = np.concatenate([index[r.target_cls], extra]) if len(r.target_cls) else extra
-        pred_cls = index[r.pred_cls] if len(r.pred_cls) else r.pred_cls
-        mapped.append(ImageStats(r.image, r.tp, r.conf, pred_cls, targets, r.operating))
+        targets = np.concatenate([index[r.target_cls], extra]).astype(int)
+        pred_cls = index[r.pred_cls] if len(r.pred_cls) else r.pred_cls.astype(int)
+        known = pred_cls >= 0  # a class the dataset no longer has is no one's true or false positive
+        mapped.append(ImageStats(r.image, r.tp[known], r.conf[known], pred_cls[known], targets, r.operating))
     return mapped
 
 

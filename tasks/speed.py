@@ -49,3 +49,22 @@ def model_size(weights: Path, imgsz: int) -> dict[str, float | int]:
         "imgsz": imgsz,
         "file_bytes": weights.stat().st_size,
     }
+
+
+def paired_latency(
+    weights: dict[str, Path], images: list[Path], args: dict[str, Any], device: str, rounds: int = 3
+) -> dict[str, float]:
+    """Median ms per image at batch 1 of several models, timed in alternation on the same images.
+
+    Alternating rounds share whatever else the machine is doing between the models, so a
+    latency ratio is not an artefact of one model having been timed while the machine was busy.
+    """
+    quiet_ultralytics()
+    from ultralytics import YOLO
+
+    detectors = {name: YOLO(str(path), task="detect") for name, path in weights.items()}
+    totals: dict[str, list[float]] = {name: [] for name in detectors}
+    for _ in range(rounds):
+        for name, detector in detectors.items():
+            totals[name].append(time_predictions(detector, images, 1, {**args, "device": device})["total"])
+    return {name: float(sorted(values)[len(values) // 2]) for name, values in totals.items()}

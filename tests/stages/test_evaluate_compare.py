@@ -70,7 +70,10 @@ def test_first_evaluation_has_every_field(project):
     onnx = result["export"]["variants"]["onnx"]
     assert onnx["map50_95_cost"] == pytest.approx(onnx["map50_95"] - result["map50_95"])
     assert onnx["file_bytes"] > 1_000_000
-    assert set(result["export"]["skipped"]) == {"onnx_half", "onnx_int8"}, "on a CPU, FP16 and int8 say why not"
+    int8 = result["export"]["variants"]["onnx_int8"]
+    assert int8["precision"] == "int8" and int8["file_bytes"] < onnx["file_bytes"] / 2, "int8 weights are a quarter"
+    assert set(result["export"]["skipped"]) == {"onnx_half"}, "on a CPU, FP16 is skipped and says why"
+    assert "CUDA" in result["export"]["skipped"]["onnx_half"]
     assert not list((project / "models").rglob("*.onnx")), "the export must not write into a DVC output"
 
 
@@ -118,4 +121,4 @@ def test_report_answers_the_question(project):
     assert "NOT promoted" in report and "Registry unchanged" in report
     assert "Against production (champion, version 1)" in report
     assert "bootstrap interval over test images" in report and "Relative error reduction" in report
-    assert "ms/image" in report and "onnx_int8: skipped" in report
+    assert "ms/image" in report and "onnx_half: skipped" in report and "onnx_int8: mAP50-95" in report
