@@ -90,7 +90,14 @@ def mine_flow(params: Params) -> dict:
     header = {"round": section.round, "model": model, "params": section.model_dump(), "excluded": len(earlier)}
     batch_dir = RELABEL / f"round-{section.round}"
     export_relabel_batch_task(
-        choices, dict(zip(keys, pool, strict=True)), table, detector.names, header, batch_dir, section.draft_conf
+        choices,
+        dict(zip(keys, pool, strict=True)),
+        table,
+        detector.names,
+        dataset.names,
+        header,
+        batch_dir,
+        section.draft_conf,
     )
     rows = {i.path.as_posix(): prediction_rows(i, detector.names) for i in pool + labelled}
     write_json(MINE_REPORTS / "predictions.json", {"model": model, "names": detector.names, "images": rows})

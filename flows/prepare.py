@@ -7,8 +7,9 @@ from prefect import flow
 from flows.stage import main
 from tasks.builtin import generate_builtin
 from tasks.datasets import PreparedDataset, write_card
+from tasks.label_rounds import add_label_rounds
 from tasks.params_schema import Params
-from tasks.paths import METRICS, ORACLE, POOL, PREPARED
+from tasks.paths import LABELS, METRICS, ORACLE, POOL, PREPARED
 from tasks.runtime import as_task
 from tasks.stats import imbalance_ratio, split_stats
 from tasks.yolo_files import atomic_dir, write_json
@@ -23,6 +24,7 @@ def prepare_flow(params: Params) -> dict:
     section = params.prepare
     with atomic_dir(PREPARED) as prepared, atomic_dir(POOL) as pool, atomic_dir(ORACLE) as oracle:
         generate_builtin_task(section.builtin, section.classes, section.seed, prepared, pool, oracle)
+        add_label_rounds(LABELS, prepared)  # issue 6: labels taken back by `yoloop labels import`
         dataset = PreparedDataset(prepared, section.classes.base, section.classes.new)
         stats = {split: split_stats_task(path, dataset.names) for split, path in dataset.split_dirs().items()}
         write_card(dataset, stats)

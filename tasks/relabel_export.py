@@ -25,15 +25,15 @@ LABEL_STUDIO_TASKS = "label_studio_tasks.json"
 LABEL_STUDIO_CONFIG = "label_studio_config.xml"
 
 
-def draft_labels(image: ScoredImage, draft_conf: float) -> list[Label]:
-    """The model's boxes at or above `draft_conf`, as normalised YOLO rows."""
+def draft_labels(image: ScoredImage, draft_conf: float, remap: dict[int, int]) -> list[Label]:
+    """The model's boxes at or above `draft_conf`, as normalised YOLO rows; `remap`: model id -> dataset id."""
     rows = []
     for (x1, y1, x2, y2), conf, cls in zip(
         image.detections.boxes, image.detections.conf, image.detections.cls, strict=True
     ):
         if conf >= draft_conf:
             w, h = image.width, image.height
-            rows.append(Label(int(cls), (x1 + x2) / 2 / w, (y1 + y2) / 2 / h, (x2 - x1) / w, (y2 - y1) / h))
+            rows.append(Label(remap[int(cls)], (x1 + x2) / 2 / w, (y1 + y2) / 2 / h, (x2 - x1) / w, (y2 - y1) / h))
     return rows
 
 
@@ -102,12 +102,18 @@ def export_relabel_batch(
     choices: list[Choice],
     scored: dict[str, ScoredImage],
     scores: dict[str, dict],
+    model_names: list[str],
     names: list[str],
     header: dict,
     dest: Path,
     draft_conf: float,
 ) -> Path:
-    """Write the batch atomically to `dest` (data/relabel/round-N); `header` goes into the manifest."""
+    """Write the batch atomically to `dest` (data/relabel/round-N); `header` goes into the manifest.
+
+    Labels use the dataset's class list `names` (every class, even one the model does not know yet),
+    so labellers can add any class; the model's drafts are remapped to it by name.
+    """
+    remap = {i: names.index(n) for i, n in enumerate(model_names)}
     entries, tasks, rows_meta = [], [], []
     with atomic_dir(dest) as staging:
         (staging / "images").mkdir()
@@ -115,7 +121,7 @@ def export_relabel_batch(
             image = scored[choice.image]
             file_name = image.path.name
             shutil.copyfile(image.path, staging / "images" / file_name)
-            rows = draft_labels(image, draft_conf)
+            rows = draft_labels(image, draft_conf, remap)
             write_labels(staging / "labels" / f"{image.path.stem}.txt", rows)
             entries.append((file_name, image.width, image.height, rows))
             tasks.append(label_studio_task(file_name, image.width, image.height, rows, names, header["model"]))
