@@ -14,7 +14,7 @@ from prefect import flow
 
 from tasks.datasets import read_card
 from tasks.errors import InputError
-from tasks.fiftyone_index import analyse, build_index
+from tasks.fiftyone_index import analyse, build_index, load_fiftyone
 from tasks.params_schema import Params
 from tasks.paths import LABELS, POOL, PREPARED, RELABEL, REPORTS
 
@@ -37,7 +37,7 @@ def index_flow(params: Params) -> dict:
 
 
 def open_index(params: Params, rebuild: bool):
-    import fiftyone as fo
+    fo = load_fiftyone()
 
     name = params.mine.fiftyone_dataset
     if rebuild or not fo.dataset_exists(name):
@@ -47,7 +47,7 @@ def open_index(params: Params, rebuild: bool):
 
 def serve_app(params: Params, port: int, rebuild: bool) -> int:
     """Serve the App on 127.0.0.1:`port` until Ctrl-C or SIGTERM."""
-    import fiftyone as fo
+    fo = load_fiftyone()
 
     index = open_index(params, rebuild)
     session = fo.launch_app(index, port=port, address="127.0.0.1", remote=True, auto=False)

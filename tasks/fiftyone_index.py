@@ -13,12 +13,45 @@ from the same inputs, with the same results.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
 
 from tasks.datasets import PreparedDataset
 from tasks.yolo_files import label_path, list_images, read_labels
+
+
+class _LenientMetadata(dict):
+    def __missing__(self, key: str) -> None:
+        return None
+
+
+def load_fiftyone():
+    """Import FiftyOne, whatever imported it first.
+
+    Its dependency eta reads `importlib.metadata.metadata("voxel51-eta")["author"]`; once MLflow has
+    loaded the `importlib_metadata` backport, that lookup goes through the backport, whose metadata
+    raises KeyError for a field the wheel lacks (it has Author-email only). Only that one lookup is
+    made lenient, only while FiftyOne is first imported.
+    """
+    import importlib.metadata as md
+
+    if "fiftyone" in sys.modules:
+        return sys.modules["fiftyone"]
+    original = md.metadata
+
+    def lenient(name: str):
+        found = original(name)
+        return _LenientMetadata({k.lower(): v for k, v in found.items()}) if name in ("voxel51-eta", "eta") else found
+
+    md.metadata = lenient
+    try:
+        import fiftyone
+    finally:
+        md.metadata = original
+    return fiftyone
+
 
 SCORE_FIELDS = ("least_confidence", "entropy", "consistency", "uncertainty", "uniqueness", "mining_score")
 
@@ -34,7 +67,7 @@ def round_tags(root: Path, prefix: str) -> dict[str, list[str]]:
 
 def to_fo_detections(rows: list[list]):
     """[label, conf or None, x_top_left, y_top_left, w, h] (normalised) rows as fo.Detections."""
-    import fiftyone as fo
+    fo = load_fiftyone()
 
     return fo.Detections(
         detections=[fo.Detection(label=r[0], bounding_box=list(r[2:6]), confidence=r[1]) for r in rows]
@@ -50,7 +83,7 @@ def make_samples(sources: dict[str, Path], names: list[str], predictions: dict, 
 
     `names` are the dataset's classes (label ids of the files); predictions already carry names.
     """
-    import fiftyone as fo
+    fo = load_fiftyone()
 
     samples = []
     for split, folder in sources.items():
@@ -69,7 +102,7 @@ def make_samples(sources: dict[str, Path], names: list[str], predictions: dict, 
 
 def build_index(name: str, dataset: PreparedDataset, pool: Path, reports: Path, relabel: Path, labels: Path):
     """(Re)create the persistent dataset `name` from files, then evaluate it and save the views."""
-    import fiftyone as fo
+    fo = load_fiftyone()
 
     predictions = json.loads((reports / "predictions.json").read_text())
     scores = json.loads((reports / "scores.json").read_text())
@@ -88,6 +121,7 @@ def build_index(name: str, dataset: PreparedDataset, pool: Path, reports: Path, 
 
 def analyse(index, low_confidence: float) -> dict[str, int]:
     """Per-sample TP/FP/FN, mistakenness on the labelled splits, and the saved views; sizes of the views."""
+    load_fiftyone()
     import fiftyone.brain as fob
     from fiftyone import ViewField as F
 
@@ -115,7 +149,7 @@ def analyse(index, low_confidence: float) -> dict[str, int]:
 
 def uniqueness(keys: list[str], embeddings: np.ndarray) -> dict[str, float]:
     """FiftyOne brain's uniqueness of each image among `keys`, from the given (backbone) embeddings."""
-    import fiftyone as fo
+    fo = load_fiftyone()
     import fiftyone.brain as fob
 
     if len(keys) < 2:
