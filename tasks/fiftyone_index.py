@@ -50,7 +50,30 @@ def load_fiftyone():
         import fiftyone
     finally:
         md.metadata = original
+    isolate_database()
     return fiftyone
+
+
+def isolate_database() -> None:
+    """One mongod per database directory (FIFTYONE_DATABASE_DIR, under the yoloop state dir).
+
+    FiftyOne joins any running FiftyOne mongod of the same user, whatever its directory, so two
+    projects (or a test run beside a real one) would share a database. Tagging the service's
+    command line with the directory makes FiftyOne join only a mongod of the same directory;
+    its service entry point skips unknown `--flag value` pairs.
+    """
+    import fiftyone as fo
+    import fiftyone.core.service as fos
+
+    if getattr(fos.DatabaseService, "_yoloop_isolated", False):
+        return
+    base = fos.MultiClientService._service_args
+
+    def service_args(self) -> list[str]:
+        return [*base.fget(self), "--yoloop-database-dir", str(fo.config.database_dir)]
+
+    fos.DatabaseService._service_args = property(service_args)
+    fos.DatabaseService._yoloop_isolated = True
 
 
 SCORE_FIELDS = ("least_confidence", "entropy", "consistency", "uncertainty", "uniqueness", "mining_score")

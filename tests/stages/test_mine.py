@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -132,8 +133,112 @@ def test_database_deleted_then_rebuilt_from_files_gives_same_tags_and_scores(pro
         "import tasks\nfrom flows.app import rebuild_index\nfrom tasks.params import load_params\n"
         "rebuild_index(load_params('params.yaml'))\n" + snapshot_code("yoloop")
     )
-    after = python("-c", f"import os; os.environ['FIFTYONE_DATABASE_DIR'] = {str(fresh_db)!r}\n" + rebuild, cwd=project)
+    fresh = f"import os\nos.environ['FIFTYONE_DATABASE_DIR'] = {str(fresh_db)!r}\n"
+    fresh += "os.environ.pop('FIFTYONE_PRIVATE_DATABASE_PORT', None)  # else it joins this process's mongod\n"
+    after = python("-c", fresh + rebuild, cwd=project)
     assert fresh_db.is_dir() and any(fresh_db.iterdir()), "the rebuild must have used the fresh database"
     first, second = (json.loads(out.split("SNAPSHOT", 1)[1]) for out in (before, after.stdout))
     assert first == second
     assert sum("relabel-round-1" in row[0] for row in first["rows"].values()) == TINY["mine"]["k"]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_app_in_headless_chromium_shows_the_dataset_and_samples(project, tmp_path):
+    """`yoloop app` on 127.0.0.1, opened by Debian's chromium: the page names the dataset, the grid has pictures."""
+    import subprocess
+    import time
+    import urllib.request
+
+    import numpy as np
+    from PIL import Image
+
+    from tests.processes import project_env
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "chromium is needed (Debian: apt-get install -y chromium; .ci/run installs it)"
+    port = free_port()
+    app = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "app", "--port", str(port)],
+        cwd=project,
+        env=project_env(),
+        stdout=(tmp_path / "app.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/datasets/yoloop"
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                if urllib.request.urlopen(url, timeout=2).status == 200:
+                    break
+            except OSError:
+                assert app.poll() is None, (tmp_path / "app.log").read_text()[-3000:]
+                time.sleep(1)
+        browse = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
+        browse += ["--window-size=1280,900", "--virtual-time-budget=25000"]
+        shot = tmp_path / "app.png"
+        subprocess.run([*browse, f"--screenshot={shot}", url], capture_output=True, timeout=120, check=True)
+        dom = subprocess.run([*browse, "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
+    finally:
+        app.terminate()
+        app.wait(timeout=60)
+    assert "yoloop" in dom and "Samples" in dom
+    pixels = np.asarray(Image.open(shot).convert("RGB"))
+    grid = pixels[150:, 320:]  # right of the sidebar, below the toolbar: the sample grid
+    colours = len(np.unique(grid.reshape(-1, 3), axis=0))
+    assert colours > 20000, f"the grid shows {colours} colours: no sample pictures rendered"
+
+
+# Labels back (these run last: they add data/labels/round-1 to the shared project).
+
+
+def returned_copy(tmp_path: Path, name: str) -> Path:
+    returned = tmp_path / name
+    shutil.copytree(Path("data/relabel/round-1/labels"), returned / "labels")
+    return returned
+
+
+def test_a_bad_returned_label_leaves_the_dataset_unchanged(inside, tmp_path):
+    returned = returned_copy(tmp_path, "bad")
+    first = sorted((returned / "labels").glob("*.txt"))[0]
+    first.write_text("7 0.5 0.5 0.1 0.1\n")  # a class the batch does not have
+    (returned / "labels" / "pool_99999.txt").write_text("0 0.5 0.5 0.1 0.1\n")  # an image not in the batch
+    before = tree_digest(Path("data"))
+    result = python("-m", "flows.cli", "labels", "import", str(returned), cwd=inside, check=False)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"{first}:1:" in result.stderr and "class id 7" in result.stderr
+    assert "pool_99999 is not in relabel batch round-1" in result.stderr
+    assert "nothing was imported" in result.stderr
+    assert tree_digest(Path("data")) == before
+    assert not Path("data/labels").exists()
+
+
+def test_export_then_import_of_corrected_labels_changes_exactly_those(inside, tmp_path):
+    returned = returned_copy(tmp_path, "fixed")
+    files = sorted((returned / "labels").glob("*.txt"))
+    files[0].write_text("2 0.500000 0.500000 0.200000 0.200000\n")  # corrected: one star
+    files[1].write_text("")  # nothing there after all
+    before = tree_digest(Path("data"))
+    python("-m", "flows.cli", "labels", "import", str(returned), cwd=inside)
+    after = tree_digest(Path("data"))
+    changed = {path for path in after if before.get(path) != after[path]}
+    batch = json.loads(Path("data/relabel/round-1/manifest.json").read_text())["images"]
+    expected = {f"labels/round-1/labels/{f.name}" for f in files} | {
+        f"labels/round-1/images/{e['file']}" for e in batch
+    }
+    assert changed == expected | {"labels/round-1/manifest.json"} and set(before) <= set(after)
+    for path in files:
+        assert (Path("data/labels/round-1/labels") / path.name).read_bytes() == path.read_bytes()
+    prepare_flow(load_params(inside / "params.yaml"))  # the next round trains on them
+    train_labels = Path("data/prepared/new/labels/train")
+    for path in files:
+        assert (train_labels / path.name).read_bytes() == path.read_bytes()
+    card = json.loads(Path("data/prepared/dataset.json").read_text())
+    assert card["splits"]["new/train"]["images"] == TINY["prepare"]["builtin"]["images"]["new_train"] + len(files)
