@@ -12,7 +12,7 @@ from flows.stage import EXIT_BAD_INPUT, run_stage
 from tasks.errors import InputError
 from tasks.params import load_params
 
-STAGES = ("prepare", "train", "transfer", "evaluate")
+STAGES = ("prepare", "train", "transfer", "evaluate", "mine")
 
 
 def _run_stage(options: argparse.Namespace) -> int:
@@ -113,6 +113,49 @@ def _architectures(options: argparse.Namespace) -> int:
     return run_stage(architectures_flow, ["--params", options.params])
 
 
+# --- issue 6: `yoloop labels import DIR` and `yoloop app` -------------------------------------------
+
+
+def _labels_import(options: argparse.Namespace) -> int:
+    """Validate returned labels against their relabel batch, merge them into data/labels/round-N, dvc add it."""
+    from pathlib import Path
+
+    from tasks.dvc_ops import dvc
+    from tasks.labels_import import import_labels
+    from tasks.paths import LABELS, RELABEL
+
+    dest, count = import_labels(Path(options.dir), RELABEL, LABELS)
+    if Path(".dvc").is_dir() and not options.no_dvc:
+        dvc("add", str(dest))
+    print(f"imported {count} label files into {dest}; the next `dvc repro` trains on them")
+    return 0
+
+
+def _app(options: argparse.Namespace) -> int:
+    """The FiftyOne App on 127.0.0.1 with the mining views (rebuilt from files when needed)."""
+    from flows.app import serve_app
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt  # a plain `kill` closes the App session cleanly
+
+    signal.signal(signal.SIGTERM, stop)
+    return serve_app(load_params(options.params), options.port, options.rebuild)
+
+
+def add_mining_commands(commands: argparse._SubParsersAction) -> None:
+    labels = commands.add_parser("labels", help="labels taken back from labelling tools")
+    actions = labels.add_subparsers(dest="action", required=True)
+    importing = actions.add_parser("import", help="validate and merge a returned relabel batch (YOLO .txt files)")
+    importing.add_argument("dir", help="folder with labels/*.txt (or *.txt) for images of one relabel batch")
+    importing.add_argument("--no-dvc", action="store_true", help="do not `dvc add` the new version")
+    importing.set_defaults(handler=_labels_import)
+    app = commands.add_parser("app", help="the FiftyOne App on 127.0.0.1 with the mining views")
+    app.add_argument("--params", default="params.yaml")
+    app.add_argument("--port", type=int, default=5151)
+    app.add_argument("--rebuild", action="store_true", help="rebuild the FiftyOne dataset from files first")
+    app.set_defaults(handler=_app)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yoloop", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -137,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     architectures = commands.add_parser("architectures", help="train each architectures.models yaml; table + plot")
     architectures.add_argument("--params", default="params.yaml")
     architectures.set_defaults(handler=_architectures)
+    add_mining_commands(commands)
     return parser
 
 

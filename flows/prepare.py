@@ -7,8 +7,9 @@ from prefect import flow
 from flows.stage import main
 from tasks.builtin import generate_builtin
 from tasks.datasets import PreparedDataset, write_card
+from tasks.label_rounds import add_label_rounds
 from tasks.params_schema import Params
-from tasks.paths import METRICS, ORACLE, POOL, PREPARED, REPORTS
+from tasks.paths import LABELS, METRICS, ORACLE, POOL, PREPARED, REPORTS
 from tasks.prepare_datasets import prepare_from_datasets
 from tasks.runtime import as_task
 from tasks.stats import imbalance_findings, imbalance_ratio, plot_class_stats, split_stats
@@ -29,6 +30,7 @@ def prepare_flow(params: Params) -> dict:
             findings = prepare_from_datasets_task(section, params.imports, prepared)
         else:
             generate_builtin_task(section.builtin, section.classes, section.seed, prepared, pool, oracle)
+        add_label_rounds(LABELS, prepared)  # issue 6: labels taken back by `yoloop labels import`
         dataset = PreparedDataset(prepared, section.classes.base, section.classes.new)
         stats = {split: split_stats_task(path, dataset.names) for split, path in dataset.split_dirs().items()}
         write_card(dataset, stats)

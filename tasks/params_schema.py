@@ -308,6 +308,55 @@ class ArchitecturesParams(Section):
         return value
 
 
+# --- mine (issue 6): score the unlabelled pool, pick a relabel batch, index everything in FiftyOne ---
+
+
+class ConsistencyParams(Section):
+    """Views of each pool image whose predictions are compared with the original's (CALD-like)."""
+
+    flip: bool = True
+    scales: list[float] = Field(default_factory=lambda: [0.75])
+
+    @field_validator("scales")
+    @classmethod
+    def _scales(cls, value: list[float]) -> list[float]:
+        if any(not 0.25 <= s < 1.0 for s in value):
+            raise ValueError("each scale must be in [0.25, 1): the image shrinks inside the same canvas")
+        return value
+
+
+class ScoreWeights(Section):
+    least_confidence: float = Field(1.0, ge=0)
+    entropy: float = Field(1.0, ge=0)
+    consistency: float = Field(1.0, ge=0)
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> ScoreWeights:
+        if self.least_confidence + self.entropy + self.consistency <= 0:
+            raise ValueError("at least one weight must be above 0")
+        return self
+
+
+class MineParams(Section):
+    imgsz: int = Field(160, ge=32, le=4096)
+    batch: int = Field(32, ge=1)
+    model: Literal["train", "transfer"] = "train"
+    round: int = Field(1, ge=1)
+    k: int = Field(20, ge=1)
+    conf: float = Field(0.05, gt=0, lt=1)
+    draft_conf: float = Field(0.25, gt=0, lt=1)
+    iou: float = Field(0.7, gt=0, lt=1)
+    consistency: ConsistencyParams = ConsistencyParams()
+    weights: ScoreWeights = ScoreWeights()
+    uniqueness_weight: float = Field(0.2, ge=0)
+    near_duplicate: float = Field(0.98, gt=0, le=1)
+    class_balance: bool = True
+    low_confidence: float = Field(0.4, gt=0, lt=1)
+    fiftyone_dataset: str = Field("yoloop", min_length=1, pattern=r"^[A-Za-z0-9_-]+$")
+
+    _stride = field_validator("imgsz")(UltralyticsArgs._stride.__func__)
+
+
 class Params(Section):
     project: ProjectParams = ProjectParams()
     tracking: TrackingParams = TrackingParams()
@@ -319,3 +368,4 @@ class Params(Section):
     forgetting: ForgettingParams = ForgettingParams()
     economics: EconomicsParams = EconomicsParams()
     architectures: ArchitecturesParams = ArchitecturesParams()
+    mine: MineParams = MineParams()
