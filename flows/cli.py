@@ -106,6 +106,13 @@ def _add_import_parser(commands: argparse._SubParsersAction) -> None:
 # --- end of yoloop import ---
 
 
+def _active_learning(options: argparse.Namespace) -> int:
+    """Oracle rounds of mined vs random batches on the built-in data; not part of `dvc repro`."""
+    from flows.active_learning import oracle_flow
+
+    return run_stage(oracle_flow, ["--params", options.params])
+
+
 def _architectures(options: argparse.Namespace) -> int:
     """Train and compare candidate model yamls (architectures section); not part of `dvc repro`."""
     from flows.architectures import architectures_flow
@@ -181,6 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     architectures.add_argument("--params", default="params.yaml")
     architectures.set_defaults(handler=_architectures)
     add_mining_commands(commands)
+    loop = commands.add_parser("active-learning", help="oracle rounds: mined vs random batches, label savings")
+    loop.add_argument("--params", default="params.yaml")
+    loop.set_defaults(handler=_active_learning)
     return parser
 
 

@@ -8,6 +8,7 @@ versioned data is only read.
 
 from __future__ import annotations
 
+import random
 import shutil
 import time
 from collections.abc import Callable
@@ -16,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from tasks.active_learning import CurvePoint, count_boxes, reveal_labels
+from tasks.datasets import PreparedDataset
+from tasks.errors import InputError
 from tasks.evaluate import evaluate_detector
 from tasks.train import train_detector
-from tasks.yolo_files import label_path, write_data_yaml
+from tasks.yolo_files import label_path, list_images, write_data_yaml
 
 # (weights of the arm's current model, candidate images, k, round number) -> the chosen images
 Chooser = Callable[[Path, list[Path], int, int], list[Path]]
@@ -131,3 +134,14 @@ def _run_arm(
         boxes = count_boxes(labelled)
         points.append(CurvePoint(arm, round_number, len(labelled), boxes, map50, map50_95, train_s + choose_s))
     return points
+
+
+def prepared_setup(dataset: PreparedDataset, pool: Path, oracle: Path, seed_images: int, seed: int) -> OracleSetup:
+    """The built-in story as a loop: a random `seed_images` of the train splits, the pool with its kept-aside truth."""
+    dirs = dataset.split_dirs()
+    train = [image for split in ("base/train", "new/train") if split in dirs for image in list_images(dirs[split])]
+    if len(train) < seed_images:
+        raise InputError(f"params.yaml: active_learning.seed_images: {seed_images} > the {len(train)} train images")
+    val = [image for split in ("base/val", "new/val") if split in dirs for image in list_images(dirs[split])]
+    chosen = sorted(random.Random(seed).sample(train, seed_images))
+    return OracleSetup(dataset.names, chosen, list_images(pool), oracle, val, list_images(dirs["test"]))

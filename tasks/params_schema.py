@@ -357,6 +357,18 @@ class MineParams(Section):
     _stride = field_validator("imgsz")(UltralyticsArgs._stride.__func__)
 
 
+class ActiveLearningParams(Section):
+    """The oracle loop (`yoloop active-learning`): rounds, batch size, and how each round trains."""
+
+    rounds: int = Field(3, ge=1)
+    batch: int = Field(20, ge=1)  # images labelled per round and arm
+    seed_images: int = Field(60, ge=2)  # labelled train images the loop starts from
+    epochs: int = Field(30, ge=1)  # a training from scratch (the seed model, and every `retrain_every` rounds)
+    transfer_epochs: int = Field(10, ge=1)  # a round that fine-tunes the previous round's model
+    retrain_every: int = Field(0, ge=0)  # 0: every round transfers from the previous one
+    arms: list[Literal["mined", "random"]] = Field(default_factory=lambda: ["mined", "random"], min_length=1)
+
+
 class Params(Section):
     project: ProjectParams = ProjectParams()
     tracking: TrackingParams = TrackingParams()
@@ -369,3 +381,4 @@ class Params(Section):
     economics: EconomicsParams = EconomicsParams()
     architectures: ArchitecturesParams = ArchitecturesParams()
     mine: MineParams = MineParams()
+    active_learning: ActiveLearningParams = ActiveLearningParams()
