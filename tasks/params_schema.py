@@ -246,6 +246,7 @@ class TransferParams(FitArgs):
 
 class ForgettingParams(Section):
     tolerance: float = Field(0.05, ge=0, le=1)  # largest allowed drop of an old class's mAP50-95 (absolute)
+    reference: Literal["train", "transfer"] = "train"  # evaluate compares the old classes with this stage's model
 
 
 class EconomicsParams(Section):

@@ -77,6 +77,9 @@ def test_evaluate_reports_every_field(project):
     assert (project / "reports/evaluate/BoxPR_curve.png").exists()
     assert (project / "reports/evaluate/confusion_matrix.png").exists()
     assert (project / "reports/evaluate/pr_curve.csv").read_text().startswith("class,recall,precision")
+    forgetting = result["forgetting"]
+    assert forgetting["reference"] == "train" and forgetting["old_classes"] == ["ring", "cross"]
+    assert all(flag["name"] in ("ring", "cross") and flag["drop"] > 0.05 for flag in forgetting["flags"])
 
 
 def test_mlflow_has_one_run_per_stage_and_a_model_version(project):
