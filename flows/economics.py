@@ -51,6 +51,7 @@ def measure(params: Params, dataset: PreparedDataset, name: str, outcome: TrainO
     test_yaml = stage_test_set(dataset, outcome.names, work / "test")
     args = {**params.evaluate.model_dump(exclude={"model"}), "device": resolve_device(params.project.device)}
     evaluation, _ = evaluate_detector_task(outcome.weights, test_yaml, dataset.names, args, work / "val")
+    device_s = round(outcome.wall_s, 2)  # one device, busy for the whole run
     return Experiment(
         name=name,
         description=EXPERIMENTS[name],
@@ -58,9 +59,9 @@ def measure(params: Params, dataset: PreparedDataset, name: str, outcome: TrainO
         data={"A": "base", "B": "new_only", "C": "all", "D": "all"}[name],
         epochs=outcome.epochs,
         images_seen=outcome.images_seen,
-        wall_s=round(outcome.wall_s, 2),
-        device_s=round(outcome.wall_s, 2),  # one device, busy for the whole run
-        cost=device_cost(outcome.wall_s, params.economics.price_per_device_hour),
+        wall_s=device_s,
+        device_s=device_s,
+        cost=device_cost(device_s, params.economics.price_per_device_hour),
         map50_95=evaluation.map50_95,
         per_class=ap_by_class(evaluation.per_class),
     )

@@ -18,16 +18,19 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def report_dir(tmp_path_factory, prefect_harness) -> Path:
+    """Its own MLflow store, so the runs of other test modules' stages are not mixed with these."""
     root = tmp_path_factory.mktemp("economics")
     params = load_params(write_params(root / "params.yaml", TINY, {"forgetting": {"tolerance": 0.0}}))
     previous = Path.cwd()
     os.chdir(root)
-    try:
-        prepare_flow(params)
-        economics_flow(params)
-        yield root / "reports/economics"
-    finally:
-        os.chdir(previous)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root / 'mlflow.db'}")
+        try:
+            prepare_flow(params)
+            economics_flow(params)
+            yield root / "reports/economics"
+        finally:
+            os.chdir(previous)
 
 
 def test_report_has_the_four_experiments_per_class(report_dir):
@@ -61,3 +64,13 @@ def test_report_flags_forgetting_and_recommends(report_dir):
     ]
     assert "## Recommendation" in text
     assert (report_dir / "per_class.png").stat().st_size > 5000
+
+
+def test_economics_is_one_mlflow_run_with_every_experiments_figures(report_dir):
+    from mlflow import MlflowClient
+
+    client = MlflowClient(f"sqlite:///{report_dir.parent.parent / 'mlflow.db'}")
+    runs = client.search_runs([client.get_experiment_by_name("yoloop").experiment_id])
+    assert [r.info.run_name for r in runs] == ["economics"]
+    assert {f"{n}_map50_95" for n in "ABCD"} <= set(runs[0].data.metrics)
+    assert {a.path for a in client.list_artifacts(runs[0].info.run_id)} >= {"report.md", "report.json", "per_class.png"}

@@ -67,7 +67,7 @@ def _train_with(
     # nbs = batch: an optimizer step after every batch, so the 3 batches of the tiny set make 3 real steps
     args = {"epochs": 1, "imgsz": 64, "batch": 8, "nbs": 8, "workers": 0, "device": "cpu", "seed": 0, "plots": False}
     train_detector(str(start), data_yaml, {**args, "freeze": frozen or None}, work / "run", callbacks)
-    return frozen, seen["before"], seen["after"]
+    return frozen, seen["before"], seen["after"], start
 
 
 def _layer(key: str) -> int:
@@ -77,7 +77,11 @@ def _layer(key: str) -> int:
 @pytest.mark.slow
 @pytest.mark.parametrize("strategy", ["full", "freeze_backbone", "head_only"])
 def test_strategy_freezes_exactly_its_layers(strategy, dataset, base_weights, tmp_path):
-    frozen, before, after = _train_with(strategy, dataset, base_weights, tmp_path)
+    from ultralytics.nn.tasks import load_checkpoint
+
+    frozen, before, after, start = _train_with(strategy, dataset, base_weights, tmp_path)
+    widened = load_checkpoint(start)[0].state_dict()
+    assert all(torch.equal(before[k], widened[k]) for k in widened), "the trainer must start from the widened model"
     expected = {"full": [], "freeze_backbone": [0, 1, 2, 3], "head_only": list(range(22))}[strategy]
     assert frozen == expected
     for key, value in before.items():
@@ -121,3 +125,26 @@ def test_a_lost_row_is_caught(base_weights):
         new.model[-1].cv3[1][-1].weight[1] += 0.01  # 'cross' in the middle scale
     with pytest.raises(RuntimeError, match="class 'cross'"):
         carried_classes(old, new)
+
+
+@pytest.mark.parametrize(
+    ("data", "train_images", "val_images"),
+    [
+        ("new_only", {"new_train": 6}, {"new_val": 3}),
+        ("all", {"base_train": 12, "new_train": 6}, {"base_val": 4, "new_val": 3}),
+        ("replay", {"new_train": 6, "replay_train": 6}, {"new_val": 3, "base_val": 4}),
+    ],
+)
+def test_transfer_data_modes_stage_the_right_images(dataset, tmp_path, data, train_images, val_images):
+    import yaml
+
+    spec = yaml.safe_load(stage_transfer_set(dataset, data, 0.5, 0, tmp_path).read_text())
+    assert spec["names"] == dict(enumerate(NEW))
+    for split, expected in (("train", train_images), ("val", val_images)):
+        folders = {Path(entry).parent.name: len(list((tmp_path / entry).iterdir())) for entry in spec[split]}
+        assert folders == expected, split
+    if data == "replay":  # replayed base images keep their base labels
+        labels = [
+            line.split()[0] for f in (tmp_path / "replay_train/labels").iterdir() for line in f.read_text().splitlines()
+        ]
+        assert labels and set(labels) <= {"0", "1"}
