@@ -17,7 +17,12 @@ def _write_text(path: Path, text: str) -> Path:
 
 
 def decision_lines(decision: dict[str, Any], registry: dict[str, Any]) -> list[str]:
-    verdict = "PROMOTED to champion" if decision["promote"] else "NOT promoted (registered as challenger)"
+    if not decision["promote"]:
+        verdict = "NOT promoted (registered as challenger)"
+    elif registry["champion_before"] is not None and registry["champion_before"] == registry["version"]:
+        verdict = "already the champion; nothing to promote"
+    else:
+        verdict = "PROMOTED to champion"
     lines = [f"**Decision: {verdict}.**", ""]
     lines += [f"- {reason}" for reason in decision["reasons"]]
     change = "changed" if registry["changed"] else "unchanged"

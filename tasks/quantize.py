@@ -4,6 +4,11 @@ Ultralytics' ONNX export has no int8 mode, but ONNX Runtime can quantize the exp
 float model (QDQ format: int8 weights, uint8 activations) after seeing a few calibration
 images. Calibration uses images the model was validated on during training, never the
 test split, so the test score of the int8 model stays honest.
+
+Only convolutions are quantized. YOLO's output concatenates box coordinates (pixels) with
+class scores (0..1) in one tensor; quantizing that with one scale flattens every score, and
+on the built-in data int8 of the whole graph scored mAP50-95 0.00 where conv-only int8 kept
+0.526 of the float model's 0.536.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ def quantize_int8(model: Path, images: list[Path], imgsz: int, dest: Path) -> Pa
         activation_type=QuantType.QUInt8,
         weight_type=QuantType.QInt8,
         per_channel=True,
+        op_types_to_quantize=["Conv"],
     )
     prepared.unlink()
     return dest
