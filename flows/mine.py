@@ -61,6 +61,7 @@ def score_table(pool: list[ScoredImage], unique: dict[str, float], section: Mine
             "uniqueness": unique[key],
             "mining_score": scores.score + section.uniqueness_weight * unique[key],
             "dominant_class": scores.dominant_class,
+            "shortlisted": scores.shortlisted,
             "per_class": scores.per_class,
         }
     return table
@@ -80,7 +81,10 @@ def mine_flow(params: Params) -> dict:
     keys = [image.path.as_posix() for image in pool]
     vectors = centred([image.embedding for image in pool])
     table = score_table(pool, uniqueness(keys, vectors), section)
-    candidates = [Candidate(k, row["mining_score"], row["dominant_class"]) for k, row in table.items()]
+    candidates = [
+        Candidate(k, row["mining_score"], row["dominant_class"], int(not row["shortlisted"]))
+        for k, row in table.items()
+    ]
     embeddings = dict(zip(keys, vectors, strict=True))
     earlier = earlier_choices(RELABEL, LABELS, section.round)
     choices = select_batch_task(
