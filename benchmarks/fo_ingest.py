@@ -1,8 +1,8 @@
 """FiftyOne ingestion through yoloop's index builder: samples with boxes per second (goal >= 1000).
 
-Builds N samples the way `build_index` does (tasks/fiftyone_index.make_samples: ground truth
-read from YOLO label files, predictions, scores, tags) and adds them to a dataset on the real
-mongod. The reference in the same run is a bare `add_samples` of samples without any label,
+Builds N samples the way `build_index` does (tasks/fiftyone_index.sample_records and ingest:
+ground truth read from YOLO label files, predictions, scores, tags) and adds them to a dataset
+on the real mongod. The reference in the same run is a bare `add_samples` of samples without any label,
 so the printed ratio shows what the boxes cost.
 
     python -m benchmarks.fo_ingest [--samples 5000] [--boxes 4]
@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 
 import benchmarks.common  # noqa: F401  (state dir, so the database, out of the project)
-from tasks.fiftyone_index import make_samples
+from tasks.fiftyone_index import ingest, sample_records
+from tasks.fiftyone_setup import load_fiftyone
 from tasks.yolo_files import Label, write_labels
 
 NAMES = ["ring", "cross", "star"]
@@ -40,7 +41,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=5000)
     parser.add_argument("--boxes", type=int, default=4)
     options = parser.parse_args()
-    import fiftyone as fo
+    fo = load_fiftyone()
 
     with tempfile.TemporaryDirectory(prefix="yoloop-bench-") as tmp:
         folder = Path(tmp) / "test"
@@ -52,8 +53,8 @@ def main() -> None:
         bare_s = time.perf_counter() - started
         scores = {k: {"mining_score": 0.5} for k in predictions}
         started = time.perf_counter()
-        samples = make_samples({"test": folder / "images"}, NAMES, predictions, scores, {})
-        fo.Dataset("bench-boxes", overwrite=True).add_samples(samples, progress=False)
+        records = sample_records({"test": folder / "images"}, NAMES, predictions, scores, {})
+        ingest(fo.Dataset("bench-boxes", overwrite=True), records)
         boxes_s = time.perf_counter() - started
         for name in ("bench-warmup", "bench-bare", "bench-boxes"):
             fo.delete_dataset(name)

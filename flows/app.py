@@ -14,7 +14,8 @@ from prefect import flow
 
 from tasks.datasets import read_card
 from tasks.errors import InputError
-from tasks.fiftyone_index import analyse, build_index, load_fiftyone
+from tasks.fiftyone_index import analyse, build_index
+from tasks.fiftyone_setup import load_fiftyone
 from tasks.params_schema import Params
 from tasks.paths import LABELS, POOL, PREPARED, RELABEL, REPORTS
 

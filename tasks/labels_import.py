@@ -1,11 +1,12 @@
 """Take corrected labels back from a labelling tool into a new, DVC-tracked dataset version.
 
-`yoloop labels import DIR`: DIR holds YOLO label files (`DIR/labels/*.txt` or `DIR/*.txt`), one
-per image of a relabel batch (data/relabel/round-N), with the batch's class list (its
-manifest's `names`, which is the prepared dataset's). Every file goes through the same gate as
-dataset import (tasks/label_check.py). Any error, any fix the gate would have to make silently
-(a polygon, a box past the edge), a label for an image that is not in the batch, or an unknown
-class rejects the whole import: the reasons are printed and saved, and nothing changes.
+`yoloop labels import DIR`: DIR holds YOLO label files (`DIR/labels/*.txt`, CVAT's YOLO 1.1
+export `DIR/obj_train_data/*.txt`, or `DIR/*.txt`), one per image of a relabel batch
+(data/relabel/round-N), with the batch's class list (its manifest's `names`, which is the
+prepared dataset's). Every file goes through the same gate as dataset import
+(tasks/label_check.py). Any error, any fix the gate would have to make silently (a polygon,
+a box past the edge, a duplicate line), a label for an image that is not in the batch, or an
+unknown class rejects the whole import: the reasons are printed and saved, and nothing changes.
 Otherwise data/labels/round-N is rebuilt atomically (earlier imports of the same round, with
 the new files over them) and `dvc add`ed; no other label anywhere is touched.
 """
@@ -28,8 +29,20 @@ BLOCKING = ("error", "warning")
 
 
 def returned_label_files(returned: Path) -> list[Path]:
-    folder = returned / "labels" if (returned / "labels").is_dir() else returned
-    return sorted(folder.glob("*.txt"))
+    """`labels/*.txt`, CVAT's YOLO 1.1 export (`obj_train_data/*.txt`), or `*.txt` at the top."""
+    for folder in (returned / "labels", returned / "obj_train_data"):
+        if folder.is_dir():
+            return sorted(folder.glob("*.txt"))
+    return sorted(returned.glob("*.txt"))
+
+
+def class_list_findings(returned: Path, names: list[str]) -> list[Finding]:
+    """CVAT's YOLO 1.1 export names its classes in obj.names: they must be the batch's, in its order."""
+    listed = returned / "obj.names"
+    if listed.exists() and listed.read_text().split() != names:
+        reason = f"classes {listed.read_text().split()} differ from the batch's {names} (same names, same order)"
+        return [Finding(str(listed), None, reason, "error")]
+    return []
 
 
 def find_batch(returned: Path, relabel: Path, stems: set[str]) -> Path:
@@ -96,7 +109,8 @@ def import_labels(returned: Path, relabel: Path, labels: Path) -> tuple[Path, in
     """Validate DIR against its batch and merge it into data/labels/round-N; (that folder, files imported)."""
     files = returned_label_files(returned)
     batch = find_batch(returned, relabel, {p.stem for p in files})
-    blocking = check_returned(files, batch)
+    names = json.loads((batch / MANIFEST).read_text())["names"]
+    blocking = class_list_findings(returned, names) + check_returned(files, batch)
     if blocking:
         report = quarantine_report(returned, blocking)
         raise InputError([str(f) for f in blocking] + [f"nothing was imported; the reasons are saved in {report}"])

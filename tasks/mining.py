@@ -38,6 +38,7 @@ def score_table(pool: list[ScoredImage], unique: dict[str, float], section: Mine
             "uniqueness": unique[key],
             "mining_score": scores.score + section.uniqueness_weight * unique[key],
             "dominant_class": scores.dominant_class,
+            "shortlisted": scores.shortlisted,
             "per_class": scores.per_class,
         }
     return table
@@ -51,7 +52,10 @@ def rank_pool(
     keys = [image.path.as_posix() for image in pool]
     vectors = centred([image.embedding for image in pool])
     table = score_table(pool, uniqueness(keys, vectors), section)
-    candidates = [Candidate(k, row["mining_score"], row["dominant_class"]) for k, row in table.items()]
+    candidates = [
+        Candidate(k, row["mining_score"], row["dominant_class"], int(not row["shortlisted"]))
+        for k, row in table.items()
+    ]
     embeddings = dict(zip(keys, vectors, strict=True))
     choices = select_batch(candidates, embeddings, section.k, section.near_duplicate, section.class_balance, earlier)
     return pool, table, choices

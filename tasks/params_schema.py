@@ -317,6 +317,7 @@ class ConsistencyParams(Section):
 
     flip: bool = True
     scales: list[float] = Field(default_factory=lambda: [0.75])
+    shortlist: int = Field(3, ge=1)  # views run on the top shortlist * k images by least confidence + entropy
 
     @field_validator("scales")
     @classmethod

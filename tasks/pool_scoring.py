@@ -68,16 +68,19 @@ def load_batch(paths: list[Path], imgsz: int) -> tuple[torch.Tensor, list[tuple[
 
 
 def augmented_views(batch: torch.Tensor, params: MineParams) -> list[tuple[str, float, torch.Tensor]]:
-    """(kind, scale, tensor) per view: the original, a horizontal flip, and each shrunk copy."""
-    views = [("original", 1.0, batch)]
-    if params.consistency.flip:
-        views.append(("flip", 1.0, torch.flip(batch, dims=[3])))
+    """(kind, scale, tensor) per augmented view: a horizontal flip, and each shrunk copy.
+
+    A shrunk copy sits in the top-left of the smallest stride-multiple canvas that holds it, so it
+    costs the network less than a full-size one.
+    """
+    views = [("flip", 1.0, torch.flip(batch, dims=[3]))] if params.consistency.flip else []
     side = batch.shape[-1]
     for scale in params.consistency.scales:
-        small = F.interpolate(batch, size=(round(side * scale),) * 2, mode="bilinear", align_corners=False)
-        canvas = torch.full_like(batch, PAD)
-        canvas[..., : small.shape[-2], : small.shape[-1]] = small
-        views.append(("scale", scale, canvas))
+        inner = round(side * scale)
+        small = F.interpolate(batch, size=(inner, inner), mode="bilinear", align_corners=False)
+        canvas = torch.full((*batch.shape[:2], -(-inner // 32) * 32, -(-inner // 32) * 32), PAD)
+        canvas[..., :inner, :inner] = small
+        views.append(("scale", inner / side, canvas))
     return views
 
 
@@ -90,6 +93,13 @@ def to_detections(raw: torch.Tensor, kind: str, scale: float, side: int) -> Dete
     return Detections(boxes, raw[:, 4].cpu().numpy().astype(float), raw[:, 5].cpu().numpy().astype(int))
 
 
+def detect(detector: Detector, batch: torch.Tensor, params: MineParams) -> list[torch.Tensor]:
+    """One forward pass and Ultralytics' NMS: (n, 6) boxes per image, in the batch's pixels."""
+    from ultralytics.utils.nms import non_max_suppression
+
+    return non_max_suppression(detector.net(batch.to(detector.device)), params.conf, params.iou)
+
+
 def in_pixels(found: Detections, side: int, shape: tuple[int, int]) -> Detections:
     from ultralytics.utils import ops
 
@@ -98,25 +108,56 @@ def in_pixels(found: Detections, side: int, shape: tuple[int, int]) -> Detection
 
 
 @torch.inference_mode()
-def score_images(detector: Detector, paths: list[Path], params: MineParams, with_scores: bool) -> list[ScoredImage]:
-    """Detections, embeddings and (if `with_scores`) uncertainty scores of each image."""
-    from ultralytics.utils.nms import non_max_suppression
-
-    weights = params.weights.model_dump()
+def detect_images(detector: Detector, paths: list[Path], params: MineParams) -> list[ScoredImage]:
+    """Stage 1, every image: detections (original view) and the backbone embedding."""
     results: list[ScoredImage] = []
     for start in range(0, len(paths), params.batch):
         chunk = paths[start : start + params.batch]
         batch, shapes = load_batch(chunk, params.imgsz)
-        views = augmented_views(batch, params) if with_scores else augmented_views(batch, params)[:1]
-        stacked = torch.cat([tensor for _, _, tensor in views]).to(detector.device)
         with pooled_features(detector.net) as features:
-            raw = non_max_suppression(detector.net(stacked), params.conf, params.iou)
-        n = len(chunk)
+            raw = detect(detector, batch, params)
         for i, path in enumerate(chunk):
-            found = [to_detections(raw[v * n + i], kind, s, params.imgsz) for v, (kind, s, _) in enumerate(views)]
-            scores = score_image(found[0], found[1:], detector.names, weights) if with_scores else None
+            found = to_detections(raw[i], "original", 1.0, params.imgsz)
             height, width = shapes[i]
-            results.append(
-                ScoredImage(path, width, height, in_pixels(found[0], params.imgsz, shapes[i]), scores, features[0][i])
-            )
+            results.append(ScoredImage(path, width, height, found, None, features[0][i]))
     return results
+
+
+@torch.inference_mode()
+def view_detections(detector: Detector, paths: list[Path], params: MineParams) -> list[list[Detections]]:
+    """Stage 2, shortlisted images: detections of each augmented view, in the original letterboxed frame."""
+    per_image: list[list[Detections]] = []
+    for start in range(0, len(paths), params.batch):
+        batch, _ = load_batch(paths[start : start + params.batch], params.imgsz)
+        views = [
+            (kind, scale, detect(detector, tensor, params)) for kind, scale, tensor in augmented_views(batch, params)
+        ]
+        for i in range(len(batch)):
+            per_image.append([to_detections(raw[i], kind, scale, params.imgsz) for kind, scale, raw in views])
+    return per_image
+
+
+def score_images(detector: Detector, paths: list[Path], params: MineParams, with_scores: bool) -> list[ScoredImage]:
+    """Detections in pixels, embeddings, and (if `with_scores`) uncertainty scores of each image.
+
+    Least confidence and entropy need only the original view, so every image gets them; the
+    augmented views (consistency) run on the `consistency.shortlist * k` images that rank highest
+    on those two, since only they can make the batch. Images off the shortlist keep
+    `consistency = None` and a score over the other two (tasks/selection.py ranks them after).
+    """
+    images = detect_images(detector, paths, params)
+    if with_scores:
+        weights = params.weights.model_dump()
+        first = {k: v for k, v in weights.items() if k != "consistency"} or {"least_confidence": 1.0}
+        for image in images:
+            image.scores = score_image(image.detections, [], detector.names, first)
+            image.scores.consistency = None
+        ranked = sorted(images, key=lambda image: (-image.scores.score, image.path.as_posix()))
+        has_views = params.consistency.flip or params.consistency.scales
+        shortlist = ranked[: params.consistency.shortlist * params.k] if has_views else []
+        for image, views in zip(shortlist, view_detections(detector, [i.path for i in shortlist], params), strict=True):
+            image.scores = score_image(image.detections, views, detector.names, weights)
+            image.scores.shortlisted = True
+    for image in images:
+        image.detections = in_pixels(image.detections, params.imgsz, (image.height, image.width))
+    return images

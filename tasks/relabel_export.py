@@ -26,15 +26,21 @@ LABEL_STUDIO_CONFIG = "label_studio_config.xml"
 
 
 def draft_labels(image: ScoredImage, draft_conf: float, remap: dict[int, int]) -> list[Label]:
-    """The model's boxes at or above `draft_conf`, as normalised YOLO rows; `remap`: model id -> dataset id."""
-    rows = []
+    """The model's boxes at or above `draft_conf`, as normalised YOLO rows; `remap`: model id -> dataset id.
+
+    Rows that are the same once written (6 decimals) are kept once, so an untouched draft passes
+    the label gate that `yoloop labels import` applies (it flags duplicate lines).
+    """
+    rows: dict[str, Label] = {}
+    w, h = image.width, image.height
     for (x1, y1, x2, y2), conf, cls in zip(
         image.detections.boxes, image.detections.conf, image.detections.cls, strict=True
     ):
         if conf >= draft_conf:
-            w, h = image.width, image.height
-            rows.append(Label(remap[int(cls)], (x1 + x2) / 2 / w, (y1 + y2) / 2 / h, (x2 - x1) / w, (y2 - y1) / h))
-    return rows
+            row = Label(remap[int(cls)], (x1 + x2) / 2 / w, (y1 + y2) / 2 / h, (x2 - x1) / w, (y2 - y1) / h)
+            if min(row.w, row.h) >= 1e-6:  # a box that rounds to no area is no draft
+                rows.setdefault(row.line(), row)
+    return list(rows.values())
 
 
 def cvat_xml(entries: list[tuple[str, int, int, list[Label]]], names: list[str], task: str) -> str:

@@ -1,6 +1,7 @@
 """Pick a relabel batch: the top k by score, no near-duplicates, no image twice, classes in balance.
 
 Greedy, in score order, so every choice can be explained in one line of the manifest:
+- images off the consistency shortlist (tier 1, see tasks/pool_scoring.py) come after all others;
 - an image chosen in an earlier round is never a candidate again;
 - an image whose backbone embedding has cosine similarity >= `near_duplicate` with an image
   already chosen (in this round or an earlier one) is skipped as a near-duplicate;
@@ -21,6 +22,7 @@ class Candidate:
     image: str
     score: float
     dominant_class: str | None
+    tier: int = 0  # 0: fully scored; 1: scored without the augmented views, ranked after every tier-0 image
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ def select_batch(
     earlier: set[str],
 ) -> list[Choice]:
     """Up to k choices from `candidates` (any order); `earlier` are images chosen in past rounds."""
-    ranked = sorted((c for c in candidates if c.image not in earlier), key=lambda c: (-c.score, c.image))
+    ranked = sorted((c for c in candidates if c.image not in earlier), key=lambda c: (c.tier, -c.score, c.image))
     kept = [embeddings[i] for i in sorted(earlier) if i in embeddings]
     classes = {c.dominant_class for c in ranked}
     quota = math.ceil(k / max(len(classes), 1)) if class_balance else k

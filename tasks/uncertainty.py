@@ -48,10 +48,11 @@ class ImageScores:
 
     least_confidence: float
     entropy: float
-    consistency: float
+    consistency: float | None
     score: float
     per_class: dict[str, dict[str, float]] = field(default_factory=dict)
     dominant_class: str | None = None
+    shortlisted: bool = False  # whether the augmented views ran (tasks/pool_scoring.py)
 
 
 def binary_entropy(p: np.ndarray) -> np.ndarray:

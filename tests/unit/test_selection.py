@@ -49,3 +49,9 @@ def test_never_more_than_k_or_than_candidates():
     candidates, embeddings = pool(4)
     assert len(select_batch(candidates, embeddings, 10, 0.99, True, set())) == 4
     assert len(select_batch(candidates, embeddings, 2, 0.99, True, set())) == 2
+
+
+def test_images_off_the_shortlist_come_after_all_shortlisted_ones():
+    candidates = [Candidate("a", 0.2, "ring"), Candidate("b", 0.9, "ring", tier=1), Candidate("c", 0.1, "ring")]
+    embeddings = dict(zip("abc", vectors(3), strict=True))
+    assert [c.image for c in select_batch(candidates, embeddings, 3, 0.99, False, set())] == ["a", "c", "b"]
