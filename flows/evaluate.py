@@ -20,6 +20,7 @@ from tasks.datasets import PreparedDataset, read_card, stage_test_set
 from tasks.evaluate import PLOT_FILES, copy_plots, evaluate_with_image_stats, write_pr_curve
 from tasks.evaluate_report import write_decision, write_report
 from tasks.export_check import calibration_images, export_and_score, export_cost, export_variants
+from tasks.forgetting import ap_by_class, check_forgetting, veto_forgetting
 from tasks.params_schema import Params
 from tasks.paths import METRICS, MODEL_CARD, PREPARED, REPORTS, WEIGHTS_FILE, fresh_scratch, model_dir
 from tasks.per_image import operating_table
@@ -105,8 +106,11 @@ def score_model(params: Params, dataset: PreparedDataset, card: dict, weights: P
     return result, records
 
 
-def judge(params: Params, dataset: PreparedDataset, candidate: Candidate, work: Path) -> tuple:
-    """Compare with the champion (if another version holds it), decide, and move the aliases the rule allows."""
+def judge(params: Params, dataset: PreparedDataset, candidate: Candidate, forgetting: dict, work: Path) -> tuple:
+    """Compare with the champion (if another version holds it), decide, and move the aliases the rule allows.
+
+    A model flagged for forgetting old classes is never promoted, whatever the comparison says.
+    """
     from mlflow import MlflowClient
 
     client, name = MlflowClient(tracking.tracking_uri()), params.tracking.registered_model
@@ -118,10 +122,27 @@ def judge(params: Params, dataset: PreparedDataset, candidate: Candidate, work: 
     decision = decide(comparison, params.evaluate.promotion.model_dump())
     if champion is not None and champion == candidate.version:
         decision = {**decision, "first_model": False, "reasons": [f"version {champion} already holds champion"]}
+    if champion != candidate.version:
+        decision = veto_forgetting(decision, forgetting["flags"])
     if candidate.version is None:
         registry = {"champion_before": champion, "champion_after": champion, "changed": False, "version": None}
         return comparison, {**decision, "promote": False, "reasons": ["the model is not registered"]}, registry
     return comparison, decision, apply_decision(client, name, candidate.version, decision)
+
+
+def forgetting_check(params: Params, dataset: PreparedDataset, per_class: dict, work: Path) -> dict:
+    """Flag old classes (those of `forgetting.reference`'s model) whose test mAP50-95 fell beyond the tolerance."""
+    reference = params.forgetting.reference
+    if reference == params.evaluate.model:
+        return {"reference": None, "flags": [], "note": "the evaluated model is the reference itself"}
+    source = model_dir(reference)
+    names = json.loads((source / MODEL_CARD).read_text())["names"]
+    test_yaml = stage_test_set_task(dataset, names, work / "reference-data")
+    args = {**params.evaluate.ultralytics_args(), "device": resolve_device(params.project.device)}
+    before, _, _ = evaluate_task(source / WEIGHTS_FILE, test_yaml, dataset.names, args, work / "reference")
+    tolerance = params.forgetting.tolerance
+    flags = check_forgetting(ap_by_class(before.per_class), ap_by_class(per_class), names, tolerance)
+    return {"reference": reference, "old_classes": names, "flags": [flag.to_json() for flag in flags]}
 
 
 @flow(name="evaluate")
@@ -135,10 +156,10 @@ def evaluate_flow(params: Params) -> dict:
     weights = source / WEIGHTS_FILE
     with tracking.stage_run(params.tracking, "evaluate", section.model_dump(), str(PREPARED)):
         result, records = score_model(params, dataset, card, weights, work)
+        result["forgetting"] = forgetting_check(params, dataset, result["per_class"], work)
         version = str(card["model_version"]) if card.get("model_version") else None
-        comparison, decision, registry = judge(
-            params, dataset, Candidate(weights, card["names"], version, records), work
-        )
+        candidate = Candidate(weights, card["names"], version, records)
+        comparison, decision, registry = judge(params, dataset, candidate, result["forgetting"], work)
         write_json(METRICS / "evaluate.json", result)
         write_json(METRICS / "compare.json", comparison or {"champion": registry["champion_before"]})
         files = write_decision(OUT, decision, registry, section.promotion.model_dump())

@@ -17,7 +17,11 @@ from tests.profiles import TINY, write_params
 
 pytestmark = pytest.mark.slow
 
-EVALUATE = {"evaluate": {"speed_batch": 4, "speed_images": 6, "bootstrap": 50}}
+# The train stage on every class, evaluated directly (the default pipeline evaluates the transfer stage).
+EVALUATE = {
+    "train": {"data": "all"},
+    "evaluate": {"model": "train", "speed_batch": 4, "speed_images": 6, "bootstrap": 50},
+}
 # The second model must clear an impossible gain: it cannot be promoted, whatever the tiny models score.
 STRICT = {"evaluate": {"promotion": {"min_gain": 0.5}}}
 
