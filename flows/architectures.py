@@ -1,10 +1,11 @@
 """`yoloop architectures`: train each candidate model yaml on the same data, then one table and one plot.
 
 Not a DVC stage (it trains several models; run it when choosing an architecture). Each
-candidate is trained with the train section's settings (epochs from `architectures.epochs`
-when set), scored on the test split like the evaluate stage, and timed in alternation with
-the others, so the speeds compare. Results: reports/architectures/{table.md, table.json,
-speed_accuracy.png}, and one MLflow run that holds them. Nothing is registered.
+candidate is trained with the train section's settings (epochs and data subset from
+`architectures.epochs` and `architectures.data` when set), scored on the test split like
+the evaluate stage, and timed in alternation with the others, so the speeds compare.
+Results: reports/architectures/{table.md, table.json, speed_accuracy.png}, and one MLflow
+run that holds them. Nothing is registered.
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ def architectures_flow(params: Params) -> list[dict]:
     device = resolve_device(params.project.device)
     dataset = read_card(PREPARED)
     work = fresh_scratch("architectures")
-    data_yaml = stage_training_set(dataset, params.train.data, work / "data")
-    names = dataset.names_for(params.train.data)
+    subset = section.data or params.train.data
+    data_yaml = stage_training_set(dataset, subset, work / "data")
+    names = dataset.names_for(subset)
     test_yaml = stage_test_set(dataset, names, work / "test")
     train_args = ultralytics_args(params.train, device, params.project.seed)
     if section.epochs:
@@ -72,7 +74,7 @@ def architectures_flow(params: Params) -> list[dict]:
         )
         for row in rows:
             row["latency_ms"] = latency[row["model"]]
-        tracking.log_artifacts(write_comparison(rows, device, OUT))
+        tracking.log_artifacts(write_comparison(rows, device, OUT, {"data": subset, "classes": names}))
     return rows
 
 

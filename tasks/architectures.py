@@ -72,9 +72,12 @@ def plot_speed_accuracy(rows: list[dict[str, Any]], device: str, path: Path) -> 
     return path
 
 
-def write_comparison(rows: list[dict[str, Any]], device: str, folder: Path) -> list[Path]:
-    """table.json, table.md and speed_accuracy.png in `folder`."""
-    write_json(folder / "table.json", {"device": device, "rows": rows, "pareto_front": sorted(pareto_front(rows))})
+def write_comparison(
+    rows: list[dict[str, Any]], device: str, folder: Path, setup: dict[str, Any] | None = None
+) -> list[Path]:
+    """table.json, table.md and speed_accuracy.png in `folder`; `setup` says what they were trained on."""
+    front = sorted(pareto_front(rows))
+    write_json(folder / "table.json", {"device": device, **(setup or {}), "rows": rows, "pareto_front": front})
     (folder / "table.md").write_text(table_markdown(rows, device))
     return [
         folder / "table.json",

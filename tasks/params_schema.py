@@ -298,6 +298,7 @@ class ArchitecturesParams(Section):
 
     models: list[str] = Field(default_factory=lambda: ["yolov8n.yaml", "yolo11n.yaml", "yolov10n.yaml"], min_length=1)
     epochs: int | None = Field(None, ge=1)  # None: train.epochs
+    data: Literal["base", "new", "all"] | None = None  # None: train.data
 
     @field_validator("models")
     @classmethod

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_two_architectures_give_a_table_and_a_plot(tmp_path, prefect_harness):
-    overrides = {"architectures": {"models": ["yolov8n.yaml", "yolo11n.yaml"], "epochs": 1}}
+    overrides = {"architectures": {"models": ["yolov8n.yaml", "yolo11n.yaml"], "epochs": 1, "data": "all"}}
     params = load_params(write_params(tmp_path / "params.yaml", TINY, overrides, {"evaluate": {"speed_images": 4}}))
     previous = Path.cwd()
     os.chdir(tmp_path)
@@ -28,6 +28,7 @@ def test_two_architectures_give_a_table_and_a_plot(tmp_path, prefect_harness):
         os.chdir(previous)
     table = json.loads((tmp_path / "reports/architectures/table.json").read_text())
     assert [r["model"] for r in table["rows"]] == ["yolov8n.yaml", "yolo11n.yaml"] == [r["model"] for r in rows]
+    assert table["data"] == "all" and table["classes"] == ["ring", "cross", "star"]
     by_model = {r["model"]: r for r in table["rows"]}
     assert by_model["yolov8n.yaml"]["parameters"] != by_model["yolo11n.yaml"]["parameters"], "two real architectures"
     for row in table["rows"]:
