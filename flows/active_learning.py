@@ -72,19 +72,19 @@ def oracle_flow(params: Params) -> dict:
 
 
 @flow(name="active-learning-round")
-def labelling_round_flow(push: bool = True, timeout_s: int = 7 * 24 * 3600) -> dict:
+def labelling_round_flow(repo: str = ".", push: bool = True, timeout_s: int = 7 * 24 * 3600) -> dict:
     """Mine, pause for labellers, import their labels, reproduce the pipeline, push."""
-    logger = get_run_logger()
-    logger.info(reproduce_task(["mine"], {})[-2000:])
-    round_number = load_params(Path("params.yaml")).mine.round
-    labels_dir = wait_for_labels(RELABEL / f"round-{round_number}", timeout_s)
-    dest, count = import_labels_task(labels_dir, RELABEL, LABELS)
-    dvc_ops.dvc("add", str(dest))
+    logger, root = get_run_logger(), Path(repo).resolve()
+    logger.info(reproduce_task(["mine"], {}, root)[-2000:])
+    round_number = load_params(root / "params.yaml").mine.round
+    labels_dir = wait_for_labels(root / RELABEL / f"round-{round_number}", timeout_s)
+    dest, count = import_labels_task(labels_dir, root / RELABEL, root / LABELS)
+    dvc_ops.dvc("add", str(dest), repo=root)
     logger.info(f"imported {count} label files into {dest}")
-    logger.info(reproduce_task([], {"mine.round": round_number + 1})[-3000:])
+    logger.info(reproduce_task([], {"mine.round": round_number + 1}, root)[-3000:])
     if push:
-        logger.info(dvc_ops.push())
-    return dvc_ops.locked_outputs()
+        logger.info(dvc_ops.push(root))
+    return dvc_ops.locked_outputs(root)
 
 
 if __name__ == "__main__":
