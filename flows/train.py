@@ -9,6 +9,7 @@ from prefect import flow
 
 from flows.stage import main
 from tasks import tracking
+from tasks.checkpoints import run_fingerprint, run_folder
 from tasks.datasets import read_card, stage_training_set
 from tasks.params_schema import Params
 from tasks.paths import METRICS, PREPARED, REPORTS, fresh_scratch, model_dir
@@ -17,7 +18,8 @@ from tasks.train import Callback, epoch_metrics, save_model, save_training_repor
 from tasks.yolo_files import write_json
 
 stage_training_set_task = as_task(stage_training_set)
-train_detector_task = as_task(train_detector)
+# A failed attempt (a lost device, a torn file) is retried and resumes from its last checkpoint.
+train_detector_task = as_task(train_detector, retries=1)
 
 
 def log_epoch(trainer) -> None:
@@ -32,13 +34,15 @@ def tracked_training(
     data_yaml: Path,
     args: dict[str, Any],
     card: dict[str, Any],
-    run_dir: Path,
     callbacks: dict[str, list[Callback]] | None = None,
 ) -> dict:
     """Train in an MLflow run, register the weights, publish models/<stage> and metrics/<stage>.json.
 
     Shared by every stage that trains (train, transfer), so each is tracked and published the same way.
+    The run folder is named by a fingerprint of model, arguments and data: a rerun after a crash
+    resumes from its last checkpoint (tasks/checkpoints.py).
     """
+    run_dir = run_folder(stage, run_fingerprint(model, args, data_yaml.parent))
     events = {**(callbacks or {}), "on_fit_epoch_end": [log_epoch, *(callbacks or {}).get("on_fit_epoch_end", [])]}
     with tracking.stage_run(params.tracking, stage, logged, str(PREPARED)) as run:
         outcome = train_detector_task(model, data_yaml, args, run_dir, callbacks=events)
@@ -53,6 +57,7 @@ def tracked_training(
             "images_seen": outcome.images_seen,
             "wall_s": round(outcome.wall_s, 2),
             "device": outcome.device,
+            **outcome.extra,
             **{tracking.metric_name(k): v for k, v in outcome.metrics.items()},
         }
         tracking.log_metrics({"wall_s": outcome.wall_s, "images_seen": outcome.images_seen})
@@ -65,11 +70,10 @@ def train_flow(params: Params) -> dict:
     """Stage the data, train, publish the weights, and track the run in MLflow."""
     section = params.train
     dataset = read_card(PREPARED)
-    work = fresh_scratch("train")
-    data_yaml = stage_training_set_task(dataset, section.data, work / "data")
+    data_yaml = stage_training_set_task(dataset, section.data, fresh_scratch("train") / "data")
     args = ultralytics_args(section, resolve_device(params.project.device), params.project.seed)
     card = {"start": section.model, "data": section.data, "transfers_since_scratch": 0}
-    return tracked_training(params, "train", section.model_dump(), section.model, data_yaml, args, card, work / "run")
+    return tracked_training(params, "train", section.model_dump(), section.model, data_yaml, args, card)
 
 
 if __name__ == "__main__":

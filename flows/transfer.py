@@ -66,7 +66,7 @@ def transfer_flow(params: Params) -> dict:
     callbacks = {"on_train_batch_start": [keep_frozen_bn(frozen)]} if frozen else {}
     args = {**args, "freeze": frozen or None}
     logged = section.model_dump(by_alias=True)
-    return tracked_training(params, "transfer", logged, start, data_yaml, args, card, work / "run", callbacks)
+    return tracked_training(params, "transfer", logged, start, data_yaml, args, card, callbacks)
 
 
 if __name__ == "__main__":

@@ -51,3 +51,11 @@ def check_forgetting(
             reason = f"{name}: mAP50-95 {reference:.3f} -> {now:.3f}, a drop of {drop:.3f} > tolerance {tolerance:.3f}"
         flags.append(ForgettingFlag(name, reference, now, round(drop, 6), reason))
     return flags
+
+
+def veto_forgetting(decision: dict[str, Any], flags: list[dict[str, Any]]) -> dict[str, Any]:
+    """A promotion decision with the forgetting flags added: any flag keeps the model from promotion."""
+    if not flags:
+        return decision
+    reasons = [f"FAIL: forgetting: {flag['reason']}" for flag in flags]
+    return {**decision, "promote": False, "reasons": [*decision["reasons"], *reasons]}

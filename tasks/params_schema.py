@@ -11,7 +11,7 @@ import difflib
 import re
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 # Arguments yoloop sets itself; a user changes them through the keys of their own.
 RESERVED_ULTRALYTICS_ARGS = {"data", "model", "device", "project", "name", "exist_ok", "seed", "mode", "task"}
@@ -110,11 +110,52 @@ class BuiltinParams(Section):
         return _check_range(value, 0.02, 0.9)
 
 
+# --- imported datasets (issue 3): `yoloop import` and `prepare.source: datasets` ---
+class ImportParams(Section):
+    """How bad input is handled: strict stops listing every finding; lenient quarantines and goes on."""
+
+    policy: Literal["strict", "lenient"] = "lenient"
+    imbalance_ratio: float = Field(10.0, gt=1)  # warn when the largest class outnumbers the smallest by more
+    near_duplicates: bool = False  # also check splits for near-identical pictures (perceptual hash)
+    near_duplicate_bits: int = Field(4, ge=0, le=32)  # dHash bits that may differ for "near-identical"
+
+
+class DatasetRef(Section):
+    """One imported dataset (data/raw/<name>) and which of its splits feed which prepared split."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    splits: dict[Literal["train", "val", "test"], Literal["train", "val", "test"]] = Field(
+        default_factory=lambda: {"train": "train", "val": "val", "test": "test"}
+    )
+
+
+class ResplitParams(Section):
+    """Fractions for a deterministic re-split by content hash (the same image always lands in the same split)."""
+
+    val: float = Field(0.15, ge=0, lt=1)
+    test: float = Field(0.15, ge=0, lt=1)
+
+    @model_validator(mode="after")
+    def _room_for_train(self) -> ResplitParams:
+        if self.val + self.test >= 1:
+            raise ValueError("val + test must leave room for train (sum below 1)")
+        return self
+
+
 class PrepareParams(Section):
-    source: Literal["builtin"] = "builtin"
+    source: Literal["builtin", "datasets"] = "builtin"
     seed: int = 7
     classes: ClassSets
     builtin: BuiltinParams
+    datasets: list[DatasetRef] = Field(default_factory=list, validate_default=True)  # read when source: datasets
+    resplit: ResplitParams | None = None  # None: keep each dataset's own splits
+
+    @field_validator("datasets")
+    @classmethod
+    def _datasets_named(cls, value: list[DatasetRef], info: ValidationInfo) -> list[DatasetRef]:
+        if info.data.get("source") == "datasets" and not value:
+            raise ValueError("source is datasets: name at least one imported dataset here")
+        return value
 
 
 class UltralyticsArgs(Section):
@@ -205,6 +246,7 @@ class TransferParams(FitArgs):
 
 class ForgettingParams(Section):
     tolerance: float = Field(0.05, ge=0, le=1)  # largest allowed drop of an old class's mAP50-95 (absolute)
+    reference: Literal["train", "transfer"] = "train"  # evaluate compares the old classes with this stage's model
 
 
 class EconomicsParams(Section):
@@ -212,10 +254,122 @@ class EconomicsParams(Section):
     quality_floor: float = Field(0.95, gt=0, le=1)  # transfer must reach this share of scratch-on-all mAP50-95
 
 
+class PromotionRule(Section):
+    """When a new model replaces the champion: every part must pass (see tasks/promote.py)."""
+
+    min_gain: float = Field(0.001, ge=-1, le=1)  # the CI lower bound of the mAP50-95 gain must reach this
+    max_latency_ratio: float = Field(1.5, gt=0)  # new / old ms per image (batch 1, pre + inference + post)
+    max_class_regression: float = Field(0.05, ge=0, le=1)  # largest drop of any class's AP50-95
+
+
+class ExportCheck(Section):
+    """Export the model and score the exported file on the same test split."""
+
+    onnx: bool = True
+    half: bool = True  # FP16 ONNX, only where a CUDA device is used (skipped with a reason otherwise)
+    int8: bool = True  # int8 ONNX by ONNX Runtime static quantization, calibrated on val images
+    calibration_images: int = Field(32, ge=1)
+
+
 class EvaluateParams(UltralyticsArgs):
     model: Literal["train", "transfer"] = "train"
     conf: float = Field(0.001, gt=0, lt=1)
     iou: float = Field(0.7, gt=0, lt=1)
+    # The keys below are yoloop's, not Ultralytics' (flows/evaluate.py passes only the ones above on).
+    operating_conf: float = Field(0.25, gt=0, lt=1)  # per-image TP/FP/FN and speed at this confidence
+    speed_batch: int = Field(16, ge=1)  # the larger batch for ms per image (batch 1 is always measured)
+    speed_images: int = Field(32, ge=1)  # test images timed at each batch size
+    bootstrap: int = Field(1000, ge=10)  # resamples of test images for the champion comparison
+    ci_level: float = Field(0.95, gt=0.5, lt=1)
+    promotion: PromotionRule = PromotionRule()
+    export: ExportCheck = ExportCheck()
+
+    def ultralytics_args(self) -> dict[str, Any]:
+        """The keys that are Ultralytics validator arguments."""
+        return self.model_dump(include={"imgsz", "batch", "workers", "conf", "iou"})
+
+    def predictor_args(self) -> dict[str, Any]:
+        """Ultralytics predictor arguments for timing: as deployed, at the operating confidence."""
+        return {"imgsz": self.imgsz, "conf": self.operating_conf, "iou": self.iou}
+
+
+class ArchitecturesParams(Section):
+    """`yoloop architectures`: candidate model yamls trained with the train section's settings (not in dvc repro)."""
+
+    models: list[str] = Field(default_factory=lambda: ["yolov8n.yaml", "yolo11n.yaml", "yolov10n.yaml"], min_length=1)
+    epochs: int | None = Field(None, ge=1)  # None: train.epochs
+    data: Literal["base", "new", "all"] | None = None  # None: train.data
+
+    @field_validator("models")
+    @classmethod
+    def _model_files(cls, value: list[str]) -> list[str]:
+        for name in value:
+            TrainParams._model_file(name)
+        if len(set(value)) != len(value):
+            raise ValueError(f"models repeat: {value}")
+        return value
+
+
+# --- mine (issue 6): score the unlabelled pool, pick a relabel batch, index everything in FiftyOne ---
+
+
+class ConsistencyParams(Section):
+    """Views of each pool image whose predictions are compared with the original's (CALD-like)."""
+
+    flip: bool = True
+    scales: list[float] = Field(default_factory=lambda: [0.75])
+    shortlist: int = Field(3, ge=1)  # views run on the top shortlist * k images by least confidence + entropy
+
+    @field_validator("scales")
+    @classmethod
+    def _scales(cls, value: list[float]) -> list[float]:
+        if any(not 0.25 <= s < 1.0 for s in value):
+            raise ValueError("each scale must be in [0.25, 1): the image shrinks inside the same canvas")
+        return value
+
+
+class ScoreWeights(Section):
+    least_confidence: float = Field(1.0, ge=0)
+    entropy: float = Field(1.0, ge=0)
+    consistency: float = Field(1.0, ge=0)
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> ScoreWeights:
+        if self.least_confidence + self.entropy + self.consistency <= 0:
+            raise ValueError("at least one weight must be above 0")
+        return self
+
+
+class MineParams(Section):
+    imgsz: int = Field(160, ge=32, le=4096)
+    batch: int = Field(32, ge=1)
+    model: Literal["train", "transfer"] = "train"
+    round: int = Field(1, ge=1)
+    k: int = Field(20, ge=1)
+    conf: float = Field(0.05, gt=0, lt=1)
+    draft_conf: float = Field(0.25, gt=0, lt=1)
+    iou: float = Field(0.7, gt=0, lt=1)
+    consistency: ConsistencyParams = ConsistencyParams()
+    weights: ScoreWeights = ScoreWeights()
+    uniqueness_weight: float = Field(0.2, ge=0)
+    near_duplicate: float = Field(0.98, gt=0, le=1)
+    class_balance: bool = True
+    low_confidence: float = Field(0.4, gt=0, lt=1)
+    fiftyone_dataset: str = Field("yoloop", min_length=1, pattern=r"^[A-Za-z0-9_-]+$")
+
+    _stride = field_validator("imgsz")(UltralyticsArgs._stride.__func__)
+
+
+class ActiveLearningParams(Section):
+    """The oracle loop (`yoloop active-learning`): rounds, batch size, and how each round trains."""
+
+    rounds: int = Field(3, ge=1)
+    batch: int = Field(20, ge=1)  # images labelled per round and arm
+    seed_images: int = Field(60, ge=2)  # labelled train images the loop starts from
+    epochs: int = Field(30, ge=1)  # a training from scratch (the seed model, and every `retrain_every` rounds)
+    transfer_epochs: int = Field(10, ge=1)  # a round that fine-tunes the previous round's model
+    retrain_every: int = Field(0, ge=0)  # 0: every round transfers from the previous one
+    arms: list[Literal["mined", "random"]] = Field(default_factory=lambda: ["mined", "random"], min_length=1)
 
 
 class Params(Section):
@@ -224,6 +378,10 @@ class Params(Section):
     prepare: PrepareParams
     train: TrainParams
     evaluate: EvaluateParams = EvaluateParams()
+    imports: ImportParams = ImportParams()
     transfer: TransferParams = TransferParams()
     forgetting: ForgettingParams = ForgettingParams()
     economics: EconomicsParams = EconomicsParams()
+    architectures: ArchitecturesParams = ArchitecturesParams()
+    mine: MineParams = MineParams()
+    active_learning: ActiveLearningParams = ActiveLearningParams()

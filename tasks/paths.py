@@ -14,6 +14,8 @@ from tasks.runtime import state_dir
 PREPARED = Path("data/prepared")
 POOL = Path("data/pool")
 ORACLE = Path("data/oracle")
+RELABEL = Path("data/relabel")  # relabel batches handed out by `mine`, one folder per round
+LABELS = Path("data/labels")  # labels taken back by `yoloop labels import`, one folder per round
 MODELS = Path("models")
 METRICS = Path("metrics")
 REPORTS = Path("reports")

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
+KEPT_DATA_FILES = {"data/labels/README.md", "data/raw/README.md"}  # keep data/labels and data/raw, deps of `prepare`
 
 
 def project_env(**extra: str) -> dict[str, str]:
@@ -34,7 +35,8 @@ def copy_project(dest: Path) -> Path:
     listed = run("git", "ls-files", "--cached", "--others", "--exclude-standard", "-z", cwd=PROJECT).stdout
     for name in filter(None, listed.split("\0")):
         source = PROJECT / name
-        if source.is_file() and not name.startswith(("data/", "models/", "metrics/", "reports/")):
+        generated = name.startswith(("data/", "models/", "metrics/", "reports/")) and name not in KEPT_DATA_FILES
+        if source.is_file() and not generated:
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, dest / name)
     run("git", "init", "-q", cwd=dest)

@@ -21,11 +21,12 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory, prefect_harness) -> Path:
-    """A project folder where the four stages ran once, in order."""
+    """A project folder where the four stages ran once, in order, with an MLflow store of its own."""
     root = tmp_path_factory.mktemp("project")
     params = load_params(write_params(root / "params.yaml", TINY, {"train": {"epochs": 2}}))
     previous = Path.cwd()
     os.chdir(root)
+    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{root / 'mlflow.db'}"  # other tests' runs stay out
     try:
         prepare_flow(params)
         train_flow(params)
@@ -33,6 +34,7 @@ def project(tmp_path_factory, prefect_harness) -> Path:
         evaluate_flow(params)
         yield root
     finally:
+        os.environ.pop("MLFLOW_TRACKING_URI")
         os.chdir(previous)
 
 
@@ -75,6 +77,9 @@ def test_evaluate_reports_every_field(project):
     assert (project / "reports/evaluate/BoxPR_curve.png").exists()
     assert (project / "reports/evaluate/confusion_matrix.png").exists()
     assert (project / "reports/evaluate/pr_curve.csv").read_text().startswith("class,recall,precision")
+    forgetting = result["forgetting"]
+    assert forgetting["reference"] == "train" and forgetting["old_classes"] == ["ring", "cross"]
+    assert all(flag["name"] in ("ring", "cross") and flag["drop"] > 0.05 for flag in forgetting["flags"])
 
 
 def test_mlflow_has_one_run_per_stage_and_a_model_version(project):

@@ -36,3 +36,15 @@ def test_only_old_classes_the_reference_knew_are_checked():
 def test_ap_by_class_reads_an_evaluation():
     per_class = {"ring": {"known": True, "ap50_95": 0.4}, "star": {"known": False, "ap50_95": 0.0}}
     assert ap_by_class(per_class) == {"ring": 0.4, "star": None}
+
+
+def test_a_forgetting_flag_vetoes_promotion_and_says_why():
+    from tasks.forgetting import veto_forgetting
+
+    decision = {"promote": True, "first_model": True, "checks": [], "reasons": ["no champion yet: first model"]}
+    assert veto_forgetting(decision, []) is decision
+    flag = {"name": "ring", "reason": "ring: mAP50-95 0.500 -> 0.100, a drop of 0.400 > tolerance 0.050"}
+    vetoed = veto_forgetting(decision, [flag])
+    assert vetoed["promote"] is False
+    assert vetoed["reasons"][-1] == f"FAIL: forgetting: {flag['reason']}"
+    assert decision["promote"] is True, "the input decision is not changed"

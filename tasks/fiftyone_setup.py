@@ -1,0 +1,59 @@
+"""FiftyOne, imported and connected the way yoloop needs it (see each function for why)."""
+
+from __future__ import annotations
+
+import sys
+
+
+class _LenientMetadata(dict):
+    def __missing__(self, key: str) -> None:
+        return None
+
+
+def load_fiftyone():
+    """Import FiftyOne, whatever imported it first.
+
+    Its dependency eta reads `importlib.metadata.metadata("voxel51-eta")["author"]`; once MLflow has
+    loaded the `importlib_metadata` backport, that lookup goes through the backport, whose metadata
+    raises KeyError for a field the wheel lacks (it has Author-email only). Only that one lookup is
+    made lenient, only while FiftyOne is first imported.
+    """
+    import importlib.metadata as md
+
+    if "fiftyone" in sys.modules:
+        return sys.modules["fiftyone"]
+    original = md.metadata
+
+    def lenient(name: str):
+        found = original(name)
+        return _LenientMetadata({k.lower(): v for k, v in found.items()}) if name in ("voxel51-eta", "eta") else found
+
+    md.metadata = lenient
+    try:
+        import fiftyone
+    finally:
+        md.metadata = original
+    isolate_database()
+    return fiftyone
+
+
+def isolate_database() -> None:
+    """One mongod per database directory (FIFTYONE_DATABASE_DIR, under the yoloop state dir).
+
+    FiftyOne joins any running FiftyOne mongod of the same user, whatever its directory, so two
+    projects (or a test run beside a real one) would share a database. Tagging the service's
+    command line with the directory makes FiftyOne join only a mongod of the same directory;
+    its service entry point skips unknown `--flag value` pairs.
+    """
+    import fiftyone as fo
+    import fiftyone.core.service as fos
+
+    if getattr(fos.DatabaseService, "_yoloop_isolated", False):
+        return
+    base = fos.MultiClientService._service_args
+
+    def service_args(self) -> list[str]:
+        return [*base.fget(self), "--yoloop-database-dir", str(fo.config.database_dir)]
+
+    fos.DatabaseService._service_args = property(service_args)
+    fos.DatabaseService._yoloop_isolated = True

@@ -1,0 +1,37 @@
+"""The active-learning loop through DVC: repro (with mine), labels import (dvc add), repro trains on them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.processes import copy_project, python
+from tests.profiles import TINY, write_params
+
+pytestmark = pytest.mark.slow
+
+
+def dvc(*args: str, cwd: Path) -> str:
+    return python("-m", "dvc", *args, cwd=cwd).stdout
+
+
+def test_mined_batch_comes_back_and_the_next_repro_trains_on_it(tmp_path):
+    repo = copy_project(tmp_path / "repo")
+    write_params(repo / "params.yaml", TINY)
+    assert "Running stage 'mine'" in dvc("repro", cwd=repo)
+    assert "data/relabel/round-1" in (repo / "dvc.lock").read_text()
+    returned = tmp_path / "returned"
+    shutil.copytree(repo / "data/relabel/round-1/labels", returned / "labels")
+    corrected = sorted((returned / "labels").glob("*.txt"))[0]
+    corrected.write_text("2 0.500000 0.500000 0.200000 0.200000\n")
+    python("-m", "flows.cli", "labels", "import", str(returned), cwd=repo)
+    assert (repo / "data/labels/round-1.dvc").exists(), "the new version is tracked by DVC"
+    second = dvc("repro", cwd=repo)
+    for stage in ("prepare", "train", "evaluate", "mine"):
+        assert f"Running stage '{stage}'" in second
+    stats = json.loads((repo / "metrics/prepare.json").read_text())
+    assert stats["images"]["new/train"] == TINY["prepare"]["builtin"]["images"]["new_train"] + TINY["mine"]["k"]
+    assert (repo / "data/prepared/new/labels/train" / corrected.name).read_bytes() == corrected.read_bytes()
