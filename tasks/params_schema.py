@@ -230,7 +230,7 @@ class TransferParams(FitArgs):
     data: Literal["new_only", "all", "replay"] = "all"
     replay: float = Field(0.25, gt=0, le=1)  # data: replay mixes in this fraction of the old training images
     retrain_every: int = Field(3, ge=0)  # a full retrain from scratch every N transfers in a row; 0: never
-    epochs: int = Field(10, ge=1)
+    epochs: int = Field(20, ge=1)
     warmup_epochs: float = Field(1.0, ge=0)
 
     @field_validator("source")

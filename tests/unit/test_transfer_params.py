@@ -16,7 +16,7 @@ def test_project_params_run_scratch_then_transfer_then_evaluate_it():
     params = load_params("params.yaml")
     assert params.train.data == "base" and params.evaluate.model == "transfer"
     assert params.transfer.source == "train" and params.transfer.data == "all" and params.transfer.strategy == "full"
-    assert params.transfer.epochs * 4 <= params.train.epochs, "transfer should cost a fraction of scratch"
+    assert params.transfer.epochs * 2 <= params.train.epochs, "transfer should cost a fraction of scratch"
 
 
 @pytest.mark.parametrize(
