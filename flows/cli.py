@@ -1,4 +1,4 @@
-"""The `yoloop` command: run stages, check params, and (later issues) import data and labels."""
+"""The `yoloop` command: stages, params checks, imports, labels, the local stack, reports outside `dvc repro`."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def _check_params(options: argparse.Namespace) -> int:
 
 
 def _economics(options: argparse.Namespace) -> int:
-    """The four experiments of issue 4 (not in `dvc repro`): reports/economics/."""
+    """Scratch vs transfer, the four experiments (not in `dvc repro`): reports/economics/."""
     from flows.economics import economics_flow
 
     return run_stage(economics_flow, ["--params", options.params])
@@ -72,7 +72,6 @@ def _stack(options: argparse.Namespace) -> int:
         running.stop()
 
 
-# --- yoloop import (issue 3) ---
 def _import(options: argparse.Namespace) -> int:
     """Import a YOLO, VOC or COCO dataset into data/raw/NAME, checked, quarantined, versioned."""
     from pathlib import Path
@@ -103,9 +102,6 @@ def _add_import_parser(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_import)
 
 
-# --- end of yoloop import ---
-
-
 def _active_learning(options: argparse.Namespace) -> int:
     """Oracle rounds of mined vs random batches on the built-in data; not part of `dvc repro`."""
     from flows.active_learning import oracle_flow
@@ -118,9 +114,6 @@ def _architectures(options: argparse.Namespace) -> int:
     from flows.architectures import architectures_flow
 
     return run_stage(architectures_flow, ["--params", options.params])
-
-
-# --- issue 6: `yoloop labels import DIR` and `yoloop app` -------------------------------------------
 
 
 def _labels_import(options: argparse.Namespace) -> int:

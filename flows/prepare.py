@@ -30,7 +30,7 @@ def prepare_flow(params: Params) -> dict:
             findings = prepare_from_datasets_task(section, params.imports, prepared)
         else:
             generate_builtin_task(section.builtin, section.classes, section.seed, prepared, pool, oracle)
-        add_label_rounds(LABELS, prepared)  # issue 6: labels taken back by `yoloop labels import`
+        add_label_rounds(LABELS, prepared)  # labels taken back by `yoloop labels import`
         dataset = PreparedDataset(prepared, section.classes.base, section.classes.new)
         stats = {split: split_stats_task(path, dataset.names) for split, path in dataset.split_dirs().items()}
         write_card(dataset, stats)

@@ -110,7 +110,7 @@ class BuiltinParams(Section):
         return _check_range(value, 0.02, 0.9)
 
 
-# --- imported datasets (issue 3): `yoloop import` and `prepare.source: datasets` ---
+# --- imported datasets: `yoloop import` and `prepare.source: datasets` ---
 class ImportParams(Section):
     """How bad input is handled: strict stops listing every finding; lenient quarantines and goes on."""
 
@@ -217,7 +217,7 @@ class TrainParams(FitArgs):
         return value
 
 
-# --- transfer (issue 4) ---
+# --- transfer ---
 class TransferParams(FitArgs):
     """Start from a model and train on (some of) the prepared data; see tasks/transfer.py."""
 
@@ -310,7 +310,7 @@ class ArchitecturesParams(Section):
         return value
 
 
-# --- mine (issue 6): score the unlabelled pool, pick a relabel batch, index everything in FiftyOne ---
+# --- mine: score the unlabelled pool, pick a relabel batch, index everything in FiftyOne ---
 
 
 class ConsistencyParams(Section):
