@@ -6,7 +6,7 @@ DVC_REMOTE ?= $(HOME)/.cache/yoloop/dvc-remote
 # dvc.yaml runs `python -m flows.<stage>`: the project's interpreter comes first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup demo test lint
+.PHONY: setup demo test lint browser
 
 setup: $(VENV)/.installed .dvc/config.local
 
@@ -27,7 +27,13 @@ demo: setup
 	$(BIN)/dvc push
 	@echo "Done: metrics/ and reports/ hold the results; 'dvc metrics show' prints them."
 
-test: $(VENV)/.installed
+# The FiftyOne App test drives Debian's chromium headless (tests/stages/test_mine.py).
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  $(SUDO) apt-get install -y chromium || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
+
+test: $(VENV)/.installed browser
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed

@@ -162,7 +162,7 @@ def test_app_in_headless_chromium_shows_the_dataset_and_samples(project, tmp_pat
     from tests.processes import project_env
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium, "chromium is needed (Debian: apt-get install -y chromium; .ci/run installs it)"
+    assert chromium, "chromium is needed (Debian: apt-get install -y chromium; `make test` installs it)"
     port = free_port()
     app = subprocess.Popen(
         [sys.executable, "-m", "flows.cli", "app", "--port", str(port)],
