@@ -49,7 +49,7 @@ def run_transfer(params: Params, dataset: PreparedDataset, start: Path, data: st
 def measure(params: Params, dataset: PreparedDataset, name: str, outcome: TrainOutcome, work: Path) -> Experiment:
     """Evaluate one experiment's model on the shared test split and price its training."""
     test_yaml = stage_test_set(dataset, outcome.names, work / "test")
-    args = {**params.evaluate.model_dump(exclude={"model"}), "device": resolve_device(params.project.device)}
+    args = {**params.evaluate.ultralytics_args(), "device": resolve_device(params.project.device)}
     evaluation, _ = evaluate_detector_task(outcome.weights, test_yaml, dataset.names, args, work / "val")
     device_s = round(outcome.wall_s, 2)  # one device, busy for the whole run
     return Experiment(
