@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import signal
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from flows.stage import EXIT_BAD_INPUT, run_stage
 from tasks.errors import InputError
 from tasks.params import load_params
 
-STAGES = ("prepare", "train", "evaluate", "mine")
+STAGES = ("prepare", "train", "transfer", "evaluate", "mine")
 
 
 def _run_stage(options: argparse.Namespace) -> int:
@@ -25,6 +24,13 @@ def _check_params(options: argparse.Namespace) -> int:
     load_params(options.params)
     print(f"{options.params}: valid")
     return 0
+
+
+def _economics(options: argparse.Namespace) -> int:
+    """The four experiments of issue 4 (not in `dvc repro`): reports/economics/."""
+    from flows.economics import economics_flow
+
+    return run_stage(economics_flow, ["--params", options.params])
 
 
 def _repro(options: argparse.Namespace) -> int:
@@ -49,8 +55,8 @@ def _stack(options: argparse.Namespace) -> int:
     logs = stack.default_logs()
     running = stack.start_server(options.prefect_port, state_dir() / "prefect", logs)
     try:
-        os.environ["PREFECT_API_URL"] = running.api_url
-        ensure_zombie_automation()
+        with stack.talking_to(running.api_url):
+            ensure_zombie_automation()
         stack.start_worker(running, logs)
         mlflow_url = stack.start_mlflow_ui(running, options.mlflow_port, logs)
         stack.deploy(Path.cwd(), running.env)
@@ -64,6 +70,54 @@ def _stack(options: argparse.Namespace) -> int:
         return 0
     finally:
         running.stop()
+
+
+# --- yoloop import (issue 3) ---
+def _import(options: argparse.Namespace) -> int:
+    """Import a YOLO, VOC or COCO dataset into data/raw/NAME, checked, quarantined, versioned."""
+    from pathlib import Path
+
+    from flows.import_data import import_dataset, print_failure, print_result
+    from tasks.importer import ValidationFailed
+
+    params = load_params(options.params).imports if Path(options.params).exists() else None
+    if options.policy:
+        from tasks.params_schema import ImportParams
+
+        params = (params or ImportParams()).model_copy(update={"policy": options.policy})
+    try:
+        print_result(import_dataset(Path(options.source), options.name, options.format, params))
+    except ValidationFailed as exc:
+        print_failure(exc)
+        return EXIT_BAD_INPUT
+    return 0
+
+
+def _add_import_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("import", help="import a YOLO, Pascal VOC or COCO dataset into data/raw/NAME")
+    parser.add_argument("source", help="dataset yaml or folder (YOLO), VOC folder, or COCO JSON file or folder")
+    parser.add_argument("--name", required=True, help="the copy goes to data/raw/NAME")
+    parser.add_argument("--format", default="auto", choices=("auto", "yolo", "voc", "coco"))
+    parser.add_argument("--policy", choices=("strict", "lenient"), help="override imports.policy of params.yaml")
+    parser.add_argument("--params", default="params.yaml")
+    parser.set_defaults(handler=_import)
+
+
+# --- end of yoloop import ---
+
+
+def _active_learning(options: argparse.Namespace) -> int:
+    """Oracle rounds of mined vs random batches on the built-in data; not part of `dvc repro`."""
+    from flows.active_learning import oracle_flow
+
+    return run_stage(oracle_flow, ["--params", options.params])
+
+
+def _architectures(options: argparse.Namespace) -> int:
+    """Train and compare candidate model yamls (architectures section); not part of `dvc repro`."""
+    from flows.architectures import architectures_flow
+
+    return run_stage(architectures_flow, ["--params", options.params])
 
 
 # --- issue 6: `yoloop labels import DIR` and `yoloop app` -------------------------------------------
@@ -122,11 +176,21 @@ def build_parser() -> argparse.ArgumentParser:
     repro = commands.add_parser("repro", help="run the pipeline with dvc repro")
     repro.add_argument("targets", nargs="*")
     repro.set_defaults(handler=_repro)
+    economics = commands.add_parser("economics", help="scratch vs transfer: four experiments and a report")
+    economics.add_argument("--params", default="params.yaml")
+    economics.set_defaults(handler=_economics)
     stack = commands.add_parser("stack", help="start Prefect server + worker (pool gpu) + MLflow UI on 127.0.0.1")
     stack.add_argument("--prefect-port", type=int, default=4200)
     stack.add_argument("--mlflow-port", type=int, default=5000)
     stack.set_defaults(handler=_stack)
+    _add_import_parser(commands)
+    architectures = commands.add_parser("architectures", help="train each architectures.models yaml; table + plot")
+    architectures.add_argument("--params", default="params.yaml")
+    architectures.set_defaults(handler=_architectures)
     add_mining_commands(commands)
+    loop = commands.add_parser("active-learning", help="oracle rounds: mined vs random batches, label savings")
+    loop.add_argument("--params", default="params.yaml")
+    loop.set_defaults(handler=_active_learning)
     return parser
 
 

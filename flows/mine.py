@@ -14,17 +14,17 @@ from prefect import flow
 from flows.stage import main
 from tasks.datasets import read_card
 from tasks.errors import InputError
-from tasks.fiftyone_index import analyse, build_index, uniqueness
-from tasks.params_schema import MineParams, Params
+from tasks.fiftyone_index import analyse, build_index
+from tasks.mining import rank_pool
+from tasks.params_schema import Params
 from tasks.paths import LABELS, MODEL_CARD, POOL, PREPARED, RELABEL, REPORTS, WEIGHTS_FILE, model_dir
 from tasks.pool_scoring import ScoredImage, load_detector, score_images
 from tasks.relabel_export import earlier_choices, export_relabel_batch
 from tasks.runtime import as_task, resolve_device
-from tasks.selection import Candidate, select_batch
 from tasks.yolo_files import list_images, write_json
 
 score_images_task = as_task(score_images)
-select_batch_task = as_task(select_batch)
+rank_pool_task = as_task(rank_pool)
 export_relabel_batch_task = as_task(export_relabel_batch)
 build_index_task = as_task(build_index)
 analyse_task = as_task(analyse)
@@ -42,32 +42,6 @@ def prediction_rows(image: ScoredImage, names: list[str]) -> list[list]:
     ]
 
 
-def centred(embeddings: list[np.ndarray]) -> np.ndarray:
-    """Backbone features are all positive after SiLU, so raw cosines sit near 1; centring on the pool
-    mean makes cosine similarity tell images apart (near-duplicates stay near 1)."""
-    matrix = np.stack(embeddings) if embeddings else np.zeros((0, 1))
-    return matrix - matrix.mean(axis=0, keepdims=True) if len(matrix) else matrix
-
-
-def score_table(pool: list[ScoredImage], unique: dict[str, float], section: MineParams) -> dict[str, dict]:
-    """Per pool image: the three scores, their mean (`uncertainty`), uniqueness, and the `mining_score` ranked on."""
-    table = {}
-    for image in pool:
-        key, scores = image.path.as_posix(), image.scores
-        table[key] = {
-            "least_confidence": scores.least_confidence,
-            "entropy": scores.entropy,
-            "consistency": scores.consistency,
-            "uncertainty": scores.score,
-            "uniqueness": unique[key],
-            "mining_score": scores.score + section.uniqueness_weight * unique[key],
-            "dominant_class": scores.dominant_class,
-            "shortlisted": scores.shortlisted,
-            "per_class": scores.per_class,
-        }
-    return table
-
-
 @flow(name="mine")
 def mine_flow(params: Params) -> dict:
     """Score the pool with `models/<mine.model>`, choose `k` images, export them, rebuild the FiftyOne index."""
@@ -80,21 +54,11 @@ def mine_flow(params: Params) -> dict:
         )
     card = json.loads((source / MODEL_CARD).read_text())
     detector = load_detector(source / WEIGHTS_FILE, resolve_device(params.project.device))
-    pool = score_images_task(detector, list_images(POOL / "images"), section, True)
+    earlier = earlier_choices(RELABEL, LABELS, section.round)
+    pool, table, choices = rank_pool_task(detector, list_images(POOL / "images"), section, earlier)
+    keys = [image.path.as_posix() for image in pool]
     labelled_images = [image for folder in dataset.split_dirs().values() for image in list_images(folder)]
     labelled = score_images_task(detector, labelled_images, section, False)
-    keys = [image.path.as_posix() for image in pool]
-    vectors = centred([image.embedding for image in pool])
-    table = score_table(pool, uniqueness(keys, vectors), section)
-    candidates = [
-        Candidate(k, row["mining_score"], row["dominant_class"], int(not row["shortlisted"]))
-        for k, row in table.items()
-    ]
-    embeddings = dict(zip(keys, vectors, strict=True))
-    earlier = earlier_choices(RELABEL, LABELS, section.round)
-    choices = select_batch_task(
-        candidates, embeddings, section.k, section.near_duplicate, section.class_balance, earlier
-    )
     model = f"{section.model}:{card.get('model_version')}"
     header = {"round": section.round, "model": model, "params": section.model_dump(), "excluded": len(earlier)}
     batch_dir = RELABEL / f"round-{section.round}"

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from tasks.per_image import ImageStats, record_image_stats
 from tasks.runtime import quiet_ultralytics
 
 PLOT_FILES = ("BoxPR_curve.png", "confusion_matrix.png", "confusion_matrix_normalized.png", "BoxF1_curve.png")
@@ -26,6 +27,7 @@ class Evaluation:
     recall: float
     per_class: dict[str, dict[str, float | int | bool]]
     speed_ms: dict[str, float]
+    confusion_matrix: dict[str, Any]
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -73,14 +75,35 @@ def write_pr_curve(metrics: Any, model_names: list[str], path: Path) -> None:
                 writer.writerow([model_names[class_index], f"{r:.4f}", f"{p:.4f}"])
 
 
+def _confusion(metrics: Any, model_names: list[str]) -> dict[str, Any]:
+    """Ultralytics' matrix (rows: predicted, columns: true; the last is background) as plain counts."""
+    matrix = getattr(metrics.confusion_matrix, "matrix", None)
+    rows = [[int(v) for v in row] for row in matrix] if matrix is not None else []
+    return {"labels": [*model_names, "background"], "rows_predicted_columns_true": rows}
+
+
 def evaluate_detector(
     weights: Path, data_yaml: Path, dataset_names: list[str], args: dict[str, Any], run_dir: Path
 ) -> tuple[Evaluation, Any]:
     """Validate `weights` on the `val` entry of `data_yaml` (a staged test split)."""
+    evaluation, metrics, _ = evaluate_with_image_stats(weights, data_yaml, dataset_names, args, run_dir)
+    return evaluation, metrics
+
+
+def evaluate_with_image_stats(
+    weights: Path,
+    data_yaml: Path,
+    dataset_names: list[str],
+    args: dict[str, Any],
+    run_dir: Path,
+    operating_conf: float = 0.25,
+) -> tuple[Evaluation, Any, list[ImageStats]]:
+    """Validate `weights` on the `val` entry of `data_yaml` (a staged test split), keeping per-image stats."""
     quiet_ultralytics()
     from ultralytics import YOLO
 
     detector = YOLO(str(weights))
+    records = record_image_stats(detector, operating_conf)
     model_names = list(detector.names.values())
     shutil.rmtree(run_dir, ignore_errors=True)
     metrics = detector.val(
@@ -104,8 +127,9 @@ def evaluate_detector(
         recall=float(box.mr),
         per_class=_per_class(metrics, model_names, dataset_names),
         speed_ms={k: float(v) for k, v in metrics.speed.items()},
+        confusion_matrix=_confusion(metrics, model_names),
     )
-    return evaluation, metrics
+    return evaluation, metrics, records
 
 
 def copy_plots(run_dir: Path, dest: Path) -> list[Path]:

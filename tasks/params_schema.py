@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 # Arguments yoloop sets itself; a user changes them through the keys of their own.
 RESERVED_ULTRALYTICS_ARGS = {"data", "model", "device", "project", "name", "exist_ok", "seed", "mode", "task"}
@@ -110,11 +110,52 @@ class BuiltinParams(Section):
         return _check_range(value, 0.02, 0.9)
 
 
+# --- imported datasets (issue 3): `yoloop import` and `prepare.source: datasets` ---
+class ImportParams(Section):
+    """How bad input is handled: strict stops listing every finding; lenient quarantines and goes on."""
+
+    policy: Literal["strict", "lenient"] = "lenient"
+    imbalance_ratio: float = Field(10.0, gt=1)  # warn when the largest class outnumbers the smallest by more
+    near_duplicates: bool = False  # also check splits for near-identical pictures (perceptual hash)
+    near_duplicate_bits: int = Field(4, ge=0, le=32)  # dHash bits that may differ for "near-identical"
+
+
+class DatasetRef(Section):
+    """One imported dataset (data/raw/<name>) and which of its splits feed which prepared split."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    splits: dict[Literal["train", "val", "test"], Literal["train", "val", "test"]] = Field(
+        default_factory=lambda: {"train": "train", "val": "val", "test": "test"}
+    )
+
+
+class ResplitParams(Section):
+    """Fractions for a deterministic re-split by content hash (the same image always lands in the same split)."""
+
+    val: float = Field(0.15, ge=0, lt=1)
+    test: float = Field(0.15, ge=0, lt=1)
+
+    @model_validator(mode="after")
+    def _room_for_train(self) -> ResplitParams:
+        if self.val + self.test >= 1:
+            raise ValueError("val + test must leave room for train (sum below 1)")
+        return self
+
+
 class PrepareParams(Section):
-    source: Literal["builtin"] = "builtin"
+    source: Literal["builtin", "datasets"] = "builtin"
     seed: int = 7
     classes: ClassSets
     builtin: BuiltinParams
+    datasets: list[DatasetRef] = Field(default_factory=list, validate_default=True)  # read when source: datasets
+    resplit: ResplitParams | None = None  # None: keep each dataset's own splits
+
+    @field_validator("datasets")
+    @classmethod
+    def _datasets_named(cls, value: list[DatasetRef], info: ValidationInfo) -> list[DatasetRef]:
+        if info.data.get("source") == "datasets" and not value:
+            raise ValueError("source is datasets: name at least one imported dataset here")
+        return value
 
 
 class UltralyticsArgs(Section):
@@ -132,22 +173,18 @@ class UltralyticsArgs(Section):
         return value
 
 
-class TrainParams(UltralyticsArgs):
-    model: str = "yolov8n.yaml"
-    data: Literal["base", "new", "all"] = "all"
+class FitArgs(UltralyticsArgs):
+    """The training arguments a scratch run and a transfer share; `ultralytics:` holds any other."""
+
+    # Keys of this section that yoloop reads itself; every other key goes to Ultralytics as it is.
+    yoloop_keys: ClassVar[set[str]] = {"ultralytics"}
+
     epochs: int = Field(30, ge=1)
     patience: int = Field(100, ge=0)
     lr0: float = Field(0.01, gt=0, le=1)
     optimizer: Literal["auto", "SGD", "Adam", "AdamW", "NAdam", "RAdam", "RMSProp", "MuSGD"] = "auto"
     close_mosaic: int = Field(10, ge=0)
     ultralytics: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("model")
-    @classmethod
-    def _model_file(cls, value: str) -> str:
-        if not value.endswith((".yaml", ".yml", ".pt")):
-            raise ValueError("must name a model yaml (such as yolov8n.yaml) or a .pt weights file")
-        return value
 
     @field_validator("ultralytics")
     @classmethod
@@ -166,10 +203,110 @@ class TrainParams(UltralyticsArgs):
         return value
 
 
+class TrainParams(FitArgs):
+    yoloop_keys: ClassVar[set[str]] = {"model", "data", "ultralytics"}
+
+    model: str = "yolov8n.yaml"
+    data: Literal["base", "new", "all"] = "all"
+
+    @field_validator("model")
+    @classmethod
+    def _model_file(cls, value: str) -> str:
+        if not value.endswith((".yaml", ".yml", ".pt")):
+            raise ValueError("must name a model yaml (such as yolov8n.yaml) or a .pt weights file")
+        return value
+
+
+# --- transfer (issue 4) ---
+class TransferParams(FitArgs):
+    """Start from a model and train on (some of) the prepared data; see tasks/transfer.py."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    yoloop_keys: ClassVar[set[str]] = {"source", "strategy", "freeze", "data", "replay", "retrain_every", "ultralytics"}
+
+    source: str = Field("train", alias="from")  # a stage, models:/<name>@<alias>, models:/<name>/<version>, or a .pt
+    strategy: Literal["full", "freeze_backbone", "head_only"] = "full"
+    freeze: int = Field(10, ge=1)  # freeze_backbone: the first `freeze` layers (yolov8n's backbone is 0-9)
+    data: Literal["new_only", "all", "replay"] = "all"
+    replay: float = Field(0.25, gt=0, le=1)  # data: replay mixes in this fraction of the old training images
+    retrain_every: int = Field(3, ge=0)  # a full retrain from scratch every N transfers in a row; 0: never
+    epochs: int = Field(10, ge=1)
+    warmup_epochs: float = Field(1.0, ge=0)
+
+    @field_validator("source")
+    @classmethod
+    def _source(cls, value: str) -> str:
+        if value.startswith("models:/"):
+            if not re.fullmatch(r"models:/[^/@]+(@[\w-]+|/\d+)", value):
+                raise ValueError("must be models:/<name>@<alias> or models:/<name>/<version>")
+        elif not (value.endswith(".pt") or re.fullmatch(r"[a-z_]+", value)):
+            raise ValueError("must be a stage name (such as train), models:/<name>@<alias>, or a .pt file")
+        return value
+
+
+class ForgettingParams(Section):
+    tolerance: float = Field(0.05, ge=0, le=1)  # largest allowed drop of an old class's mAP50-95 (absolute)
+    reference: Literal["train", "transfer"] = "train"  # evaluate compares the old classes with this stage's model
+
+
+class EconomicsParams(Section):
+    price_per_device_hour: float = Field(2.0, ge=0)  # what one device-hour costs (any currency)
+    quality_floor: float = Field(0.95, gt=0, le=1)  # transfer must reach this share of scratch-on-all mAP50-95
+
+
+class PromotionRule(Section):
+    """When a new model replaces the champion: every part must pass (see tasks/promote.py)."""
+
+    min_gain: float = Field(0.0, ge=-1, le=1)  # the CI lower bound of the mAP50-95 gain must reach this
+    max_latency_ratio: float = Field(1.5, gt=0)  # new / old ms per image (batch 1, pre + inference + post)
+    max_class_regression: float = Field(0.05, ge=0, le=1)  # largest drop of any class's AP50-95
+
+
+class ExportCheck(Section):
+    """Export the model and score the exported file on the same test split."""
+
+    onnx: bool = True
+    half: bool = True  # FP16 ONNX, only where a CUDA device is used (skipped with a reason otherwise)
+    int8: bool = True  # int8 ONNX by ONNX Runtime static quantization, calibrated on val images
+    calibration_images: int = Field(32, ge=1)
+
+
 class EvaluateParams(UltralyticsArgs):
-    model: Literal["train"] = "train"
+    model: Literal["train", "transfer"] = "train"
     conf: float = Field(0.001, gt=0, lt=1)
     iou: float = Field(0.7, gt=0, lt=1)
+    # The keys below are yoloop's, not Ultralytics' (flows/evaluate.py passes only the ones above on).
+    operating_conf: float = Field(0.25, gt=0, lt=1)  # per-image TP/FP/FN and speed at this confidence
+    speed_batch: int = Field(16, ge=1)  # the larger batch for ms per image (batch 1 is always measured)
+    speed_images: int = Field(32, ge=1)  # test images timed at each batch size
+    bootstrap: int = Field(1000, ge=10)  # resamples of test images for the champion comparison
+    ci_level: float = Field(0.95, gt=0.5, lt=1)
+    promotion: PromotionRule = PromotionRule()
+    export: ExportCheck = ExportCheck()
+
+    def ultralytics_args(self) -> dict[str, Any]:
+        """The keys that are Ultralytics validator arguments."""
+        return self.model_dump(include={"imgsz", "batch", "workers", "conf", "iou"})
+
+    def predictor_args(self) -> dict[str, Any]:
+        """Ultralytics predictor arguments for timing: as deployed, at the operating confidence."""
+        return {"imgsz": self.imgsz, "conf": self.operating_conf, "iou": self.iou}
+
+
+class ArchitecturesParams(Section):
+    """`yoloop architectures`: candidate model yamls trained with the train section's settings (not in dvc repro)."""
+
+    models: list[str] = Field(default_factory=lambda: ["yolov8n.yaml", "yolo11n.yaml", "yolov10n.yaml"], min_length=1)
+    epochs: int | None = Field(None, ge=1)  # None: train.epochs
+
+    @field_validator("models")
+    @classmethod
+    def _model_files(cls, value: list[str]) -> list[str]:
+        for name in value:
+            TrainParams._model_file(name)
+        if len(set(value)) != len(value):
+            raise ValueError(f"models repeat: {value}")
+        return value
 
 
 # --- mine (issue 6): score the unlabelled pool, pick a relabel batch, index everything in FiftyOne ---
@@ -222,10 +359,28 @@ class MineParams(Section):
     _stride = field_validator("imgsz")(UltralyticsArgs._stride.__func__)
 
 
+class ActiveLearningParams(Section):
+    """The oracle loop (`yoloop active-learning`): rounds, batch size, and how each round trains."""
+
+    rounds: int = Field(3, ge=1)
+    batch: int = Field(20, ge=1)  # images labelled per round and arm
+    seed_images: int = Field(60, ge=2)  # labelled train images the loop starts from
+    epochs: int = Field(30, ge=1)  # a training from scratch (the seed model, and every `retrain_every` rounds)
+    transfer_epochs: int = Field(10, ge=1)  # a round that fine-tunes the previous round's model
+    retrain_every: int = Field(0, ge=0)  # 0: every round transfers from the previous one
+    arms: list[Literal["mined", "random"]] = Field(default_factory=lambda: ["mined", "random"], min_length=1)
+
+
 class Params(Section):
     project: ProjectParams = ProjectParams()
     tracking: TrackingParams = TrackingParams()
     prepare: PrepareParams
     train: TrainParams
     evaluate: EvaluateParams = EvaluateParams()
+    imports: ImportParams = ImportParams()
+    transfer: TransferParams = TransferParams()
+    forgetting: ForgettingParams = ForgettingParams()
+    economics: EconomicsParams = EconomicsParams()
+    architectures: ArchitecturesParams = ArchitecturesParams()
     mine: MineParams = MineParams()
+    active_learning: ActiveLearningParams = ActiveLearningParams()

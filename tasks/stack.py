@@ -13,6 +13,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +24,19 @@ from tasks.tracking import tracking_uri
 HOST = "127.0.0.1"
 WORK_POOL = "gpu"
 HEARTBEAT_S = 30  # flow-run heartbeats drive the zombie automation (see tasks/zombies.py)
+
+
+@contextmanager
+def talking_to(api_url: str) -> Iterator[None]:
+    """Point this process's Prefect client at `api_url`.
+
+    Prefect reads its settings once, at import: changing $PREFECT_API_URL afterwards is
+    silently ignored (the client then starts a temporary server of its own).
+    """
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: api_url}):
+        yield
 
 
 def free_port() -> int:

@@ -133,3 +133,39 @@ def log_artifacts(paths: list[Path], folder: str | None = None) -> None:
 
     for path in paths:
         mlflow.log_artifact(str(path), artifact_path=folder)
+
+
+def tag_model_version(tracking: TrackingParams, version: str, tags: dict[str, Any]) -> None:
+    """Facts about a registered version that a later stage reads back (e.g. transfers since scratch)."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri())
+    for key, value in tags.items():
+        client.set_model_version_tag(tracking.registered_model, version, key, str(value))
+
+
+def download_registered_weights(uri: str, dest: Path) -> tuple[Path, dict[str, str]]:
+    """The weights of `models:/<name>@<alias>` or `models:/<name>/<version>`, and that version's tags."""
+    import mlflow
+    from mlflow import MlflowClient
+
+    from tasks.errors import InputError
+
+    mlflow.set_tracking_uri(tracking_uri())
+    client = MlflowClient(tracking_uri())
+    name, _, ref = uri.removeprefix("models:/").replace("@", "/@").partition("/")
+    try:
+        found = (
+            client.get_model_version_by_alias(name, ref[1:])
+            if ref.startswith("@")
+            else client.get_model_version(name, ref)
+        )
+        folder = Path(mlflow.artifacts.download_artifacts(f"models:/{name}/{found.version}", dst_path=str(dest)))
+    except mlflow.exceptions.MlflowException as exc:
+        raise InputError(
+            [f"params.yaml: transfer.from: {uri}: not in the registry at {tracking_uri()} ({exc})"]
+        ) from exc
+    weights = next(folder.rglob("*.pt"), None)
+    if weights is None:
+        raise InputError([f"params.yaml: transfer.from: {uri}: the registered model holds no .pt weights"])
+    return weights, dict(found.tags)

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tasks.params_schema import TrainParams
+from tasks.checkpoints import drop_unsaved_epochs, resumable_checkpoint
+from tasks.params_schema import FitArgs
 from tasks.runtime import quiet_ultralytics
 
 Callback = Callable[[Any], None]
@@ -30,9 +31,9 @@ class TrainOutcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def ultralytics_args(params: TrainParams, device: str, seed: int) -> dict[str, Any]:
-    """The Ultralytics arguments of a train section: its own keys, then the free `ultralytics` ones."""
-    args = params.model_dump(exclude={"model", "data", "ultralytics"})
+def ultralytics_args(params: FitArgs, device: str, seed: int) -> dict[str, Any]:
+    """The Ultralytics arguments of a train or transfer section: its own keys, then the free `ultralytics` ones."""
+    args = params.model_dump(exclude=params.yoloop_keys)
     return {**args, **params.ultralytics, "device": device, "seed": seed}
 
 
@@ -49,17 +50,26 @@ def train_detector(
     run_dir: Path,
     callbacks: dict[str, list[Callback]] | None = None,
 ) -> TrainOutcome:
-    """Train `model` (a yaml to start from scratch, or a .pt) on `data_yaml`; the run lives in `run_dir`."""
+    """Train `model` (a yaml to start from scratch, or a .pt) on `data_yaml`; the run lives in `run_dir`.
+
+    When `run_dir` holds a run that was cut off (see tasks/checkpoints.py), it resumes from
+    its last checkpoint; the outcome's `extra["resumed_from_epoch"]` says from which epoch.
+    """
     quiet_ultralytics()
     from ultralytics import YOLO
 
-    detector = YOLO(model)
+    checkpoint = resumable_checkpoint(run_dir)
+    detector = YOLO(str(checkpoint) if checkpoint else model)
     for event, functions in (callbacks or {}).items():
         for function in functions:
             detector.add_callback(event, function)
-    shutil.rmtree(run_dir, ignore_errors=True)
     started = time.perf_counter()
-    detector.train(data=str(data_yaml), project=str(run_dir.parent), name=run_dir.name, exist_ok=True, **args)
+    if checkpoint:
+        drop_unsaved_epochs(run_dir, checkpoint)
+        detector.train(resume=True, data=str(data_yaml), device=args["device"], workers=args.get("workers", 0))
+    else:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        detector.train(data=str(data_yaml), project=str(run_dir.parent), name=run_dir.name, exist_ok=True, **args)
     wall_s = time.perf_counter() - started
     trainer = detector.trainer
     epochs = trainer.epoch + 1
@@ -72,6 +82,7 @@ def train_detector(
         images_seen=epochs * len(trainer.train_loader.dataset),
         wall_s=wall_s,
         device=str(trainer.device),
+        extra={"resumed_from_epoch": trainer.start_epoch} if checkpoint else {},
     )
 
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
-KEPT_DATA_FILES = {"data/labels/README.md"}  # keeps data/labels, a dependency of `prepare`, in a copy
+KEPT_DATA_FILES = {"data/labels/README.md", "data/raw/README.md"}  # keep data/labels and data/raw, deps of `prepare`
 
 
 def project_env(**extra: str) -> dict[str, str]:

@@ -19,6 +19,7 @@ TINY: dict[str, Any] = {
         }
     },
     "train": {"epochs": 1, "imgsz": 64, "batch": 8, "workers": 0},
+    "transfer": {"epochs": 1, "imgsz": 64, "batch": 8, "workers": 0},
     "evaluate": {"imgsz": 64, "batch": 8, "workers": 0},
     "mine": {"imgsz": 64, "batch": 8, "k": 3, "conf": 0.001, "draft_conf": 0.001},
 }

@@ -21,10 +21,10 @@ def test_repro_then_noop(tmp_path):
     repo = copy_project(tmp_path / "repo")
     write_params(repo / "params.yaml", TINY)
     first = dvc("repro", cwd=repo)
-    for stage in ("prepare", "train", "evaluate"):
+    for stage in ("prepare", "train", "transfer", "evaluate"):
         assert f"Running stage '{stage}'" in first
     lock = (repo / "dvc.lock").read_text()
-    assert "data/prepared" in lock and "models/train" in lock
+    assert "data/prepared" in lock and "models/train" in lock and "models/transfer" in lock
     assert json.loads((repo / "metrics/evaluate.json").read_text())["images"] == 6
     second = dvc("repro", cwd=repo)
     assert "Running stage" not in second

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import yaml
 
@@ -27,24 +25,20 @@ def local_stack(tmp_path_factory):
 
 def _run_deployment(name: str, env: dict[str, str], parameters: dict | None = None, timeout_s: int = 900):
     """Trigger a deployment through the API and wait for its final state."""
-    previous = os.environ.get("PREFECT_API_URL")
-    os.environ["PREFECT_API_URL"] = env["PREFECT_API_URL"]
-    try:
-        from prefect.deployments import run_deployment
+    from prefect.deployments import run_deployment
 
-        return run_deployment(name, parameters=parameters, timeout=timeout_s)
-    finally:
-        if previous is None:
-            os.environ.pop("PREFECT_API_URL", None)
-        else:
-            os.environ["PREFECT_API_URL"] = previous
+    with stack.talking_to(env["PREFECT_API_URL"]):
+        flow_run = run_deployment(name, parameters=parameters, timeout=timeout_s)
+    assert flow_run.deployment_id is not None, "ran on a server of its own, not the stack's"
+    return flow_run
 
 
 def test_deployment_runs_dvc_and_results_land_in_dvc_lock(tmp_path, local_stack):
     repo = copy_project(tmp_path / "repo")
     write_params(repo / "params.yaml", TINY)
     output = stack.deploy(repo, local_stack.env)
-    assert "pipeline/train" in output
+    for name in ("pipeline/all", "pipeline/train", "pipeline/transfer", "pipeline/mine", "active-learning-round/round"):
+        assert name in output
     flow_run = _run_deployment("pipeline/train", local_stack.env)
     assert flow_run.state.is_completed(), flow_run.state
     lock = yaml.safe_load((repo / "dvc.lock").read_text())

@@ -27,34 +27,38 @@ def _wait_for(read_state, wanted: set[str], timeout_s: float) -> str:
     return read_state()
 
 
-def test_killed_worker_leaves_a_crashed_run_not_a_running_one(tmp_path, monkeypatch):
+def test_killed_worker_leaves_a_crashed_run_not_a_running_one(tmp_path):
     running = stack.start_server(stack.free_port(), tmp_path / "home", tmp_path / "logs")
     try:
-        monkeypatch.setenv("PREFECT_API_URL", running.api_url)
-        ensure_zombie_automation()
-        stack.start_worker(running, tmp_path / "logs", pool=POOL)
-        worker = running.processes[-1]
-        from prefect import flow
-        from prefect.client.orchestration import get_client
-        from prefect.deployments import run_deployment
-
-        source = flow.from_source(source=str(Path(__file__).parent), entrypoint="sleeper_flow.py:sleeper")
-        source.deploy(name="sleeper", work_pool_name=POOL, print_next_steps=False)
-        flow_run = run_deployment("sleeper/sleeper", timeout=0)
-
-        def state() -> str:
-            with get_client(sync_client=True) as client:
-                return client.read_flow_run(flow_run.id).state.type.value
-
-        assert _wait_for(state, {"RUNNING"}, 180) == "RUNNING"
-        time.sleep(5)  # at least one heartbeat has been sent
-        os.killpg(worker.pid, signal.SIGKILL)  # the worker and the flow run it started
-        with get_client(sync_client=True) as client:
-            pid = int(str(client.read_flow_run(flow_run.id).infrastructure_pid).split(":")[-1])
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-        assert state() == "RUNNING"  # nothing told the server yet
-        final = _wait_for(state, {"CRASHED"}, ZOMBIE_AFTER.total_seconds() + 150)
-        assert final == "CRASHED"
+        with stack.talking_to(running.api_url):
+            _crash_a_killed_run(running, tmp_path)
     finally:
         running.stop()
+
+
+def _crash_a_killed_run(running: stack.Stack, tmp_path: Path) -> None:
+    ensure_zombie_automation()
+    stack.start_worker(running, tmp_path / "logs", pool=POOL)
+    worker = running.processes[-1]
+    from prefect import flow
+    from prefect.client.orchestration import get_client
+    from prefect.deployments import run_deployment
+
+    source = flow.from_source(source=str(Path(__file__).parent), entrypoint="sleeper_flow.py:sleeper")
+    source.deploy(name="sleeper", work_pool_name=POOL, print_next_steps=False)
+    flow_run = run_deployment("sleeper/sleeper", timeout=0)
+
+    def state() -> str:
+        with get_client(sync_client=True) as client:
+            return client.read_flow_run(flow_run.id).state.type.value
+
+    assert _wait_for(state, {"RUNNING"}, 180) == "RUNNING"
+    time.sleep(5)  # at least one heartbeat has been sent
+    os.killpg(worker.pid, signal.SIGKILL)  # the worker and the flow run it started
+    with get_client(sync_client=True) as client:
+        pid = int(str(client.read_flow_run(flow_run.id).infrastructure_pid).split(":")[-1])
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    assert state() == "RUNNING"  # nothing told the server yet
+    final = _wait_for(state, {"CRASHED"}, ZOMBIE_AFTER.total_seconds() + 150)
+    assert final == "CRASHED"

@@ -1,4 +1,4 @@
-"""prepare -> train -> evaluate with the real Ultralytics, MLflow and Prefect, on tiny settings."""
+"""prepare -> train -> transfer -> evaluate with the real Ultralytics, MLflow and Prefect, on tiny settings."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from flows.evaluate import evaluate_flow
 from flows.prepare import prepare_flow
 from flows.train import train_flow
+from flows.transfer import transfer_flow
 from tasks.params import load_params
 from tasks.tracking import tracking_uri
 from tests.profiles import TINY, write_params
@@ -20,17 +21,20 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory, prefect_harness) -> Path:
-    """A project folder where the three stages ran once, in order."""
+    """A project folder where the four stages ran once, in order, with an MLflow store of its own."""
     root = tmp_path_factory.mktemp("project")
     params = load_params(write_params(root / "params.yaml", TINY, {"train": {"epochs": 2}}))
     previous = Path.cwd()
     os.chdir(root)
+    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{root / 'mlflow.db'}"  # other tests' runs stay out
     try:
         prepare_flow(params)
         train_flow(params)
+        transfer_flow(params)
         evaluate_flow(params)
         yield root
     finally:
+        os.environ.pop("MLFLOW_TRACKING_URI")
         os.chdir(previous)
 
 
@@ -44,12 +48,22 @@ def test_prepare_writes_dataset_card_and_stats(project):
 
 def test_train_publishes_weights_and_card(project):
     card = json.loads((project / "models/train/card.json").read_text())
-    assert card["names"] == ["ring", "cross", "star"] and card["data"] == "all"
+    assert card["names"] == ["ring", "cross"] and card["data"] == "base"
     assert (project / "models/train/weights.pt").stat().st_size > 1_000_000
     metrics = json.loads((project / "metrics/train.json").read_text())
     assert metrics["epochs"] == 2
-    assert metrics["images_seen"] == 2 * (12 + 6)
+    assert metrics["images_seen"] == 2 * 12
     assert (project / "reports/train/results.csv").read_text().count("\n") == 3
+
+
+def test_transfer_widens_the_head_and_publishes(project):
+    card = json.loads((project / "models/transfer/card.json").read_text())
+    assert card["names"] == ["ring", "cross", "star"] and card["data"] == "all"
+    assert card["carried_classes"] == ["ring", "cross"] and card["transfers_since_scratch"] == 1
+    assert card["from"] == "stage train" and card["strategy"] == "full" and card["frozen_layers"] == []
+    metrics = json.loads((project / "metrics/transfer.json").read_text())
+    assert metrics["epochs"] == 1 and metrics["images_seen"] == 12 + 6
+    assert (project / "reports/transfer/results.csv").exists()
 
 
 def test_evaluate_reports_every_field(project):
@@ -63,6 +77,9 @@ def test_evaluate_reports_every_field(project):
     assert (project / "reports/evaluate/BoxPR_curve.png").exists()
     assert (project / "reports/evaluate/confusion_matrix.png").exists()
     assert (project / "reports/evaluate/pr_curve.csv").read_text().startswith("class,recall,precision")
+    forgetting = result["forgetting"]
+    assert forgetting["reference"] == "train" and forgetting["old_classes"] == ["ring", "cross"]
+    assert all(flag["name"] in ("ring", "cross") and flag["drop"] > 0.05 for flag in forgetting["flags"])
 
 
 def test_mlflow_has_one_run_per_stage_and_a_model_version(project):
@@ -71,7 +88,7 @@ def test_mlflow_has_one_run_per_stage_and_a_model_version(project):
     client = MlflowClient(tracking_uri())
     experiment = client.get_experiment_by_name("yoloop")
     runs = {r.info.run_name: r for r in client.search_runs([experiment.experiment_id])}
-    assert set(runs) == {"train", "evaluate"}, "Ultralytics' own MLflow callback must not add a run"
+    assert set(runs) == {"train", "transfer", "evaluate"}, "Ultralytics' own MLflow callback must not add a run"
     assert {e.name for e in client.search_experiments()} <= {"yoloop", "Default"}
     train = runs["train"]
     history = client.get_metric_history(train.info.run_id, "metrics/mAP50-95_B")
@@ -82,6 +99,11 @@ def test_mlflow_has_one_run_per_stage_and_a_model_version(project):
     card = json.loads((project / "models/train/card.json").read_text())
     version = client.get_model_version("yoloop-detector", card["model_version"])
     assert version.run_id == train.info.run_id
+    transfer_card = json.loads((project / "models/transfer/card.json").read_text())
+    transferred = client.get_model_version("yoloop-detector", transfer_card["model_version"])
+    assert transferred.run_id == runs["transfer"].info.run_id
+    assert transferred.tags["transfers_since_scratch"] == "1" and version.tags["transfers_since_scratch"] == "0"
+    assert runs["transfer"].data.params["transfer.from"] == "train"
     assert not (project / "mlruns").exists()
 
 
@@ -95,3 +117,37 @@ def test_registered_model_loads_and_predicts(project):
     image = next((project / "data/prepared/test/images").glob("*.jpg"))
     result = model.predict(pd.DataFrame({"image": [str(image)]}), params={"conf": 0.0001})
     assert list(result.columns) == ["image", "class", "confidence", "x0", "y0", "x1", "y1"]
+
+
+def test_transfer_can_start_from_a_registry_alias_or_version(project, tmp_path):
+    from mlflow import MlflowClient
+    from ultralytics.nn.tasks import load_checkpoint
+
+    from tasks.tracking import download_registered_weights
+    from tasks.transfer import resolve_source
+
+    train_card = json.loads((project / "models/train/card.json").read_text())
+    transfer_card = json.loads((project / "models/transfer/card.json").read_text())
+    MlflowClient(tracking_uri()).set_registered_model_alias("yoloop-detector", "champion", train_card["model_version"])
+    champion = resolve_source("models:/yoloop-detector@champion", download_registered_weights, tmp_path / "a")
+    assert champion.transfers_since_scratch == 0
+    assert list(load_checkpoint(champion.weights)[0].names.values()) == ["ring", "cross"]
+    version = resolve_source(
+        f"models:/yoloop-detector/{transfer_card['model_version']}", download_registered_weights, tmp_path / "b"
+    )
+    assert version.transfers_since_scratch == 1
+    assert list(load_checkpoint(version.weights)[0].names.values()) == ["ring", "cross", "star"]
+
+
+def test_transfer_retrains_from_scratch_after_retrain_every_transfers(project):
+    """Last in this module: it replaces models/transfer. From a model 1 transfer away, retrain_every 1 means scratch."""
+    params = load_params(
+        write_params(project / "params.yaml", TINY, {"transfer": {"from": "transfer", "retrain_every": 1, "epochs": 2}})
+    )
+    transfer_flow(params)
+    card = json.loads((project / "models/transfer/card.json").read_text())
+    assert card["plan"] == "retrain" and card["start"] == "yolov8n.yaml" and card["transfers_since_scratch"] == 0
+    assert card["carried_classes"] == [] and card["names"] == ["ring", "cross", "star"]
+    assert json.loads((project / "metrics/transfer.json").read_text())["epochs"] == 1, (
+        "train epochs (TINY: 1), not transfer epochs (2)"
+    )

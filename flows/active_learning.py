@@ -1,0 +1,91 @@
+"""The active-learning loop, two ways.
+
+`oracle_flow` (`yoloop active-learning`): rounds of mined vs random batches, labelled by the
+oracle from the truth kept aside, trained and scored on the same test split; the report
+says whether mining beat chance and by how many labels.
+
+`labelling_round_flow` (the `active-learning/round` deployment): one round with people.
+It runs DVC in the repository (the mine stage exports data/relabel/round-N), pauses until
+a labeller gives the folder of corrected labels, imports them (the dataset-import
+validator, then `dvc add`), reproduces the pipeline (prepare, train, transfer, evaluate
+and promotion, mine for the next round), and pushes the results to the DVC remote.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow, get_run_logger
+
+from flows.labelling import wait_for_labels
+from flows.stage import main
+from tasks import dvc_ops, tracking
+from tasks.active_learning import choose_random, write_report
+from tasks.datasets import read_card
+from tasks.labels_import import import_labels
+from tasks.mining import rank_pool
+from tasks.oracle_loop import Chooser, LoopPlan, prepared_setup, run_oracle_rounds
+from tasks.params import load_params
+from tasks.params_schema import MineParams, Params
+from tasks.paths import LABELS, ORACLE, POOL, PREPARED, RELABEL, REPORTS, fresh_scratch
+from tasks.pool_scoring import load_detector
+from tasks.runtime import as_task, resolve_device
+from tasks.train import ultralytics_args
+
+REPORT = REPORTS / "active_learning"
+run_oracle_rounds_task = as_task(run_oracle_rounds)
+reproduce_task = as_task(dvc_ops.reproduce)
+import_labels_task = as_task(import_labels)
+
+
+def mined_chooser(section: MineParams, device: str) -> Chooser:
+    """The mine stage's ranking (uncertainty, uniqueness, de-duplication, class balance) as a chooser."""
+
+    def choose(weights: Path, candidates: list[Path], k: int, _round: int) -> list[Path]:
+        by_key = {image.as_posix(): image for image in candidates}
+        detector = load_detector(weights, device)
+        _, _, choices = rank_pool(detector, candidates, section.model_copy(update={"k": k}), set())
+        return [by_key[choice.image] for choice in choices]
+
+    return choose
+
+
+def random_chooser(seed: int) -> Chooser:
+    return lambda _weights, candidates, k, round_number: choose_random(candidates, k, seed, round_number)
+
+
+@flow(name="active-learning-oracle")
+def oracle_flow(params: Params) -> dict:
+    """Rounds of both arms on the built-in data; reports/active_learning says whether mining beat random."""
+    section = params.active_learning
+    device, seed = resolve_device(params.project.device), params.project.seed
+    setup = prepared_setup(read_card(PREPARED), POOL / "images", ORACLE / "labels", section.seed_images, seed)
+    plan = LoopPlan(section.rounds, section.batch, section.epochs, section.transfer_epochs, section.retrain_every)
+    makers = {"mined": lambda: mined_chooser(params.mine, device), "random": lambda: random_chooser(seed)}
+    choosers = {arm: makers[arm]() for arm in section.arms}
+    args = ultralytics_args(params.train, device, seed)
+    with tracking.stage_run(params.tracking, "active-learning", section.model_dump(), str(PREPARED)):
+        points = run_oracle_rounds_task(setup, plan, choosers, params.train.model, args, fresh_scratch("al"))
+        summary = write_report(points, REPORT)
+        tracking.log_artifacts([REPORT / "report.json", REPORT / "report.md", REPORT / "curve.png"])
+    return summary
+
+
+@flow(name="active-learning-round")
+def labelling_round_flow(push: bool = True, timeout_s: int = 7 * 24 * 3600) -> dict:
+    """Mine, pause for labellers, import their labels, reproduce the pipeline, push."""
+    logger = get_run_logger()
+    logger.info(reproduce_task(["mine"], {})[-2000:])
+    round_number = load_params(Path("params.yaml")).mine.round
+    labels_dir = wait_for_labels(RELABEL / f"round-{round_number}", timeout_s)
+    dest, count = import_labels_task(labels_dir, RELABEL, LABELS)
+    dvc_ops.dvc("add", str(dest))
+    logger.info(f"imported {count} label files into {dest}")
+    logger.info(reproduce_task([], {"mine.round": round_number + 1})[-3000:])
+    if push:
+        logger.info(dvc_ops.push())
+    return dvc_ops.locked_outputs()
+
+
+if __name__ == "__main__":
+    main(oracle_flow)

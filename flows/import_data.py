@@ -1,0 +1,64 @@
+"""`yoloop import SOURCE --name NAME`: wiring of read -> validate -> policy -> copy -> dvc add.
+
+Plain functions, no Prefect flow: an import is a one-off command a person runs and
+watches; its result is a DVC-tracked folder, which the prepare flow then reads.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from tasks.errors import InputError
+from tasks.findings import errors, summarize
+from tasks.importer import ValidationFailed, all_findings, read_source, validate
+from tasks.params_schema import ImportParams
+from tasks.raw_copy import track, write_raw_copy
+
+RAW = Path("data/raw")
+
+
+@dataclass
+class ImportResult:
+    dest: Path
+    report: dict
+    summary: str
+    versioning: str
+
+
+def import_dataset(
+    source: Path,
+    name: str,
+    fmt: str = "auto",
+    params: ImportParams | None = None,
+    raw: Path = RAW,
+    use_dvc: bool = True,
+) -> ImportResult:
+    """Import `source` into `raw/name`; strict policy raises ValidationFailed listing every finding."""
+    params = params or ImportParams()
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+        raise InputError(f"--name {name!r}: use letters, digits, '_', '-' or '.' only")
+    dataset = read_source(source, fmt)
+    checked = validate(dataset)
+    findings = all_findings(dataset, checked)
+    if params.policy == "strict" and errors(findings):
+        raise ValidationFailed(findings)
+    dest = raw / name
+    report = write_raw_copy(dataset, checked, findings, dest, params)
+    versioning = track(dest) if use_dvc else "DVC skipped"
+    return ImportResult(dest, report, (dest / "report.txt").read_text(), versioning)
+
+
+def print_result(result: ImportResult) -> None:
+    report = result.report
+    print(result.summary)
+    print(
+        f"images: {report['images']}, backgrounds: {report['backgrounds']}, quarantined: {len(report['quarantined'])}"
+    )
+    print(f"copy: {result.dest}  (report: {result.dest / 'report.txt'}, manifest: {result.dest / 'manifest.json'})")
+    print(result.versioning)
+
+
+def print_failure(exc: ValidationFailed) -> None:
+    print(summarize(exc.findings, "import stopped (policy: strict); nothing was written"))

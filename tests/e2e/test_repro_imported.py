@@ -1,0 +1,45 @@
+"""`dvc repro` on imported real data: plysaci's two toys as base classes, the pig as the new one."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from tests.processes import copy_project, python
+from tests.profiles import TINY, write_params
+from tests.real_data import copy_real
+
+pytestmark = pytest.mark.slow
+
+DATASETS = {
+    "prepare": {
+        "source": "datasets",
+        "classes": {"base": ["oslik", "ovecka"], "new": ["prasatko"]},
+        "datasets": [{"name": "toys"}, {"name": "pig"}],
+        "resplit": {"val": 0.2, "test": 0.2},
+    }
+}
+
+
+def test_import_then_repro_trains_and_evaluates(tmp_path):
+    repo = copy_project(tmp_path / "repo")
+    plysaci = copy_real("plysaci", tmp_path)
+    for yaml_name, name in (("2plysaci", "toys"), ("prasatko", "pig")):
+        out = python("-m", "flows.cli", "import", str(plysaci / f"{yaml_name}.yaml"), "--name", name, cwd=repo).stdout
+        assert f"versioned with DVC: data/raw/{name}.dvc" in out
+    write_params(repo / "params.yaml", TINY, DATASETS)
+    output = python("-m", "dvc", "repro", cwd=repo).stdout
+    for stage in ("prepare", "train", "evaluate"):
+        assert f"Running stage '{stage}'" in output
+    card = json.loads((repo / "data/prepared/dataset.json").read_text())
+    assert card["classes"] == {"base": ["oslik", "ovecka"], "new": ["prasatko"]}
+    metrics = json.loads((repo / "metrics/prepare.json").read_text())
+    images = sum(metrics["images"].values())
+    assert images == 36  # 26 toys + 10 pig photos, no duplicates between them
+    assert metrics["instances"]["new/train"]["prasatko"] > 0 and metrics["instances"]["test"]
+    assert json.loads((repo / "metrics/evaluate.json").read_text())["images"] == metrics["images"]["test"]
+    assert "Running stage" not in python("-m", "dvc", "repro", cwd=repo).stdout
+    lock = yaml.safe_load((repo / "dvc.lock").read_text())
+    assert any(d["path"] == "data/raw" for d in lock["stages"]["prepare"]["deps"])

@@ -1,0 +1,41 @@
+"""The real datasets of ../shared/datasets (read-only): tests copy them to a temporary folder first."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.processes import PROJECT
+
+CANDIDATES = [
+    os.environ.get("YOLOOP_REAL_DATASETS", ""),
+    PROJECT.parent / "shared" / "datasets",
+    "/work/shared/datasets",
+]
+
+
+def real_datasets() -> Path:
+    found = next((Path(c) for c in CANDIDATES if c and (Path(c) / "PROVENANCE.md").is_file()), None)
+    if found is None:
+        pytest.skip("the real datasets are not here (set YOLOOP_REAL_DATASETS)")
+    return found
+
+
+def copy_real(name: str, dest: Path) -> Path:
+    """A private copy of one dataset folder (plysaci, coco128, bccd)."""
+    target = dest / name
+    if not target.exists():
+        shutil.copytree(real_datasets() / name, target)
+    return target
+
+
+def tree_digest(root: Path) -> str:
+    """One hash over every file's path and bytes: equal before and after means nothing was touched."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(root)).encode() + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()

@@ -1,0 +1,124 @@
+"""evaluate with the real Ultralytics, ONNX Runtime and MLflow: every field, then a second model against the first."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from flows.evaluate import evaluate_flow
+from flows.prepare import prepare_flow
+from flows.train import train_flow
+from tasks.params import load_params
+from tasks.tracking import tracking_uri
+from tests.profiles import TINY, write_params
+
+pytestmark = pytest.mark.slow
+
+# The train stage on every class, evaluated directly (the default pipeline evaluates the transfer stage).
+EVALUATE = {
+    "train": {"data": "all"},
+    "evaluate": {"model": "train", "speed_batch": 4, "speed_images": 6, "bootstrap": 50},
+}
+# The second model must clear an impossible gain: it cannot be promoted, whatever the tiny models score.
+STRICT = {"evaluate": {"promotion": {"min_gain": 0.5}}}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory, prefect_harness) -> Path:
+    """Two models trained and evaluated in turn, in an MLflow store of their own (other modules count runs)."""
+    root = tmp_path_factory.mktemp("evaluate")
+    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{root / 'mlflow.db'}"
+    first = {"tracking": {"registered_model": "evaluate-test"}}
+    params = load_params(write_params(root / "params.yaml", TINY, EVALUATE, first))
+    strict = load_params(write_params(root / "strict.yaml", TINY, EVALUATE, first, STRICT))
+    previous = Path.cwd()
+    os.chdir(root)
+    try:
+        prepare_flow(params)
+        train_flow(params)
+        evaluate_flow(params)
+        (root / "first").mkdir()
+        for name in ("metrics/evaluate.json", "metrics/evaluate_images.json", "reports/evaluate/decision.json"):
+            (root / "first" / Path(name).name).write_text((root / name).read_text())
+        train_flow(params)
+        evaluate_flow(strict)
+        yield root
+    finally:
+        os.chdir(previous)
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+
+
+def test_first_evaluation_has_every_field(project):
+    result = json.loads((project / "first/evaluate.json").read_text())
+    for key in ("map50", "map50_95", "precision", "recall"):
+        assert 0.0 <= result[key] <= 1.0
+    assert set(result["per_class"]) == {"ring", "cross", "star"}
+    matrix = result["confusion_matrix"]
+    assert matrix["labels"] == ["ring", "cross", "star", "background"]
+    assert len(matrix["rows_predicted_columns_true"]) == 4 and all(
+        len(r) == 4 for r in matrix["rows_predicted_columns_true"]
+    )
+    assert sum(row[c] for row in matrix["rows_predicted_columns_true"] for c in range(3)) == result["instances"]
+    assert set(result["speed"]["batch"]) == {"1", "4"} and result["speed"]["device"] == "cpu"
+    for timing in result["speed"]["batch"].values():
+        assert timing["inference"] > 0 and timing["total"] >= timing["inference"]
+    assert result["size"]["parameters"] > 1_000_000 and result["size"]["gflops"] > 0
+    assert result["size"]["file_bytes"] > 1_000_000
+    onnx = result["export"]["variants"]["onnx"]
+    assert onnx["map50_95_cost"] == pytest.approx(onnx["map50_95"] - result["map50_95"])
+    assert onnx["file_bytes"] > 1_000_000
+    int8 = result["export"]["variants"]["onnx_int8"]
+    assert int8["precision"] == "int8" and int8["file_bytes"] < onnx["file_bytes"] / 2, "int8 weights are a quarter"
+    assert set(result["export"]["skipped"]) == {"onnx_half"}, "on a CPU, FP16 is skipped and says why"
+    assert "CUDA" in result["export"]["skipped"]["onnx_half"]
+    assert not list((project / "models").rglob("*.onnx")), "the export must not write into a DVC output"
+
+
+def test_per_image_counts_add_up(project):
+    table = json.loads((project / "first/evaluate_images.json").read_text())
+    result = json.loads((project / "first/evaluate.json").read_text())
+    assert len(table["images"]) == result["images"] == 6
+    for key in ("tp", "fp", "fn"):
+        assert table["totals"][key] == sum(row[key] for row in table["images"].values())
+    assert table["totals"]["tp"] + table["totals"]["fn"] == result["instances"]
+    assert result["operating_point"]["conf"] == table["conf"] == 0.25
+
+
+def test_first_model_became_champion(project):
+    decision = json.loads((project / "first/decision.json").read_text())
+    assert decision["promote"] and decision["first_model"]
+    assert decision["registry"] == {"champion_before": None, "champion_after": "1", "changed": True, "version": "1"}
+
+
+def test_second_model_is_compared_and_not_promoted(project):
+    comparison = json.loads((project / "metrics/compare.json").read_text())
+    assert (comparison["old_version"], comparison["new_version"]) == ("1", "2")
+    interval = comparison["interval"]
+    assert interval["low"] <= interval["high"] and interval["resamples"] == 50
+    assert comparison["latency_ratio"] > 0 and set(comparison["per_class"]) <= {"ring", "cross", "star"}
+    decision = json.loads((project / "reports/evaluate/decision.json").read_text())
+    assert decision["promote"] is False
+    assert not next(c for c in decision["checks"] if c["name"] == "gain")["passed"]
+    assert decision["registry"]["changed"] is False
+
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri())
+    aliases = {a: str(v) for a, v in client.get_registered_model("evaluate-test").aliases.items()}
+    assert aliases == {"champion": "1", "challenger": "2"}
+    runs = client.search_runs([client.get_experiment_by_name("yoloop").experiment_id], "tags.yoloop.stage = 'evaluate'")
+    latest = max(runs, key=lambda r: r.info.start_time)
+    assert latest.data.tags["yoloop.decision"] == "keep champion"
+    assert latest.data.tags["yoloop.registry_changed"] == "false"
+    assert "map50_95_gain_ci_low" in latest.data.metrics
+
+
+def test_report_answers_the_question(project):
+    report = (project / "reports/evaluate/report.md").read_text()
+    assert "NOT promoted" in report and "Registry unchanged" in report
+    assert "Against production (champion, version 1)" in report
+    assert "bootstrap interval over test images" in report and "Relative error reduction" in report
+    assert "ms/image" in report and "onnx_half: skipped" in report and "onnx_int8: mAP50-95" in report

@@ -1,0 +1,60 @@
+"""The prepare stage on imported datasets: merged by name into the prepared layout; a leak stops strict mode."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from flows.import_data import import_dataset
+from flows.prepare import prepare_flow
+from flows.stage import EXIT_BAD_INPUT, run_stage
+from tasks.params_schema import ImportParams
+from tests.profiles import TINY, write_params
+from tests.real_data import copy_real
+
+pytestmark = pytest.mark.slow  # a Prefect test server
+
+CLASSES = {"base": ["oslik", "ovecka"], "new": ["prasatko"]}
+
+
+@pytest.fixture
+def project(tmp_path, prefect_harness) -> Path:
+    plysaci = copy_real("plysaci", tmp_path)
+    for name in ("2plysaci", "3plysaci"):
+        import_dataset(plysaci / f"{name}.yaml", name, params=ImportParams(), raw=tmp_path / "data/raw", use_dvc=False)
+    previous = Path.cwd()
+    os.chdir(tmp_path)
+    yield tmp_path
+    os.chdir(previous)
+
+
+def _params(root: Path, policy: str) -> Path:
+    datasets = [
+        {"name": "3plysaci"},
+        {"name": "2plysaci", "splits": {"val": "test"}},
+    ]  # 2plysaci's val is in 3plysaci's val
+    override = {
+        "prepare": {"source": "datasets", "classes": CLASSES, "datasets": datasets},
+        "imports": {"policy": policy},
+    }
+    return write_params(root / "params.yaml", TINY, override)
+
+
+def test_lenient_prepare_writes_the_merged_layout(project, capsys):
+    assert run_stage(prepare_flow, ["--params", str(_params(project, "lenient"))]) == 0
+    metrics = json.loads((project / "metrics/prepare.json").read_text())
+    assert metrics["images"] == {"base/train": 23, "base/val": 3, "new/train": 9, "new/val": 2}  # test copies left out
+    assert sum("leaks into test" in w for w in metrics["warnings"]) == 3
+    assert metrics["instances"]["new/train"]["prasatko"] == 9
+    assert (project / "reports/prepare/class_stats.png").stat().st_size > 0
+    assert "leaks into test" in capsys.readouterr().out
+
+
+def test_strict_prepare_stops_on_the_leak(project, capsys):
+    assert run_stage(prepare_flow, ["--params", str(_params(project, "strict"))]) == EXIT_BAD_INPUT
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 3 and all("2plysaci/images/val/" in e and "leaks into test" in e for e in errors)
+    assert not (project / "data/prepared").exists()

@@ -1,0 +1,41 @@
+"""The architecture comparison's table, plot and params, on hand-built rows."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_architectures_table_marks_the_speed_accuracy_front(tmp_path):
+    from tasks.architectures import pareto_front, write_comparison
+
+    rows = [
+        {"model": "a.yaml", "parameters": 3, "gflops": 1.0, "map50": 0.5, "map50_95": 0.30, "latency_ms": 5.0},
+        {"model": "b.yaml", "parameters": 2, "gflops": 0.8, "map50": 0.6, "map50_95": 0.35, "latency_ms": 4.0},
+        {"model": "c.yaml", "parameters": 9, "gflops": 3.0, "map50": 0.7, "map50_95": 0.40, "latency_ms": 9.0},
+    ]
+    rows = [{**r, "train_s": 1.0} for r in rows]
+    assert pareto_front(rows) == {"b.yaml", "c.yaml"}, "a is slower and less accurate than b"
+    files = write_comparison(rows, "cpu", tmp_path)
+    assert [f.name for f in files] == ["table.json", "table.md", "speed_accuracy.png"]
+    table = files[1].read_text()
+    assert table.index("b.yaml *") < table.index("a.yaml |") < table.index("c.yaml *"), "rows ordered by speed"
+    assert files[2].stat().st_size > 1000
+
+
+def test_architectures_params_reject_bad_model_names():
+    from pydantic import ValidationError
+
+    from tasks.params_schema import ArchitecturesParams
+
+    assert ArchitecturesParams().models == ["yolov8n.yaml", "yolo11n.yaml", "yolov10n.yaml"]
+    with pytest.raises(ValidationError, match="must name a model yaml"):
+        ArchitecturesParams(models=["yolov8n"])
+    with pytest.raises(ValidationError, match="repeat"):
+        ArchitecturesParams(models=["yolov8n.yaml", "yolov8n.yaml"])
+
+
+def test_cli_has_the_architectures_command():
+    from flows.cli import _architectures, build_parser
+
+    options = build_parser().parse_args(["architectures", "--params", "other.yaml"])
+    assert options.handler is _architectures and options.params == "other.yaml"

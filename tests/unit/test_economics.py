@@ -1,0 +1,82 @@
+"""Scratch or transfer: the retrain schedule, the recommendation and the report, from given figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from tasks.economics import Experiment, device_cost, economics_report, plan_next_training, recommend
+from tasks.economics_report import plot_per_class, render_markdown
+from tasks.forgetting import check_forgetting
+
+
+def _row(name: str, map50_95: float, device_s: float, per_class: dict) -> Experiment:
+    start = "A" if name in "BC" else "yolov8n.yaml"
+    return Experiment(name, f"run {name}", start, "all", 10, 100, device_s, device_s, 0.01, map50_95, per_class)
+
+
+def _rows(c_map: float = 0.57, c_ring: float = 0.6) -> dict[str, Experiment]:
+    return {
+        "A": _row("A", 0.6, 300, {"ring": 0.62, "cross": 0.58, "star": None}),
+        "B": _row("B", 0.2, 30, {"ring": 0.05, "cross": 0.02, "star": 0.5}),
+        "C": _row("C", c_map, 30, {"ring": c_ring, "cross": 0.56, "star": 0.55}),
+        "D": _row("D", 0.6, 400, {"ring": 0.6, "cross": 0.6, "star": 0.6}),
+    }
+
+
+@pytest.mark.parametrize(
+    ("transfers", "every", "plan"),
+    [
+        (0, 3, "transfer"),
+        (2, 3, "transfer"),
+        (3, 3, "retrain"),
+        (7, 3, "retrain"),
+        (50, 0, "transfer"),
+        (1, 1, "retrain"),
+    ],
+)
+def test_plan_retrains_after_every_n_transfers(transfers, every, plan):
+    assert plan_next_training(transfers, every) == plan
+
+
+def test_cost_is_device_hours_times_price():
+    assert device_cost(1800, 3.0) == 1.5
+
+
+def test_transfer_is_advised_when_close_to_scratch_and_nothing_is_forgotten():
+    rows = _rows()
+    advice = recommend(rows, [], 0.95, "transfer")
+    assert advice.action == "transfer"
+    assert "C reaches 95% of D's mAP50-95" in advice.reasons[0] and "8% of its device time" in advice.reasons[0]
+
+
+def test_retrain_when_transfer_falls_below_the_quality_floor():
+    advice = recommend(_rows(c_map=0.5), [], 0.95, "transfer")
+    assert advice.action == "retrain" and "below the quality floor of 95%" in advice.reasons[0]
+
+
+def test_retrain_when_transfer_forgets_an_old_class():
+    rows = _rows(c_ring=0.3)
+    flags = check_forgetting(rows["A"].per_class, rows["C"].per_class, ["ring", "cross"], 0.05)
+    advice = recommend(rows, flags, 0.95, "transfer")
+    assert advice.action == "retrain" and advice.reasons[0].startswith("C forgets: ring:")
+
+
+def test_retrain_when_the_schedule_says_so():
+    advice = recommend(_rows(), [], 0.95, plan_next_training(3, 3))
+    assert advice.action == "retrain" and "retrain_every" in advice.reasons[0]
+
+
+def test_report_has_a_row_per_experiment_in_markdown_and_plot(tmp_path):
+    rows = _rows()
+    rows["B"].forgetting = [
+        f.to_json() for f in check_forgetting(rows["A"].per_class, rows["B"].per_class, ["ring"], 0.05)
+    ]
+    settings = {"test_images": 6, "old_classes": ["ring", "cross"], "price_per_device_hour": 2.0, "device": "cpu"}
+    report = economics_report(rows, recommend(rows, [], 0.95, "transfer"), {**settings, "retrain_every": 3})
+    text = render_markdown(report)
+    table = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| run")]
+    assert [line.split(" | ")[0] for line in table] == ["| A", "| B", "| C", "| D"]
+    assert table[0].endswith("| 0.620 | 0.580 | - | - |"), "A does not know star and forgets nothing"
+    assert "| 330.0 |" in table[2], "C's device seconds including A's"
+    assert table[1].endswith("| ring |") and "## Recommendation: transfer now" in text
+    assert plot_per_class(report, tmp_path / "per_class.png").stat().st_size > 5000
