@@ -11,7 +11,9 @@ pytestmark = pytest.mark.slow  # runs prepare and a Prefect flow
 
 
 def test_mine_without_the_model_stops_with_a_clear_error(tmp_path):
-    write_params(tmp_path / "params.yaml", TINY, {"prepare": {"builtin": {"images": {"pool": 2}}}})
+    write_params(
+        tmp_path / "params.yaml", TINY, {"prepare": {"builtin": {"images": {"pool": 2}}}, "mine": {"model": "train"}}
+    )
     python("-m", "flows.prepare", cwd=tmp_path)
     result = python("-m", "flows.mine", cwd=tmp_path, check=False, timeout=300)
     assert result.returncode == 2, result.stderr[-2000:]
