@@ -13,6 +13,7 @@ from prefect import flow
 
 from flows.stage import main
 from tasks.datasets import read_card
+from tasks.errors import InputError
 from tasks.fiftyone_index import analyse, build_index
 from tasks.mining import rank_pool
 from tasks.params_schema import Params
@@ -47,6 +48,10 @@ def mine_flow(params: Params) -> dict:
     section = params.mine
     dataset = read_card(PREPARED)
     source = model_dir(section.model)
+    if not (source / MODEL_CARD).exists():
+        raise InputError(
+            f"{source / MODEL_CARD}: missing; run the {section.model} stage first (dvc repro {section.model})"
+        )
     card = json.loads((source / MODEL_CARD).read_text())
     detector = load_detector(source / WEIGHTS_FILE, resolve_device(params.project.device))
     earlier = earlier_choices(RELABEL, LABELS, section.round)

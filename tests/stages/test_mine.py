@@ -25,13 +25,14 @@ from tests.profiles import TINY, write_params
 
 pytestmark = pytest.mark.slow
 
+ON_TRAIN = {"mine": {"model": "train"}}  # this project runs prepare and train only (no transfer stage)
 VIEWS = {"false_positives", "missed_objects", "low_confidence", "possible_label_mistakes", "hardest_pool"}
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory, prefect_harness) -> Path:
     root = tmp_path_factory.mktemp("mine")
-    params = load_params(write_params(root / "params.yaml", TINY))
+    params = load_params(write_params(root / "params.yaml", TINY, ON_TRAIN))
     previous = Path.cwd()
     os.chdir(root)
     try:
@@ -104,7 +105,9 @@ def test_fiftyone_index_has_every_split_evaluation_and_tags(project):
 
 
 def test_next_round_excludes_earlier_choices(inside):
-    params = load_params(write_params(inside / "params2.yaml", TINY, {"mine": {"round": 2, "fiftyone_dataset": "r2"}}))
+    params = load_params(
+        write_params(inside / "params2.yaml", TINY, ON_TRAIN, {"mine": {"round": 2, "fiftyone_dataset": "r2"}})
+    )
     mine_flow(params)
     first = {e["image"] for e in json.loads(Path("data/relabel/round-1/manifest.json").read_text())["images"]}
     second = {e["image"] for e in json.loads(Path("data/relabel/round-2/manifest.json").read_text())["images"]}
