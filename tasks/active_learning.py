@@ -77,22 +77,29 @@ def label_savings(mined: list[CurvePoint], random_arm: list[CurvePoint]) -> dict
     """How many labels random sampling needs for the mined arm's final mAP, and the ratio to mining's."""
     final = max(mined, key=lambda p: p.round)
     needed = labels_to_reach(random_arm, final.map50_95)
-    most = max(p.images for p in random_arm)
+    same_size = [p for p in random_arm if p.images == final.images]
+    gap = final.map50_95 - same_size[0].map50_95 if same_size else None
     return {
         "mined_images": final.images,
         "mined_map50_95": final.map50_95,
         "random_images_needed": needed,
         "mined_over_random": None if needed is None else final.images / needed,
-        "verdict": _verdict(final.images, needed, most),
+        "map50_95_gap_at_equal_labels": gap,
+        "verdict": _verdict(final, needed, max(random_arm, key=lambda p: p.images), gap),
     }
 
 
-def _verdict(mined: int, needed: float | None, most: int) -> str:
+def _verdict(final: CurvePoint, needed: float | None, random_last: CurvePoint, gap: float | None) -> str:
+    at_equal = f"; at {final.images} labelled images mined - random = {gap:+.4f} mAP50-95" if gap is not None else ""
     if needed is None:
-        return f"random sampling did not reach the mined arm's mAP within {most} labelled images: mining wins"
-    if needed > mined:
-        return f"random sampling needs {needed:.0f} labelled images for what mining reached with {mined}"
-    return f"mining did not save labels: random sampling reached the same mAP with {needed:.0f} images"
+        return (
+            f"random sampling stayed below the mined arm's final mAP50-95 {final.map50_95:.4f} up to "
+            f"{random_last.images} labelled images (it reached {random_last.map50_95:.4f}){at_equal}; "
+            "the label ratio lies beyond the random curve"
+        )
+    if needed > final.images:
+        return f"random sampling needs {needed:.0f} labelled images for what mining reached with {final.images}"
+    return f"mining did not save labels: random sampling reached the same mAP with {needed:.0f} images{at_equal}"
 
 
 def curve_rows(points: list[CurvePoint]) -> list[dict]:

@@ -51,7 +51,10 @@ def test_savings_compare_the_mined_arm_final_map_with_the_random_curve():
     assert savings["random_images_needed"] == pytest.approx(30 + 10 * (0.45 - 0.35) / (0.5 - 0.35))
     assert savings["mined_over_random"] == pytest.approx(20 / savings["random_images_needed"])
     assert "needs 37 labelled images" in savings["verdict"]
-    assert label_savings(mined, _curve("random", (10, 0.2), (20, 0.3)))["random_images_needed"] is None
+    never = label_savings(mined, _curve("random", (10, 0.2), (20, 0.3)))
+    assert never["random_images_needed"] is None and never["mined_over_random"] is None
+    assert never["map50_95_gap_at_equal_labels"] == pytest.approx(0.15)
+    assert "stayed below" in never["verdict"] and "+0.1500" in never["verdict"]
     worse = label_savings(_curve("mined", (10, 0.2), (20, 0.3)), _curve("random", (10, 0.2), (20, 0.5)))
     assert worse["mined_over_random"] > 1 and "did not save" in worse["verdict"]
 
