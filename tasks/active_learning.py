@@ -21,7 +21,7 @@ from tasks.yolo_files import label_path, read_labels
 
 @dataclass(frozen=True)
 class CurvePoint:
-    """One arm after one round: how many images and boxes it holds, and its test mAP."""
+    """One arm after one round: how many images and boxes it holds, its test mAP, and what the round took."""
 
     arm: str
     round: int
@@ -29,7 +29,7 @@ class CurvePoint:
     boxes: int
     map50: float
     map50_95: float
-    train_s: float
+    round_s: float  # wall seconds of the round: choosing the batch and training
 
 
 def choose_random(candidates: list[Path], k: int, seed: int, round_number: int) -> list[Path]:

@@ -95,7 +95,7 @@ def run_oracle_rounds(
     start, epochs = round_recipe(plan, 0, None, model_yaml)
     weights, map50, map50_95, train_s = _fit_and_score(start, epochs, data_yaml, test_yaml, setup.names, args, seed_dir)
     seed_point = {"round": 0, "images": len(seed_images), "boxes": count_boxes(seed_images)}
-    points = [CurvePoint(arm, **seed_point, map50=map50, map50_95=map50_95, train_s=train_s) for arm in choosers]
+    points = [CurvePoint(arm, **seed_point, map50=map50, map50_95=map50_95, round_s=train_s) for arm in choosers]
     for arm, choose in choosers.items():
         points += _run_arm(arm, choose, setup, plan, model_yaml, args, work / arm, seed_images, weights, test_yaml)
     return points
