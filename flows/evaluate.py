@@ -17,6 +17,7 @@ from tasks import tracking
 from tasks.champion import fetch_version_weights
 from tasks.compare_run import Candidate, compare_with_champion, timing_images
 from tasks.datasets import PreparedDataset, read_card, stage_test_set
+from tasks.errors import InputError
 from tasks.evaluate import PLOT_FILES, copy_plots, evaluate_with_image_stats, write_pr_curve
 from tasks.evaluate_report import write_decision, write_report
 from tasks.export_check import calibration_images, export_and_score, export_cost, export_variants
@@ -117,6 +118,12 @@ def judge(params: Params, dataset: PreparedDataset, candidate: Candidate, forget
     champion, comparison = champion_version(client, name), None
     if champion is not None and champion != candidate.version:
         old = fetch_champion_task(name, champion, work / "champion")
+        if not set(old.names) & set(dataset.names):
+            raise InputError(
+                f"params.yaml: tracking.registered_model: the champion of {name!r} (version {champion}) knows "
+                f"{old.names}, none of this dataset's classes {dataset.names}; give this dataset a registered "
+                "model of its own"
+            )
         device = resolve_device(params.project.device)
         comparison = compare_task(candidate, old, dataset, params.evaluate, device, work, params.project.seed)
     decision = decide(comparison, params.evaluate.promotion.model_dump())
