@@ -13,6 +13,7 @@ and promotion, mine for the next round), and pushes the results to the DVC remot
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from prefect import flow, get_run_logger
@@ -65,10 +66,19 @@ def oracle_flow(params: Params) -> dict:
     choosers = {arm: makers[arm]() for arm in section.arms}
     args = ultralytics_args(params.train, device, seed)
     with tracking.stage_run(params.tracking, "active-learning", section.model_dump(), str(PREPARED)):
-        points = run_oracle_rounds_task(setup, plan, choosers, params.train.model, args, fresh_scratch("al"))
+        after_round = partial(write_report, dest=REPORT)  # the report after every round, not only the last
+        points = run_oracle_rounds_task(
+            setup, plan, choosers, params.train.model, args, fresh_scratch("al"), after_round
+        )
         summary = write_report(points, REPORT)
         tracking.log_artifacts([REPORT / "report.json", REPORT / "report.md", REPORT / "curve.png"])
     return summary
+
+
+@flow(name="active-learning-oracle-rounds")
+def oracle_rounds_flow(params_file: str = "params.yaml") -> dict:
+    """The oracle loop as a deployment: params from the repository's file (the run's working directory)."""
+    return oracle_flow(load_params(Path(params_file)))
 
 
 @flow(name="active-learning-round")

@@ -81,13 +81,22 @@ def _eval_args(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_oracle_rounds(
-    setup: OracleSetup, plan: LoopPlan, choosers: dict[str, Chooser], model_yaml: str, args: dict[str, Any], work: Path
+    setup: OracleSetup,
+    plan: LoopPlan,
+    choosers: dict[str, Chooser],
+    model_yaml: str,
+    args: dict[str, Any],
+    work: Path,
+    after_round: Callable[[list[CurvePoint]], Any] | None = None,
 ) -> list[CurvePoint]:
-    """Round 0 trains the shared seed model; then each arm chooses, the oracle labels, the arm retrains."""
-    val_yaml_dir = work / "shared"
-    copy_labelled(setup.val, val_yaml_dir / "val")
-    copy_labelled(setup.test, val_yaml_dir / "test")
-    test_yaml = write_data_yaml(val_yaml_dir / "test.yaml", setup.names, {"train": "test/images", "val": "test/images"})
+    """Round 0 trains the shared seed model; then, round by round, each arm chooses, the oracle labels, it retrains.
+
+    `after_round` gets the curve so far at the end of every round (the flow writes the report there).
+    """
+    shared = work / "shared"
+    copy_labelled(setup.val, shared / "val")
+    copy_labelled(setup.test, shared / "test")
+    test_yaml = write_data_yaml(shared / "test.yaml", setup.names, {"train": "test/images", "val": "test/images"})
     seed_dir = work / "seed"
     seed_images = copy_labelled(setup.seed, seed_dir / "train")
     splits = {"train": "train/images", "val": "../shared/val/images"}
@@ -96,44 +105,45 @@ def run_oracle_rounds(
     weights, map50, map50_95, train_s = _fit_and_score(start, epochs, data_yaml, test_yaml, setup.names, args, seed_dir)
     seed_point = {"round": 0, "images": len(seed_images), "boxes": count_boxes(seed_images)}
     points = [CurvePoint(arm, **seed_point, map50=map50, map50_95=map50_95, round_s=train_s) for arm in choosers]
-    for arm, choose in choosers.items():
-        points += _run_arm(arm, choose, setup, plan, model_yaml, args, work / arm, seed_images, weights, test_yaml)
+    arms = {arm: (seed_images, weights) for arm in choosers}
+    for round_number in range(1, plan.rounds + 1):
+        for arm, choose in choosers.items():
+            held, weights = arms[arm]
+            point, arms[arm] = _one_round(arm, choose, setup, plan, round_number, model_yaml, args, work, held, weights)
+            points.append(point)
+        if after_round:
+            after_round(points)
     return points
 
 
-def _run_arm(
+def _one_round(
     arm: str,
     choose: Chooser,
     setup: OracleSetup,
     plan: LoopPlan,
+    round_number: int,
     model_yaml: str,
     args: dict[str, Any],
     work: Path,
     labelled: list[Path],
     weights: Path,
-    test_yaml: Path,
-) -> list[CurvePoint]:
-    points = []
-    for round_number in range(1, plan.rounds + 1):
-        held = {image.name for image in labelled}
-        candidates = [image for image in setup.pool if image.name not in held]
-        started = time.perf_counter()
-        chosen = choose(weights, candidates, plan.batch, round_number)
-        choose_s = time.perf_counter() - started
-        round_dir = work / f"round-{round_number}"
-        copy_labelled(labelled, round_dir / "train")
-        reveal_labels(chosen, setup.oracle_labels, round_dir / "train")
-        labelled = sorted((round_dir / "train" / "images").iterdir())
-        data_yaml = write_data_yaml(
-            round_dir / "data.yaml", setup.names, {"train": "train/images", "val": "../../shared/val/images"}
-        )
-        start, epochs = round_recipe(plan, round_number, weights, model_yaml)
-        weights, map50, map50_95, train_s = _fit_and_score(
-            start, epochs, data_yaml, test_yaml, setup.names, args, round_dir
-        )
-        boxes = count_boxes(labelled)
-        points.append(CurvePoint(arm, round_number, len(labelled), boxes, map50, map50_95, train_s + choose_s))
-    return points
+) -> tuple[CurvePoint, tuple[list[Path], Path]]:
+    """One arm's round in `work/<arm>/round-N`: choose, reveal, retrain, score on `work/shared/test.yaml`."""
+    round_dir, test_yaml = work / arm / f"round-{round_number}", work / "shared" / "test.yaml"
+    held = {image.name for image in labelled}
+    started = time.perf_counter()
+    chosen = choose(weights, [image for image in setup.pool if image.name not in held], plan.batch, round_number)
+    choose_s = time.perf_counter() - started
+    copy_labelled(labelled, round_dir / "train")
+    reveal_labels(chosen, setup.oracle_labels, round_dir / "train")
+    labelled = sorted((round_dir / "train" / "images").iterdir())
+    splits = {"train": "train/images", "val": "../../shared/val/images"}
+    data_yaml = write_data_yaml(round_dir / "data.yaml", setup.names, splits)
+    start, epochs = round_recipe(plan, round_number, weights, model_yaml)
+    fitted = _fit_and_score(start, epochs, data_yaml, test_yaml, setup.names, args, round_dir)
+    weights, map50, map50_95, train_s = fitted
+    point = CurvePoint(arm, round_number, len(labelled), count_boxes(labelled), map50, map50_95, train_s + choose_s)
+    return point, (labelled, weights)
 
 
 def prepared_setup(dataset: PreparedDataset, pool: Path, oracle: Path, seed_images: int, seed: int) -> OracleSetup:

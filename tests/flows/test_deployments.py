@@ -37,7 +37,8 @@ def test_deployment_runs_dvc_and_results_land_in_dvc_lock(tmp_path, local_stack)
     repo = copy_project(tmp_path / "repo")
     write_params(repo / "params.yaml", TINY)
     output = stack.deploy(repo, local_stack.env)
-    for name in ("pipeline/all", "pipeline/train", "pipeline/transfer", "pipeline/mine", "active-learning-round/round"):
+    pipeline = [f"pipeline/{name}" for name in ("all", "train", "transfer", "mine")]
+    for name in [*pipeline, "active-learning-round/round", "active-learning-oracle-rounds/oracle"]:
         assert name in output
     flow_run = _run_deployment("pipeline/train", local_stack.env)
     assert flow_run.state.is_completed(), flow_run.state
