@@ -1,10 +1,11 @@
 """The active-learning loop, two ways.
 
-`oracle_flow` (`yoloop active-learning`): rounds of mined vs random batches, labelled by the
+`oracle_flow` (`yoloop active-learning`, or the deployment `active-learning-oracle-rounds/oracle`
+through `oracle_rounds_flow`): rounds of mined vs random batches, labelled by the
 oracle from the truth kept aside, trained and scored on the same test split; the report
 says whether mining beat chance and by how many labels.
 
-`labelling_round_flow` (the `active-learning/round` deployment): one round with people.
+`labelling_round_flow` (the `active-learning-round/round` deployment): one round with people.
 It runs DVC in the repository (the mine stage exports data/relabel/round-N), pauses until
 a labeller gives the folder of corrected labels, imports them (the dataset-import
 validator, then `dvc add`), reproduces the pipeline (prepare, train, transfer, evaluate
