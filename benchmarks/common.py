@@ -18,6 +18,10 @@ if str(ROOT) not in sys.path:
 # Benchmarks keep their MLflow runs, Prefect runs and scratch out of the project's own state.
 os.environ.setdefault("YOLOOP_STATE_DIR", tempfile.mkdtemp(prefix="yoloop-bench-state-"))
 
+from tasks.core.runtime import configure  # noqa: E402
+
+configure()
+
 from tests.processes import project_env  # noqa: E402
 
 

@@ -16,8 +16,8 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.common import timed
-from tasks.params import load_params
-from tasks.runtime import resolve_device, state_dir
+from tasks.core.params import load_params
+from tasks.core.runtime import resolve_device, state_dir
 from tests.profiles import TINY, write_params
 
 

@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 import benchmarks.common  # noqa: F401  (state dir, so the database, out of the project)
-from tasks.fiftyone_index import ingest, sample_records
-from tasks.fiftyone_setup import load_fiftyone
-from tasks.yolo_files import Label, write_labels
+from tasks.core.yolo_files import Label, write_labels
+from tasks.mine.fiftyone_index import ingest, sample_records
+from tasks.mine.fiftyone_setup import load_fiftyone
 
 NAMES = ["ring", "cross", "star"]
 

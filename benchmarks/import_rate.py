@@ -19,7 +19,7 @@ from PIL import Image
 
 import benchmarks.common  # noqa: F401  (state dir and sys.path)
 from flows.import_data import import_dataset
-from tasks.importer import read_source, validate
+from tasks.data.validate_import import read_source, validate
 from tests.real_data import real_datasets
 
 SOURCES = {"bccd": "bccd", "coco128": "coco128", "plysaci-3": "plysaci/3plysaci.yaml"}

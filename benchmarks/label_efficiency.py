@@ -26,8 +26,8 @@ from benchmarks.common import ROOT
 def bccd_setup(raw: Path, seed_images: int, seed: int):
     import yaml
 
-    from tasks.oracle_loop import OracleSetup
-    from tasks.yolo_files import list_images
+    from tasks.core.yolo_files import list_images
+    from tasks.loop.rounds import OracleSetup
 
     train = list_images(raw / "images" / "train")
     seed_set = sorted(random.Random(seed).sample(train, seed_images))
@@ -51,10 +51,10 @@ def main() -> int:
 
     from flows.active_learning import mined_chooser, random_chooser
     from flows.import_data import import_dataset
-    from tasks.active_learning import write_report
-    from tasks.oracle_loop import LoopPlan, run_oracle_rounds
-    from tasks.params_schema import MineParams
-    from tasks.runtime import resolve_device
+    from tasks.core.runtime import resolve_device
+    from tasks.core.schema_mine import MineParams
+    from tasks.loop.curves import write_report
+    from tasks.loop.rounds import LoopPlan, run_oracle_rounds
 
     work = Path(tempfile.mkdtemp(prefix="yoloop-bench-al-"))
     imported = import_dataset(Path(options.datasets) / "bccd", "bccd", "voc", raw=work / "raw", use_dvc=False)

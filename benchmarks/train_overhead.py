@@ -16,9 +16,9 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.common import timed
-from tasks.params import load_params
-from tasks.runtime import resolve_device, state_dir
-from tasks.train import ultralytics_args
+from tasks.core.params import load_params
+from tasks.core.runtime import resolve_device, state_dir
+from tasks.train.fit import ultralytics_args
 from tests.profiles import write_params
 
 

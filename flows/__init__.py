@@ -1,3 +1,9 @@
-"""yoloop flows: Prefect flows that wire the tasks into stages, plus the CLI."""
+"""yoloop flows: Prefect flows that wire the tasks into stages, plus the CLI.
 
-import tasks  # noqa: F401  (configures the offline, private environment first)
+Every flow module is an entry point, and Prefect reads its settings when it is first
+imported: the offline, private environment is set here, before any flow imports Prefect.
+"""
+
+from tasks.core.runtime import configure
+
+configure()

@@ -21,18 +21,20 @@ from prefect import flow, get_run_logger
 
 from flows.labelling import wait_for_labels
 from flows.stage import main
-from tasks import dvc_ops, tracking
-from tasks.active_learning import choose_random, write_report
-from tasks.datasets import read_card
-from tasks.labels_import import import_labels
-from tasks.mining import rank_pool
-from tasks.oracle_loop import Chooser, LoopPlan, prepared_setup, run_oracle_rounds
-from tasks.params import load_params
-from tasks.params_schema import MineParams, Params
-from tasks.paths import LABELS, ORACLE, POOL, PREPARED, RELABEL, REPORTS, fresh_scratch
-from tasks.pool_scoring import load_detector
-from tasks.runtime import as_task, resolve_device
-from tasks.train import ultralytics_args
+from tasks.core.params import load_params
+from tasks.core.paths import LABELS, ORACLE, POOL, PREPARED, RELABEL, REPORTS, fresh_scratch
+from tasks.core.prepared import read_card
+from tasks.core.runtime import as_task, resolve_device
+from tasks.core.schema import Params
+from tasks.core.schema_mine import MineParams
+from tasks.loop.curves import choose_random, write_report
+from tasks.loop.rounds import Chooser, LoopPlan, prepared_setup, run_oracle_rounds
+from tasks.mine.labels_import import import_labels
+from tasks.mine.pool_scoring import load_detector
+from tasks.mine.rank import rank_pool
+from tasks.ops import dvc_repo as dvc_ops
+from tasks.ops import tracking
+from tasks.train.fit import ultralytics_args
 
 REPORT = REPORTS / "active_learning"
 run_oracle_rounds_task = as_task(run_oracle_rounds)

@@ -12,12 +12,12 @@ import time
 
 from prefect import flow
 
-from tasks.datasets import read_card
-from tasks.errors import InputError
-from tasks.fiftyone_index import analyse, build_index
-from tasks.fiftyone_setup import load_fiftyone
-from tasks.params_schema import Params
-from tasks.paths import LABELS, POOL, PREPARED, RELABEL, REPORTS
+from tasks.core.errors import InputError
+from tasks.core.paths import LABELS, POOL, PREPARED, RELABEL, REPORTS
+from tasks.core.prepared import read_card
+from tasks.core.schema import Params
+from tasks.mine.fiftyone_index import analyse, build_index
+from tasks.mine.fiftyone_setup import load_fiftyone
 
 
 def rebuild_index(params: Params):

@@ -13,16 +13,16 @@ from __future__ import annotations
 from prefect import flow
 
 from flows.stage import main
-from tasks import tracking
-from tasks.architectures import write_comparison
-from tasks.compare_run import timing_images
-from tasks.datasets import read_card, stage_test_set, stage_training_set
-from tasks.evaluate import evaluate_detector
-from tasks.params_schema import Params
-from tasks.paths import PREPARED, REPORTS, fresh_scratch
-from tasks.runtime import as_task, resolve_device
-from tasks.speed import model_size, paired_latency
-from tasks.train import train_detector, ultralytics_args
+from tasks.core.paths import PREPARED, REPORTS, fresh_scratch
+from tasks.core.prepared import read_card, stage_test_set, stage_training_set
+from tasks.core.runtime import as_task, resolve_device
+from tasks.core.schema import Params
+from tasks.evaluate.against_champion import timing_images
+from tasks.evaluate.speed import model_size, paired_latency
+from tasks.evaluate.validate import evaluate_detector
+from tasks.ops import tracking
+from tasks.studies.architectures import write_comparison
+from tasks.train.fit import train_detector, ultralytics_args
 
 train_task = as_task(train_detector)
 evaluate_task = as_task(evaluate_detector)

@@ -9,8 +9,8 @@ import subprocess
 import sys
 
 from flows.stage import EXIT_BAD_INPUT, run_stage
-from tasks.errors import InputError
-from tasks.params import load_params
+from tasks.core.errors import InputError
+from tasks.core.params import load_params
 
 STAGES = ("prepare", "train", "transfer", "evaluate", "mine")
 
@@ -43,9 +43,9 @@ def _stack(options: argparse.Namespace) -> int:
     import time
     from pathlib import Path
 
-    from tasks import stack
-    from tasks.runtime import state_dir
-    from tasks.zombies import ensure_zombie_automation
+    from tasks.core.runtime import state_dir
+    from tasks.ops import stack
+    from tasks.ops.zombies import ensure_zombie_automation
 
     def stop(signum: int, _frame: object) -> None:
         raise SystemExit(128 + signum)
@@ -77,11 +77,11 @@ def _import(options: argparse.Namespace) -> int:
     from pathlib import Path
 
     from flows.import_data import import_dataset, print_failure, print_result
-    from tasks.importer import ValidationFailed
+    from tasks.data.validate_import import ValidationFailed
 
     params = load_params(options.params).imports if Path(options.params).exists() else None
     if options.policy:
-        from tasks.params_schema import ImportParams
+        from tasks.core.schema_data import ImportParams
 
         params = (params or ImportParams()).model_copy(update={"policy": options.policy})
     try:
@@ -120,9 +120,9 @@ def _labels_import(options: argparse.Namespace) -> int:
     """Validate returned labels against their relabel batch, merge them into data/labels/round-N, dvc add it."""
     from pathlib import Path
 
-    from tasks.dvc_ops import dvc
-    from tasks.labels_import import import_labels
-    from tasks.paths import LABELS, RELABEL
+    from tasks.core.paths import LABELS, RELABEL
+    from tasks.mine.labels_import import import_labels
+    from tasks.ops.dvc_repo import dvc
 
     dest, count = import_labels(Path(options.dir), RELABEL, LABELS)
     if Path(".dvc").is_dir() and not options.no_dvc:

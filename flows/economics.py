@@ -12,19 +12,26 @@ from typing import Any
 from prefect import flow
 
 from flows.stage import main
-from tasks import tracking
-from tasks.datasets import PreparedDataset, read_card, stage_test_set, stage_training_set
-from tasks.economics import EXPERIMENTS, Experiment, device_cost, economics_report, plan_next_training, recommend
-from tasks.economics_report import plot_per_class, render_markdown
-from tasks.evaluate import evaluate_detector
-from tasks.forgetting import ap_by_class, check_forgetting
-from tasks.incremental import write_start_checkpoint
-from tasks.params_schema import Params
-from tasks.paths import PREPARED, REPORTS, fresh_scratch
-from tasks.runtime import as_task, resolve_device
-from tasks.train import TrainOutcome, train_detector, ultralytics_args
-from tasks.transfer import current_lineage, frozen_layers, keep_frozen_bn, layer_count, stage_transfer_set
-from tasks.yolo_files import atomic_dir, write_json
+from tasks.core.paths import PREPARED, REPORTS, fresh_scratch
+from tasks.core.prepared import PreparedDataset, read_card, stage_test_set, stage_training_set
+from tasks.core.runtime import as_task, resolve_device
+from tasks.core.schema import Params
+from tasks.core.yolo_files import atomic_dir, write_json
+from tasks.evaluate.forgetting import ap_by_class, check_forgetting
+from tasks.evaluate.validate import evaluate_detector
+from tasks.ops import tracking
+from tasks.studies.economics import (
+    EXPERIMENTS,
+    Experiment,
+    device_cost,
+    economics_report,
+    plan_next_training,
+    recommend,
+)
+from tasks.studies.economics_report import plot_per_class, render_markdown
+from tasks.train.fit import TrainOutcome, train_detector, ultralytics_args
+from tasks.train.transfer import current_lineage, frozen_layers, keep_frozen_bn, layer_count, stage_transfer_set
+from tasks.train.widen_head import write_start_checkpoint
 
 train_detector_task = as_task(train_detector)
 evaluate_detector_task = as_task(evaluate_detector)

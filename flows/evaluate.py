@@ -13,22 +13,22 @@ from pathlib import Path
 from prefect import flow
 
 from flows.stage import main
-from tasks import tracking
-from tasks.champion import fetch_version_weights
-from tasks.compare_run import Candidate, compare_with_champion, timing_images
-from tasks.datasets import PreparedDataset, read_card, stage_test_set
-from tasks.errors import InputError
-from tasks.evaluate import PLOT_FILES, copy_plots, evaluate_with_image_stats, write_pr_curve
-from tasks.evaluate_report import write_decision, write_report
-from tasks.export_check import calibration_images, export_and_score, export_cost, export_variants
-from tasks.forgetting import ap_by_class, check_forgetting, veto_forgetting
-from tasks.params_schema import Params
-from tasks.paths import METRICS, MODEL_CARD, PREPARED, REPORTS, WEIGHTS_FILE, fresh_scratch, model_dir
-from tasks.per_image import operating_table
-from tasks.promote import apply_decision, champion_version, decide
-from tasks.runtime import as_task, resolve_device
-from tasks.speed import measure_speed, model_size
-from tasks.yolo_files import write_json
+from tasks.core.errors import InputError
+from tasks.core.paths import METRICS, MODEL_CARD, PREPARED, REPORTS, WEIGHTS_FILE, fresh_scratch, model_dir
+from tasks.core.prepared import PreparedDataset, read_card, stage_test_set
+from tasks.core.runtime import as_task, resolve_device
+from tasks.core.schema import Params
+from tasks.core.yolo_files import write_json
+from tasks.evaluate.against_champion import Candidate, compare_with_champion, timing_images
+from tasks.evaluate.export_check import calibration_images, export_and_score, export_cost, export_variants
+from tasks.evaluate.forgetting import ap_by_class, check_forgetting, veto_forgetting
+from tasks.evaluate.per_image import operating_table
+from tasks.evaluate.promotion import apply_decision, champion_version, decide
+from tasks.evaluate.report import write_decision, write_report
+from tasks.evaluate.speed import measure_speed, model_size
+from tasks.evaluate.validate import PLOT_FILES, copy_plots, evaluate_with_image_stats, write_pr_curve
+from tasks.ops import tracking
+from tasks.ops.registry import fetch_version_weights
 
 stage_test_set_task = as_task(stage_test_set)
 evaluate_task = as_task(evaluate_with_image_stats)

@@ -10,11 +10,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from tasks.errors import InputError
-from tasks.findings import errors, summarize
-from tasks.importer import ValidationFailed, all_findings, read_source, validate
-from tasks.params_schema import ImportParams
-from tasks.raw_copy import track, write_raw_copy
+from tasks.core.errors import InputError
+from tasks.core.findings import errors, summarize
+from tasks.core.schema_data import ImportParams
+from tasks.data.raw_copy import track, write_raw_copy
+from tasks.data.validate_import import ValidationFailed, all_findings, read_source, validate
 
 RAW = Path("data/raw")
 

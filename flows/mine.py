@@ -12,16 +12,16 @@ import numpy as np
 from prefect import flow
 
 from flows.stage import main
-from tasks.datasets import read_card
-from tasks.errors import InputError
-from tasks.fiftyone_index import analyse, build_index
-from tasks.mining import rank_pool
-from tasks.params_schema import Params
-from tasks.paths import LABELS, MODEL_CARD, POOL, PREPARED, RELABEL, REPORTS, WEIGHTS_FILE, model_dir
-from tasks.pool_scoring import ScoredImage, load_detector, score_images
-from tasks.relabel_export import earlier_choices, export_relabel_batch
-from tasks.runtime import as_task, resolve_device
-from tasks.yolo_files import list_images, write_json
+from tasks.core.errors import InputError
+from tasks.core.paths import LABELS, MODEL_CARD, POOL, PREPARED, RELABEL, REPORTS, WEIGHTS_FILE, model_dir
+from tasks.core.prepared import read_card
+from tasks.core.runtime import as_task, resolve_device
+from tasks.core.schema import Params
+from tasks.core.yolo_files import list_images, write_json
+from tasks.mine.fiftyone_index import analyse, build_index
+from tasks.mine.pool_scoring import ScoredImage, load_detector, score_images
+from tasks.mine.rank import rank_pool
+from tasks.mine.relabel_export import earlier_choices, export_relabel_batch
 
 score_images_task = as_task(score_images)
 rank_pool_task = as_task(rank_pool)

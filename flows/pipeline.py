@@ -10,8 +10,8 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from tasks import dvc_ops
-from tasks.runtime import as_task
+from tasks.core.runtime import as_task
+from tasks.ops import dvc_repo as dvc_ops
 
 reproduce_task = as_task(dvc_ops.reproduce)
 push_task = as_task(dvc_ops.push, retries=2)

@@ -5,15 +5,15 @@ from __future__ import annotations
 from prefect import flow
 
 from flows.stage import main
-from tasks.builtin import generate_builtin
-from tasks.datasets import PreparedDataset, write_card
-from tasks.label_rounds import add_label_rounds
-from tasks.params_schema import Params
-from tasks.paths import LABELS, METRICS, ORACLE, POOL, PREPARED, REPORTS
-from tasks.prepare_datasets import prepare_from_datasets
-from tasks.runtime import as_task
-from tasks.stats import imbalance_findings, imbalance_ratio, plot_class_stats, split_stats
-from tasks.yolo_files import atomic_dir, write_json
+from tasks.core.paths import LABELS, METRICS, ORACLE, POOL, PREPARED, REPORTS
+from tasks.core.prepared import PreparedDataset, write_card
+from tasks.core.runtime import as_task
+from tasks.core.schema import Params
+from tasks.core.yolo_files import atomic_dir, write_json
+from tasks.data.class_stats import imbalance_findings, imbalance_ratio, plot_class_stats, split_stats
+from tasks.prepare.builtin import generate_builtin
+from tasks.prepare.from_imports import prepare_from_datasets
+from tasks.prepare.label_rounds import add_label_rounds
 
 generate_builtin_task = as_task(generate_builtin)
 split_stats_task = as_task(split_stats)

@@ -12,9 +12,9 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from tasks.errors import InputError
-from tasks.params import load_params
-from tasks.params_schema import Params
+from tasks.core.errors import InputError
+from tasks.core.params import load_params
+from tasks.core.schema import Params
 
 EXIT_BAD_INPUT = 2
 

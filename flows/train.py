@@ -8,14 +8,14 @@ from typing import Any
 from prefect import flow
 
 from flows.stage import main
-from tasks import tracking
-from tasks.checkpoints import run_fingerprint, run_folder
-from tasks.datasets import read_card, stage_training_set
-from tasks.params_schema import Params
-from tasks.paths import METRICS, PREPARED, REPORTS, fresh_scratch, model_dir
-from tasks.runtime import as_task, resolve_device
-from tasks.train import Callback, epoch_metrics, save_model, save_training_report, train_detector, ultralytics_args
-from tasks.yolo_files import write_json
+from tasks.core.paths import METRICS, PREPARED, REPORTS, fresh_scratch, model_dir
+from tasks.core.prepared import read_card, stage_training_set
+from tasks.core.runtime import as_task, resolve_device
+from tasks.core.schema import Params
+from tasks.core.yolo_files import write_json
+from tasks.ops import tracking
+from tasks.train.checkpoints import run_fingerprint, run_folder
+from tasks.train.fit import Callback, epoch_metrics, save_model, save_training_report, train_detector, ultralytics_args
 
 stage_training_set_task = as_task(stage_training_set)
 # A failed attempt (a lost device, a torn file) is retried and resumes from its last checkpoint.
@@ -40,7 +40,7 @@ def tracked_training(
 
     Shared by every stage that trains (train, transfer), so each is tracked and published the same way.
     The run folder is named by a fingerprint of model, arguments and data: a rerun after a crash
-    resumes from its last checkpoint (tasks/checkpoints.py).
+    resumes from its last checkpoint (tasks/train/checkpoints.py).
     """
     run_dir = run_folder(stage, run_fingerprint(model, args, data_yaml.parent))
     events = {**(callbacks or {}), "on_fit_epoch_end": [log_epoch, *(callbacks or {}).get("on_fit_epoch_end", [])]}

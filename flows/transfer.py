@@ -13,15 +13,14 @@ from prefect import flow
 
 from flows.stage import main
 from flows.train import tracked_training
-from tasks import tracking
-from tasks.datasets import read_card
-from tasks.economics import plan_next_training
-from tasks.incremental import write_start_checkpoint
-from tasks.params_schema import Params
-from tasks.paths import PREPARED, fresh_scratch
-from tasks.runtime import as_task, resolve_device
-from tasks.train import ultralytics_args
-from tasks.transfer import (
+from tasks.core.paths import PREPARED, fresh_scratch
+from tasks.core.prepared import read_card
+from tasks.core.runtime import as_task, resolve_device
+from tasks.core.schema import Params
+from tasks.ops import tracking
+from tasks.studies.economics import plan_next_training
+from tasks.train.fit import ultralytics_args
+from tasks.train.transfer import (
     TransferSource,
     frozen_layers,
     keep_frozen_bn,
@@ -29,6 +28,7 @@ from tasks.transfer import (
     resolve_source,
     stage_transfer_set,
 )
+from tasks.train.widen_head import write_start_checkpoint
 
 stage_transfer_set_task = as_task(stage_transfer_set)
 write_start_checkpoint_task = as_task(write_start_checkpoint)

@@ -1,5 +1,5 @@
-"""yoloop tasks: the work, as plain typed functions with Prefect tasks over them."""
+"""yoloop tasks: the work, one subpackage per capability, as plain typed functions.
 
-from tasks import runtime
-
-runtime.configure()
+Importing `tasks` does nothing: the entry points (flows, the CLI, benchmarks, the tests)
+call `tasks.core.runtime.configure()` before the libraries that read the environment.
+"""

@@ -13,7 +13,9 @@ os.environ["YOLOOP_STATE_DIR"] = str(_STATE)
 os.environ.pop("MLFLOW_TRACKING_URI", None)
 os.environ.pop("PREFECT_API_URL", None)
 
-import tasks  # noqa: E402,F401  (configures the environment with the state folder above)
+from tasks.core.runtime import configure  # noqa: E402
+
+configure()  # the environment, with the state folder above
 from tests.profiles import TINY, write_params  # noqa: E402
 
 

@@ -16,8 +16,8 @@ import pytest
 from PIL import Image
 
 from flows.import_data import import_dataset
-from tasks.importer import ValidationFailed
-from tasks.params_schema import ImportParams
+from tasks.core.schema_data import ImportParams
+from tasks.data.validate_import import ValidationFailed
 from tests.real_data import copy_real, tree_digest
 
 LENIENT, STRICT = ImportParams(policy="lenient"), ImportParams(policy="strict")

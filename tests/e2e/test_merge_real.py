@@ -9,9 +9,9 @@ import pytest
 from PIL import Image
 
 from flows.import_data import import_dataset
-from tasks.errors import InputError
-from tasks.merge import load_raw, merge_datasets
-from tasks.params_schema import DatasetRef, ImportParams, ResplitParams
+from tasks.core.errors import InputError
+from tasks.core.schema_data import DatasetRef, ImportParams, ResplitParams
+from tasks.prepare.merge import load_raw, merge_datasets
 from tests.real_data import copy_real
 
 NAMES = ["oslik", "ovecka", "prasatko"]

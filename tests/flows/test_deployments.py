@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from tasks import stack
+from tasks.ops import stack
 from tests.processes import copy_project
 from tests.profiles import TINY, write_params
 

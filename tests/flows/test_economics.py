@@ -10,7 +10,7 @@ import pytest
 
 from flows.economics import economics_flow
 from flows.prepare import prepare_flow
-from tasks.params import load_params
+from tasks.core.params import load_params
 from tests.profiles import TINY, write_params
 
 pytestmark = pytest.mark.slow

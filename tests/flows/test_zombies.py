@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks import stack
-from tasks.zombies import ZOMBIE_AFTER, ensure_zombie_automation
+from tasks.ops import stack
+from tasks.ops.zombies import ZOMBIE_AFTER, ensure_zombie_automation
 
 pytestmark = pytest.mark.slow
 POOL = "zombie-test"

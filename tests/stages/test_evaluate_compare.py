@@ -11,8 +11,8 @@ import pytest
 from flows.evaluate import evaluate_flow
 from flows.prepare import prepare_flow
 from flows.train import train_flow
-from tasks.params import load_params
-from tasks.tracking import tracking_uri
+from tasks.core.params import load_params
+from tasks.ops.tracking import tracking_uri
 from tests.profiles import TINY, write_params
 
 pytestmark = pytest.mark.slow

@@ -19,7 +19,7 @@ import pytest
 from flows.mine import mine_flow
 from flows.prepare import prepare_flow
 from flows.train import train_flow
-from tasks.params import load_params
+from tasks.core.params import load_params
 from tests.processes import python
 from tests.profiles import TINY, write_params
 
@@ -130,10 +130,12 @@ print("SNAPSHOT" + json.dumps({{"rows": rows, "views": sorted(index.list_saved_v
 
 def test_database_deleted_then_rebuilt_from_files_gives_same_tags_and_scores(project, tmp_path):
     """A fresh, empty database directory (a new mongod) rebuilt from files only."""
-    before = python("-c", "import tasks\n" + snapshot_code("yoloop"), cwd=project).stdout
+    before = python(
+        "-c", "from tasks.core.runtime import configure\nconfigure()\n" + snapshot_code("yoloop"), cwd=project
+    ).stdout
     fresh_db = tmp_path / "db"
     rebuild = (
-        "import tasks\nfrom flows.app import rebuild_index\nfrom tasks.params import load_params\n"
+        "from flows.app import rebuild_index\nfrom tasks.core.params import load_params\n"
         "rebuild_index(load_params('params.yaml'))\n" + snapshot_code("yoloop")
     )
     fresh = f"import os\nos.environ['FIFTYONE_DATABASE_DIR'] = {str(fresh_db)!r}\n"

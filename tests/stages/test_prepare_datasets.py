@@ -11,7 +11,7 @@ import pytest
 from flows.import_data import import_dataset
 from flows.prepare import prepare_flow
 from flows.stage import EXIT_BAD_INPUT, run_stage
-from tasks.params_schema import ImportParams
+from tasks.core.schema_data import ImportParams
 from tests.profiles import TINY, write_params
 from tests.real_data import copy_real
 

@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from tasks.promote import CHALLENGER, CHAMPION, apply_decision, champion_version, decide
-from tasks.tracking import tracking_uri
+from tasks.evaluate.promotion import CHALLENGER, CHAMPION, apply_decision, champion_version, decide
+from tasks.ops.tracking import tracking_uri
 from tests.unit.test_promotion import FAILING, RULE, comparison
 
 

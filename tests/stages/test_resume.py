@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.checkpoints import resumable_checkpoint
+from tasks.train.checkpoints import resumable_checkpoint
 from tests.processes import project_env
 from tests.profiles import TINY, write_params
 

@@ -12,8 +12,8 @@ from flows.evaluate import evaluate_flow
 from flows.prepare import prepare_flow
 from flows.train import train_flow
 from flows.transfer import transfer_flow
-from tasks.params import load_params
-from tasks.tracking import tracking_uri
+from tasks.core.params import load_params
+from tasks.ops.tracking import tracking_uri
 from tests.profiles import TINY, write_params
 
 pytestmark = pytest.mark.slow
@@ -123,8 +123,8 @@ def test_transfer_can_start_from_a_registry_alias_or_version(project, tmp_path):
     from mlflow import MlflowClient
     from ultralytics.nn.tasks import load_checkpoint
 
-    from tasks.tracking import download_registered_weights
-    from tasks.transfer import resolve_source
+    from tasks.ops.tracking import download_registered_weights
+    from tasks.train.transfer import resolve_source
 
     train_card = json.loads((project / "models/train/card.json").read_text())
     transfer_card = json.loads((project / "models/transfer/card.json").read_text())

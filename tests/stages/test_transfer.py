@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from tasks.builtin import generate_builtin
-from tasks.datasets import PreparedDataset, write_card
-from tasks.incremental import carried_classes, widen_head, write_start_checkpoint
-from tasks.params import load_params
-from tasks.train import train_detector
-from tasks.transfer import frozen_layers, keep_frozen_bn, layer_count, stage_transfer_set
+from tasks.core.params import load_params
+from tasks.core.prepared import PreparedDataset, write_card
+from tasks.prepare.builtin import generate_builtin
+from tasks.train.fit import train_detector
+from tasks.train.transfer import frozen_layers, keep_frozen_bn, layer_count, stage_transfer_set
+from tasks.train.widen_head import carried_classes, widen_head, write_start_checkpoint
 from tests.profiles import TINY, write_params
 
 OLD, NEW = ["ring", "cross"], ["ring", "cross", "star"]

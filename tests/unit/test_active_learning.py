@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tasks.active_learning import CurvePoint, choose_random, label_savings, labels_to_reach, reveal_labels
-from tasks.errors import InputError
-from tasks.oracle_loop import LoopPlan, round_recipe
+from tasks.core.errors import InputError
+from tasks.loop.curves import CurvePoint, choose_random, label_savings, labels_to_reach, reveal_labels
+from tasks.loop.rounds import LoopPlan, round_recipe
 
 
 def _curve(arm: str, *points: tuple[int, float]) -> list[CurvePoint]:

@@ -6,7 +6,7 @@ import pytest
 
 
 def test_architectures_table_marks_the_speed_accuracy_front(tmp_path):
-    from tasks.architectures import pareto_front, write_comparison
+    from tasks.studies.architectures import pareto_front, write_comparison
 
     rows = [
         {"model": "a.yaml", "parameters": 3, "gflops": 1.0, "map50": 0.5, "map50_95": 0.30, "latency_ms": 5.0},
@@ -25,7 +25,7 @@ def test_architectures_table_marks_the_speed_accuracy_front(tmp_path):
 def test_architectures_params_reject_bad_model_names():
     from pydantic import ValidationError
 
-    from tasks.params_schema import ArchitecturesParams
+    from tasks.core.schema_evaluate import ArchitecturesParams
 
     assert ArchitecturesParams().models == ["yolov8n.yaml", "yolo11n.yaml", "yolov10n.yaml"]
     with pytest.raises(ValidationError, match="must name a model yaml"):

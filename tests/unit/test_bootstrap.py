@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tasks.compare import bootstrap_difference, map_from_stats
-from tasks.per_image import ImageStats
+from tasks.evaluate.bootstrap import bootstrap_difference, map_from_stats
+from tasks.evaluate.per_image import ImageStats
 
 N_CLASSES = 2
 

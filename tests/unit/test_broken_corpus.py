@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image
 
 from flows.import_data import import_dataset
-from tasks.findings import Finding
+from tasks.core.findings import Finding
 from tests.broken_corpus import Defect, write_coco, write_voc, write_yolo
 
 

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tasks.builtin import generate_builtin
-from tasks.datasets import PreparedDataset
-from tasks.params import load_params
-from tasks.stats import split_stats
-from tasks.synthetic import CLASS_SHAPES, SceneSpec, jpeg_bytes, render_scene, scene_rng
-from tasks.yolo_files import label_path, list_images, read_labels
+from tasks.core.params import load_params
+from tasks.core.prepared import PreparedDataset
+from tasks.core.yolo_files import label_path, list_images, read_labels
+from tasks.data.class_stats import split_stats
+from tasks.prepare.builtin import generate_builtin
+from tasks.prepare.glyphs import CLASS_SHAPES, SceneSpec, jpeg_bytes, render_scene, scene_rng
 from tests.profiles import TINY, write_params
 
 

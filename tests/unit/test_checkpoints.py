@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tasks.checkpoints import drop_unsaved_epochs, resumable_checkpoint, run_fingerprint
+from tasks.train.checkpoints import drop_unsaved_epochs, resumable_checkpoint, run_fingerprint
 
 
 def test_fingerprint_changes_with_arguments_and_labels(tmp_path: Path):

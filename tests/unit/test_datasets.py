@@ -6,8 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from tasks.datasets import PreparedDataset, stage_test_set, stage_training_set
-from tasks.yolo_files import Label, read_labels, write_labels
+from tasks.core.prepared import PreparedDataset, stage_test_set, stage_training_set
+from tasks.core.yolo_files import Label, read_labels, write_labels
 
 
 def _dataset(root: Path) -> PreparedDataset:

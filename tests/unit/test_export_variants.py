@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tasks.export_check import export_cost, export_variants
+from tasks.evaluate.export_check import export_cost, export_variants
 
 
 def test_cpu_builds_float_and_int8_and_says_why_not_fp16():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tasks.forgetting import ap_by_class, check_forgetting
+from tasks.evaluate.forgetting import ap_by_class, check_forgetting
 
 OLD = ["ring", "cross"]
 
@@ -39,7 +39,7 @@ def test_ap_by_class_reads_an_evaluation():
 
 
 def test_a_forgetting_flag_vetoes_promotion_and_says_why():
-    from tasks.forgetting import veto_forgetting
+    from tasks.evaluate.forgetting import veto_forgetting
 
     decision = {"promote": True, "first_model": True, "checks": [], "reasons": ["no champion yet: first model"]}
     assert veto_forgetting(decision, []) is decision

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.params import ParamsError, load_params
+from tasks.core.params import ParamsError, load_params
 from tests.profiles import write_params
 
 CASES = [

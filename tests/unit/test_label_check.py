@@ -6,8 +6,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from tasks.findings import Finding
-from tasks.label_check import check_image_file, check_label_file, parse_label_file
+from tasks.core.findings import Finding
+from tasks.data.label_check import check_image_file, check_label_file, parse_label_file
 
 
 def test_finding_prints_path_and_line():

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks.errors import InputError
-from tasks.labels_import import class_list_findings, find_batch, import_labels, returned_label_files
+from tasks.core.errors import InputError
+from tasks.mine.labels_import import class_list_findings, find_batch, import_labels, returned_label_files
 
 NAMES = ["ring", "cross", "star"]
 

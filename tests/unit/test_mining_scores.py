@@ -1,4 +1,4 @@
-"""Uncertainty scores on hand-made predictions match the formulas documented in tasks/uncertainty.py."""
+"""Uncertainty scores on hand-made predictions match the formulas documented in tasks/mine/uncertainty.py."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from tasks.uncertainty import Detections, binary_entropy, box_iou, disagreement, score_image
+from tasks.mine.uncertainty import Detections, binary_entropy, box_iou, disagreement, score_image
 
 NAMES = ["ring", "cross", "star"]
 EQUAL = {"least_confidence": 1.0, "entropy": 1.0, "consistency": 1.0}

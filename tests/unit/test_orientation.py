@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from tasks.sources import orient_label
-from tasks.yolo_files import Label
+from tasks.core.yolo_files import Label
+from tasks.data.source import orient_label
 
 
 @pytest.mark.parametrize("orientation", range(1, 9))

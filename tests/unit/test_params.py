@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tasks.params import ParamsError, load_params
+from tasks.core.params import ParamsError, load_params
 from tests.profiles import PROJECT_PARAMS, write_params
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tasks.compare import map_from_stats
-from tasks.per_image import ImageStats, operating_table, to_dataset_classes
+from tasks.evaluate.bootstrap import map_from_stats
+from tasks.evaluate.per_image import ImageStats, operating_table, to_dataset_classes
 
 DATASET = ["ring", "cross", "star"]
 

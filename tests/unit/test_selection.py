@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tasks.selection import Candidate, select_batch
+from tasks.mine.selection import Candidate, select_batch
 
 
 def vectors(count: int, seed: int = 0) -> list[np.ndarray]:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tasks.errors import InputError
-from tasks.params import ParamsError, load_params
-from tasks.transfer import frozen_layers, resolve_source, sample_replay
+from tasks.core.errors import InputError
+from tasks.core.params import ParamsError, load_params
+from tasks.train.transfer import frozen_layers, resolve_source, sample_replay
 from tests.profiles import write_params
 
 

@@ -1,0 +1,160 @@
+"""Read an Ultralytics YOLO dataset (its yaml, image folders and label files) as it was published.
+
+Paths in the yaml are resolved as Ultralytics resolves them (relative to the yaml's
+folder, `../` dropped when that misses), and a path only one machine has (absolute,
+or another OS's) is looked up by its trailing folders under the yaml's folder.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path, PurePosixPath
+
+import yaml
+
+from tasks.core.errors import InputError
+from tasks.core.findings import Finding
+from tasks.data.label_check import parse_label_file
+from tasks.data.source import SPLITS, SourceDataset, SourceItem
+from tasks.core.yolo_files import IMAGE_SUFFIXES, label_path, list_images
+
+WINDOWS_PATH = re.compile(r"^([A-Za-z]:[\\/]|\\\\)")
+
+
+def find_yaml(source: Path) -> Path:
+    if source.is_file():
+        return source
+    found = sorted(source.glob("*.yaml")) + sorted(source.glob("*.yml"))
+    if len(found) != 1:
+        raise InputError(f"{source}: expected one dataset yaml, found {len(found)}; pass the yaml itself")
+    return found[0]
+
+
+def read_names(data: dict, where: str) -> tuple[list[str], list[Finding]]:
+    """Class names from a list or an {id: name} mapping; whitespace stripped, nc compared."""
+    raw = data.get("names")
+    if isinstance(raw, dict):
+        if sorted(raw) != list(range(len(raw))):
+            raise InputError(f"{where}: names: ids {sorted(raw)} are not 0..{len(raw) - 1}")
+        raw = [raw[i] for i in range(len(raw))]
+    if not isinstance(raw, list) or not raw:
+        raise InputError(f"{where}: names: missing or not a list of class names")
+    findings, names = [], []
+    for index, name in enumerate(raw):
+        name = str(name)
+        if name != name.strip():
+            findings.append(
+                Finding(where, None, f"class {index} name {name!r} has stray whitespace; stripped", "warning")
+            )
+        names.append(name.strip())
+    if len(set(names)) != len(names):
+        raise InputError(f"{where}: names repeat: {names}")
+    if "nc" in data and data["nc"] != len(names):
+        findings.append(Finding(where, None, f"nc is {data['nc']} but {len(names)} names are listed", "error"))
+    return names, findings
+
+
+def _foreign_path(text: str, base: Path) -> Path | None:
+    """The longest tail of an absolute or other-OS path that exists under `base`."""
+    parts = [p for p in re.split(r"[\\/]+", text) if p and not p.endswith(":")]
+    for start in range(len(parts)):
+        candidate = base.joinpath(*parts[start:])
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def resolve_split(split: str, text: str, base: Path, where: str) -> tuple[Path | None, list[Finding]]:
+    """The folder a yaml split points to, with a finding when it had to be guessed or is missing."""
+    if WINDOWS_PATH.match(text) or PurePosixPath(text).is_absolute():
+        found = _foreign_path(text, base)
+        kind = "Windows" if WINDOWS_PATH.match(text) else "absolute"
+        if found:
+            reason = f"{split}: {kind} path {text!r} found as {found.relative_to(base)} under the yaml's folder"
+            return found, [Finding(where, None, reason, "warning")]
+        return None, [Finding(where, None, f"{split}: {kind} path {text!r} does not exist here", "error")]
+    direct = base / text
+    if direct.is_dir():
+        return direct, []
+    if text.startswith("../") and (base / text[3:]).is_dir():
+        reason = f"{split}: {text!r} does not exist; found {text[3:]!r} (Ultralytics drops a leading ../)"
+        return base / text[3:], [Finding(where, None, reason, "warning")]
+    hint = _hint(base / text[3:] if text.startswith("../") else direct)
+    return None, [Finding(where, None, f"{split}: folder {text!r} does not exist{hint}", "error")]
+
+
+def _hint(missing: Path) -> str:
+    parent = missing.parent
+    if missing.name == "images" and parent.is_dir():
+        images = [p for p in parent.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES]
+        if images:
+            return f" ({parent.name}/ holds {len(images)} images directly, outside an images/ folder; not imported)"
+    return ""
+
+
+def _label_of(image: Path) -> Path:
+    return label_path(image) if "images" in image.parts else image.with_suffix(".txt")
+
+
+def read_split(split: str, folder: Path, names: list[str]) -> tuple[list[SourceItem], list[Finding]]:
+    """Every image of one split with its parsed labels; label files with no image are reported."""
+    items, findings = [], []
+    images = list_images(folder)
+    for image in images:
+        label_file = _label_of(image)
+        item = SourceItem(split, image, str(image.relative_to(folder)))
+        if label_file.is_file():
+            item.label_file = label_file
+            item.labels, item.findings = parse_label_file(label_file, len(names))
+        items.append(item)
+    label_dir = _label_of(folder / "x.jpg").parent
+    cache = label_dir.with_suffix(".cache")
+    if cache.is_file():
+        reason = "Ultralytics label cache shipped with the data; ignored (labels are read from the .txt files)"
+        findings.append(Finding(str(cache), None, reason, "note"))
+    stems = {_label_of(i) for i in images}
+    for orphan in sorted(label_dir.rglob("*.txt")) if label_dir.is_dir() else []:
+        if orphan not in stems:
+            findings.append(Finding(str(orphan), None, "label file without an image; ignored", "warning"))
+    return items, findings
+
+
+def read_yolo(source: Path) -> SourceDataset:
+    yaml_path = find_yaml(source)
+    where = str(yaml_path)
+    try:
+        data = yaml.safe_load(yaml_path.read_text())
+    except yaml.YAMLError as exc:
+        raise InputError(f"{where}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise InputError(f"{where}: expected a mapping with train/val/names")
+    names, findings = read_names(data, where)
+    dataset = SourceDataset(yaml_path.parent, "yolo", names, findings=findings)
+    base, seen = _base(data, yaml_path, dataset.findings), {}
+    for split, key in zip(SPLITS, ("train", "val", "test"), strict=True):
+        for text in _as_list(data.get(key)):
+            folder, found = resolve_split(split, str(text), base, where)
+            dataset.findings += found
+            if folder and folder.resolve() in seen:
+                reason = f"{split}: same folder as {seen[folder.resolve()]}; every image would leak; {split} skipped"
+                dataset.findings.append(Finding(where, None, reason, "error"))
+            elif folder:
+                seen[folder.resolve()] = split
+                items, found = read_split(split, folder, names)
+                dataset.items += items
+                dataset.findings += found
+    return dataset
+
+
+def _base(data: dict, yaml_path: Path, findings: list[Finding]) -> Path:
+    """The `path:` key when it exists on this machine, else the yaml's own folder."""
+    text = data.get("path")
+    if text and not (yaml_path.parent / str(text)).is_dir():
+        reason = f"path: {text!r} does not exist here; splits taken relative to the yaml's folder"
+        findings.append(Finding(str(yaml_path), None, reason, "warning"))
+        return yaml_path.parent
+    return yaml_path.parent / str(text) if text else yaml_path.parent
+
+
+def _as_list(value: object) -> list:
+    return [] if value is None else value if isinstance(value, list) else [value]

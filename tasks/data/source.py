@@ -1,0 +1,92 @@
+"""What a reader of a foreign dataset hands to the importer, whatever the format was.
+
+A reader (tasks/data/read_yolo.py, source_voc.py, source_coco.py) only parses: it lists
+each image with its split, its boxes as YOLO fractions and the findings about its
+annotation; the importer (tasks/data/validate_import.py) checks the pixels and writes the copy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tasks.core.errors import InputError
+from tasks.core.findings import Finding
+from tasks.core.yolo_files import Label
+
+SPLITS = ("train", "val", "test")
+FORMATS = ("yolo", "voc", "coco")
+
+
+@dataclass
+class SourceItem:
+    """One image of the source: where it is, its split, its boxes and what is wrong with them."""
+
+    split: str
+    image: Path
+    name: str  # file name (relative) under images/<split>/ in the copy
+    labels: list[Label] = field(default_factory=list)
+    label_file: Path | None = None
+    findings: list[Finding] = field(default_factory=list)
+    stated_size: tuple[int, int] | None = None  # width, height written in the annotation (VOC, COCO)
+
+
+@dataclass
+class SourceDataset:
+    root: Path
+    format: str
+    names: list[str]
+    items: list[SourceItem] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # about the dataset: yaml, folders, orphans
+
+
+def detect_format(source: Path) -> str:
+    """yolo: a dataset yaml (or a folder with one); voc: a folder with Annotations/; coco: a JSON file or folder."""
+    if source.is_file():
+        if source.suffix in (".yaml", ".yml"):
+            return "yolo"
+        if source.suffix == ".json":
+            return "coco"
+    elif source.is_dir():
+        if (source / "Annotations").is_dir():
+            return "voc"
+        if list(source.glob("*.yaml")) + list(source.glob("*.yml")):
+            return "yolo"
+        if list(source.glob("*.json")) + list(source.glob("annotations/*.json")):
+            return "coco"
+    raise InputError(f"{source}: cannot tell the format (no dataset yaml, Annotations/ or COCO JSON); use --format")
+
+
+def orient_label(label: Label, orientation: int) -> Label:
+    """A box measured on the stored pixels, moved to where it lies once the image is turned upright (EXIF)."""
+    x, y, w, h = label.x, label.y, label.w, label.h
+    moved = {
+        2: (1 - x, y, w, h),
+        3: (1 - x, 1 - y, w, h),
+        4: (x, 1 - y, w, h),
+        5: (y, x, h, w),
+        6: (1 - y, x, h, w),
+        7: (1 - y, 1 - x, h, w),
+        8: (y, 1 - x, h, w),
+    }.get(orientation, (x, y, w, h))
+    return Label(label.cls, *moved)
+
+
+def pixel_box_to_label(
+    cls: int, box: tuple[float, float, float, float], size: tuple[int, int], where: tuple[str, int | None]
+) -> tuple[Label | None, list[Finding]]:
+    """x0, y0, x1, y1 in pixels to YOLO fractions; zero-area boxes are errors, boxes past the edge are clipped."""
+    x0, y0, x1, y1 = box
+    width, height = size
+    if x1 <= x0 or y1 <= y0:
+        return None, [Finding(*where, f"box has zero or negative area ({x0:g},{y0:g})-({x1:g},{y1:g})", "error")]
+    found = []
+    if x0 < 0 or y0 < 0 or x1 > width or y1 > height:
+        found.append(
+            Finding(*where, f"box ({x0:g},{y0:g})-({x1:g},{y1:g}) past the {width}x{height} image; clipped", "warning")
+        )
+        x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
+        if x1 <= x0 or y1 <= y0:
+            return None, [Finding(*where, "box lies entirely outside the image", "error")]
+    label = Label(cls, (x0 + x1) / 2 / width, (y0 + y1) / 2 / height, (x1 - x0) / width, (y1 - y0) / height)
+    return label, found

@@ -1,0 +1,111 @@
+"""`yoloop import`: read a foreign dataset, check every file, and write its canonical copy.
+
+Reading (tasks/source_*.py) only parses; here each image is decoded once (hash,
+size, mode, EXIF), its boxes are matched to its upright pixels, duplicates are
+found by content hash, and the policy decides: strict stops with every finding,
+lenient quarantines the files at fault and goes on. The source is only read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tasks.core.errors import InputError
+from tasks.core.findings import Finding, errors
+from tasks.data.image_check import ImageCheck, inspect_image
+from tasks.data.read_coco import read_coco
+from tasks.data.read_voc import read_voc
+from tasks.data.read_yolo import read_yolo
+from tasks.data.source import SPLITS, SourceDataset, SourceItem, detect_format, orient_label
+
+READERS: dict[str, Callable[[Path], SourceDataset]] = {"yolo": read_yolo, "voc": read_voc, "coco": read_coco}
+
+
+class ValidationFailed(InputError):
+    """Strict policy: the input has errors; `findings` holds all of them (and the warnings and notes)."""
+
+    def __init__(self, findings: list[Finding]):
+        self.findings = findings
+        super().__init__([str(f) for f in errors(findings)])
+
+
+@dataclass
+class CheckedImage:
+    item: SourceItem
+    check: ImageCheck
+    findings: list[Finding] = field(default_factory=list)
+    duplicate_of: CheckedImage | None = None  # same content, same split: kept once
+
+    @property
+    def ok(self) -> bool:
+        return not errors(self.findings)
+
+
+def read_source(source: Path, fmt: str = "auto") -> SourceDataset:
+    if not source.exists():
+        raise InputError(f"{source}: does not exist")
+    fmt = detect_format(source) if fmt == "auto" else fmt
+    if fmt not in READERS:
+        raise InputError(f"--format {fmt}: expected auto, yolo, voc or coco")
+    return READERS[fmt](source)
+
+
+def match_size(item: SourceItem, check: ImageCheck) -> list[Finding]:
+    """Boxes must match the upright pixels: a VOC/COCO size that is the stored (unrotated) one means
+    the boxes were measured on the stored pixels, so they turn with the image."""
+    if item.stated_size is None or item.stated_size == (check.width, check.height):
+        return []
+    where = str(item.label_file)
+    if check.orientation in (5, 6, 7, 8) and item.stated_size == (check.height, check.width):
+        item.labels = [orient_label(label, check.orientation) for label in item.labels]
+        reason = f"{item.name}: boxes measured on the stored pixels; turned with EXIF orientation {check.orientation}"
+        return [Finding(where, None, reason, "note")]
+    stated = "x".join(map(str, item.stated_size))
+    reason = f"{item.name}: annotation says {stated} but the image is {check.width}x{check.height}"
+    return [Finding(where, None, reason, "error")]
+
+
+def check_item(item: SourceItem) -> CheckedImage:
+    check = inspect_image(item.image)
+    checked = CheckedImage(item, check, [*check.findings, *item.findings])
+    if check.ok:
+        checked.findings += match_size(item, check)
+    if check.ok and not item.labels and not errors(item.findings):
+        checked.findings.append(Finding(str(item.image), None, "no boxes: kept as a background image", "note"))
+    return checked
+
+
+def mark_duplicates(images: list[CheckedImage]) -> None:
+    """Same content twice: in one split it is kept once; in two splits it is a leak (an error on the later)."""
+    first: dict[str, CheckedImage] = {}
+    order = {split: index for index, split in enumerate(SPLITS)}
+    for image in sorted(images, key=lambda i: order.get(i.item.split, 9)):
+        if not image.check.sha256 or not image.check.ok:
+            continue
+        seen = first.setdefault(image.check.sha256, image)
+        if seen is image:
+            continue
+        where = str(image.item.image)
+        if seen.item.split == image.item.split:
+            image.duplicate_of = seen
+            reason = f"same content as {seen.item.image.name} in {seen.item.split}; kept once"
+            image.findings.append(Finding(where, None, reason, "warning"))
+        else:
+            reason = f"same content as {seen.item.image.name} in {seen.item.split}: leaks into {image.item.split}"
+            image.findings.append(Finding(where, None, reason, "error"))
+
+
+def validate(dataset: SourceDataset, progress: Callable[[int], None] | None = None) -> list[CheckedImage]:
+    checked = []
+    for index, item in enumerate(dataset.items):
+        checked.append(check_item(item))
+        if progress:
+            progress(index + 1)
+    mark_duplicates(checked)
+    return checked
+
+
+def all_findings(dataset: SourceDataset, checked: list[CheckedImage]) -> list[Finding]:
+    return [*dataset.findings, *(f for image in checked for f in image.findings)]

@@ -1,0 +1,103 @@
+"""Does the exported model still detect what the PyTorch one did? Export, then score the file.
+
+Ultralytics exports next to the weights it is given, so the weights are copied into a
+scratch folder first (models/ is a DVC output and must not gain files). Variants: float
+ONNX always; FP16 ONNX only with a CUDA device (Ultralytics exports half on GPU only);
+int8 through ONNX Runtime's static quantization (tasks/evaluate/int8.py), which runs on any
+CPU. A variant that cannot run here is reported as skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any, Literal
+
+from tasks.core.prepared import PreparedDataset
+from tasks.core.runtime import quiet_ultralytics
+from tasks.core.yolo_files import list_images
+from tasks.evaluate.int8 import quantize_int8
+
+Precision = Literal["fp32", "fp16", "int8"]
+
+
+def export_variants(onnx: bool, half: bool, int8: bool, device: str) -> tuple[dict[str, Precision], dict[str, str]]:
+    """Which ONNX variants (name -> precision) to build on `device`, and why any other one is skipped."""
+    if not onnx:
+        return {}, {"onnx": "evaluate.export.onnx is false"}
+    variants: dict[str, Precision] = {"onnx": "fp32"}
+    skipped = {}
+    if half and device not in ("cpu", "mps"):
+        variants["onnx_half"] = "fp16"
+    else:
+        why = f"FP16 ONNX export needs a CUDA device; this run uses {device}"
+        skipped["onnx_half"] = why if half else "evaluate.export.half is false"
+    if int8:
+        variants["onnx_int8"] = "int8"
+    else:
+        skipped["onnx_int8"] = "evaluate.export.int8 is false"
+    return variants, skipped
+
+
+def calibration_images(dataset: PreparedDataset, count: int) -> list[Path]:
+    """Up to `count` validation images spread over every val split (never test images)."""
+    images = [p for split, folder in dataset.split_dirs().items() if split.endswith("val") for p in list_images(folder)]
+    step = max(1, len(images) // count) if count else 1
+    return images[::step][:count]
+
+
+def export_onnx(weights: Path, folder: Path, imgsz: int, precision: Precision, device: str, calibration: list[Path]):
+    """One ONNX file of the requested precision in `folder`."""
+    from ultralytics import YOLO
+
+    folder.mkdir(parents=True, exist_ok=True)
+    source = Path(shutil.copy2(weights, folder / "weights.pt"))
+    half = precision == "fp16"
+    exported = Path(
+        YOLO(str(source)).export(format="onnx", imgsz=imgsz, half=half, dynamic=True, simplify=True, device=device)
+    )
+    if precision == "int8":
+        return quantize_int8(exported, calibration, imgsz, folder / "weights_int8.onnx")
+    return exported
+
+
+def export_and_score(
+    weights: Path,
+    data_yaml: Path,
+    args: dict[str, Any],
+    device: str,
+    work: Path,
+    variants: dict[str, Precision],
+    calibration: list[Path],
+) -> dict[str, dict[str, Any]]:
+    """Export each variant and validate it on `data_yaml`; mAP, size and seconds each."""
+    quiet_ultralytics()
+    from ultralytics import YOLO
+
+    results = {}
+    for name, precision in variants.items():
+        started = time.perf_counter()
+        exported = export_onnx(weights, work / name, args["imgsz"], precision, device, calibration)
+        export_s = time.perf_counter() - started
+        metrics = YOLO(str(exported), task="detect").val(
+            data=str(data_yaml), device=device, plots=False, verbose=False, project=str(work / name), name="val", **args
+        )
+        results[name] = {
+            "precision": precision,
+            "map50": float(metrics.box.map50),
+            "map50_95": float(metrics.box.map),
+            "file_bytes": exported.stat().st_size,
+            "export_s": round(export_s, 2),
+            "val_s": round(time.perf_counter() - started - export_s, 2),
+            "speed_ms": {k: float(v) for k, v in metrics.speed.items()},
+        }
+    return results
+
+
+def export_cost(results: dict[str, dict[str, Any]], map50_95: float, map50: float) -> dict[str, dict[str, Any]]:
+    """Each variant's mAP minus the PyTorch model's (negative: the export costs accuracy)."""
+    return {
+        name: {**row, "map50_95_cost": row["map50_95"] - map50_95, "map50_cost": row["map50"] - map50}
+        for name, row in results.items()
+    }

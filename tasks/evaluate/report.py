@@ -1,0 +1,111 @@
+"""The evaluate stage's answer in words: is the new model better than production, and what changed?"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tasks.core.yolo_files import write_json
+
+
+def _write_text(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+    return path
+
+
+def decision_lines(decision: dict[str, Any], registry: dict[str, Any]) -> list[str]:
+    if not decision["promote"]:
+        verdict = "NOT promoted (registered as challenger)"
+    elif registry["champion_before"] is not None and registry["champion_before"] == registry["version"]:
+        verdict = "already the champion; nothing to promote"
+    else:
+        verdict = "PROMOTED to champion"
+    lines = [f"**Decision: {verdict}.**", ""]
+    lines += [f"- {reason}" for reason in decision["reasons"]]
+    change = "changed" if registry["changed"] else "unchanged"
+    lines += [
+        "",
+        f"Registry {change}: champion was version {registry['champion_before']}, "
+        f"is now version {registry['champion_after']} (evaluated version {registry['version']}).",
+    ]
+    return lines
+
+
+def write_decision(folder: Path, decision: dict[str, Any], registry: dict[str, Any], rule: dict) -> list[Path]:
+    """decision.json (machine-readable) and decision.md (the same in words)."""
+    write_json(folder / "decision.json", {**decision, "rule": rule, "registry": registry})
+    text = "\n".join(["# Promotion decision", "", *decision_lines(decision, registry), ""])
+    return [folder / "decision.json", _write_text(folder / "decision.md", text)]
+
+
+def _comparison_lines(c: dict[str, Any]) -> list[str]:
+    m, ci = c["map50_95"], c["interval"]
+    better = "better than" if ci["low"] > 0 else "worse than" if ci["high"] < 0 else "not distinguishable from"
+    lines = [
+        f"## Against production (champion, version {c['old_version']})",
+        "",
+        f"The new model is **{better}** the champion on this test set: mAP50-95 {m['new']:.4f} vs {m['old']:.4f}, "
+        f"a difference of {m['diff']:+.4f} (mAP50 {c['map50']['diff']:+.4f}).",
+        f"{ci['level']:.0%} bootstrap interval over test images ({ci['resamples']} resamples): "
+        f"[{ci['low']:+.4f}, {ci['high']:+.4f}].",
+        f"Relative error reduction ((1-old)-(1-new))/(1-old): {c['relative_error_reduction']:+.1%}.",
+        f"Speed on {c['device']}: {c['latency_ms']['new']:.2f} ms/image vs {c['latency_ms']['old']:.2f} "
+        f"(ratio {c['latency_ratio']:.2f}; batch 1, pre-process + inference + post-process, "
+        "median of rounds timed in alternation).",
+        "",
+        "| class | new AP50-95 | champion AP50-95 | difference |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {n} | {r['new']:.4f} | {r['old']:.4f} | {r['diff']:+.4f} |" for n, r in c["per_class"].items()]
+    return [*lines, ""]
+
+
+def _model_lines(r: dict[str, Any]) -> list[str]:
+    op = r["operating_point"]
+    lines = [
+        f"## The new model (version {r['model_version']})",
+        "",
+        f"Test split: {r['images']} images, {r['instances']} boxes. mAP50 {r['map50']:.4f}, "
+        f"mAP50-95 {r['map50_95']:.4f}, precision {r['precision']:.4f}, recall {r['recall']:.4f}.",
+        f"At the operating confidence {op['conf']} (IoU 0.5): TP {op['tp']}, FP {op['fp']}, FN {op['fn']} "
+        "(per image in metrics/evaluate_images.json).",
+        f"Size: {r['size']['parameters']:,} parameters, {r['size']['gflops']} GFLOPs at {r['size']['imgsz']} px, "
+        f"{r['size']['file_bytes'] / 1e6:.1f} MB.",
+        "",
+        f"| batch | pre-process ms | inference ms | post-process ms | total ms/image ({r['speed']['device']}) |",
+        "|---|---|---|---|---|",
+    ]
+    for batch, s in r["speed"]["batch"].items():
+        lines.append(
+            f"| {batch} | {s['preprocess']:.2f} | {s['inference']:.2f} | {s['postprocess']:.2f} | {s['total']:.2f} |"
+        )
+    lines += ["", "| class | instances | AP50 | AP50-95 |", "|---|---|---|---|"]
+    lines += [f"| {n} | {c['instances']} | {c['ap50']:.4f} | {c['ap50_95']:.4f} |" for n, c in r["per_class"].items()]
+    return [*lines, ""]
+
+
+def _export_lines(export: dict[str, Any]) -> list[str]:
+    lines = ["## Exported model", ""]
+    for name, row in export["variants"].items():
+        lines.append(
+            f"- {name}: mAP50-95 {row['map50_95']:.4f} (cost {row['map50_95_cost']:+.4f}), "
+            f"{row['file_bytes'] / 1e6:.1f} MB, export {row['export_s']} s"
+        )
+    lines += [f"- {name}: skipped, {why}" for name, why in export["skipped"].items()]
+    return [*lines, ""]
+
+
+def write_report(
+    path: Path, result: dict[str, Any], comparison: dict[str, Any] | None, decision: dict, registry: dict
+) -> Path:
+    """reports/evaluate/report.md: the verdict first, then the evidence."""
+    lines = ["# Evaluation report", "", *decision_lines(decision, registry), ""]
+    if comparison:
+        lines += _comparison_lines(comparison)
+    elif decision.get("first_model"):
+        lines += ["No model held `champion` before: this one becomes the first champion, nothing to compare.", ""]
+    lines += _model_lines(result) + _export_lines(result["export"])
+    return _write_text(path, "\n".join(lines))

@@ -1,0 +1,5 @@
+"""Which pool images teach the model most: uncertainty, backbone embeddings, pool scoring,
+selection, the FiftyOne index, the relabel export, and labels taken back.
+
+Imports core/, data/ (the label gate) and evaluate/ (none yet).
+"""

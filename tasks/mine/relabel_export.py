@@ -1,0 +1,157 @@
+"""Write a relabel batch: images, draft YOLO labels, a manifest, and CVAT / Label Studio import files.
+
+data/relabel/round-N/
+  images/ labels/            the chosen pool images and the model's draft boxes (YOLO, full class list)
+  manifest.json              round, model, classes, and per image: rank, scores, why it was chosen
+  cvat_annotations.xml       "CVAT for images 1.1" (Tasks > Upload annotations), boxes as source="auto"
+  label_studio_tasks.json    Label Studio JSON tasks with `predictions` (pre-annotations)
+  label_studio_config.xml    the matching labelling config (RectangleLabels)
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from tasks.core.yolo_files import Label, atomic_dir, write_json, write_labels
+from tasks.mine.pool_scoring import ScoredImage
+from tasks.mine.selection import Choice
+
+MANIFEST = "manifest.json"
+CVAT_FILE = "cvat_annotations.xml"
+LABEL_STUDIO_TASKS = "label_studio_tasks.json"
+LABEL_STUDIO_CONFIG = "label_studio_config.xml"
+
+
+def draft_labels(image: ScoredImage, draft_conf: float, remap: dict[int, int]) -> list[Label]:
+    """The model's boxes at or above `draft_conf`, as normalised YOLO rows; `remap`: model id -> dataset id.
+
+    Rows that are the same once written (6 decimals) are kept once, so an untouched draft passes
+    the label gate that `yoloop labels import` applies (it flags duplicate lines).
+    """
+    rows: dict[str, Label] = {}
+    w, h = image.width, image.height
+    for (x1, y1, x2, y2), conf, cls in zip(
+        image.detections.boxes, image.detections.conf, image.detections.cls, strict=True
+    ):
+        if conf >= draft_conf:
+            row = Label(remap[int(cls)], (x1 + x2) / 2 / w, (y1 + y2) / 2 / h, (x2 - x1) / w, (y2 - y1) / h)
+            if min(row.w, row.h) >= 1e-6:  # a box that rounds to no area is no draft
+                rows.setdefault(row.line(), row)
+    return list(rows.values())
+
+
+def cvat_xml(entries: list[tuple[str, int, int, list[Label]]], names: list[str], task: str) -> str:
+    """CVAT for images 1.1: <annotations><version/><meta/><image><box/></image>...</annotations>."""
+    root = ET.Element("annotations")
+    ET.SubElement(root, "version").text = "1.1"
+    meta_task = ET.SubElement(ET.SubElement(root, "meta"), "task")
+    ET.SubElement(meta_task, "name").text = task
+    ET.SubElement(meta_task, "size").text = str(len(entries))
+    labels = ET.SubElement(meta_task, "labels")
+    for name in names:
+        label = ET.SubElement(labels, "label")
+        ET.SubElement(label, "name").text = name
+        ET.SubElement(label, "attributes")
+    for index, (file_name, width, height, rows) in enumerate(entries):
+        image = ET.SubElement(root, "image", id=str(index), name=file_name, width=str(width), height=str(height))
+        for row in rows:
+            corners = {
+                "xtl": (row.x - row.w / 2) * width,
+                "ytl": (row.y - row.h / 2) * height,
+                "xbr": (row.x + row.w / 2) * width,
+                "ybr": (row.y + row.h / 2) * height,
+            }
+            attrs = {"label": names[row.cls], "source": "auto", "occluded": "0", "z_order": "0"}
+            ET.SubElement(image, "box", {**attrs, **{k: f"{v:.2f}" for k, v in corners.items()}})
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def label_studio_task(file_name: str, width: int, height: int, rows: list[Label], names: list[str], model: str) -> dict:
+    """One task: the image (served from Label Studio local storage) and the drafts as a prediction."""
+    result = [
+        {
+            "id": f"draft{i}",
+            "from_name": "label",
+            "to_name": "image",
+            "type": "rectanglelabels",
+            "original_width": width,
+            "original_height": height,
+            "image_rotation": 0,
+            "value": {
+                "x": 100 * (r.x - r.w / 2),
+                "y": 100 * (r.y - r.h / 2),
+                "width": 100 * r.w,
+                "height": 100 * r.h,
+                "rotation": 0,
+                "rectanglelabels": [names[r.cls]],
+            },
+        }
+        for i, r in enumerate(rows)
+    ]
+    return {
+        "data": {"image": f"/data/local-files/?d=images/{file_name}"},
+        "predictions": [{"model_version": model, "result": result}],
+    }
+
+
+def label_studio_config(names: list[str]) -> str:
+    labels = "\n".join(f'    <Label value="{name}"/>' for name in names)
+    rectangles = f'  <RectangleLabels name="label" toName="image">\n{labels}\n  </RectangleLabels>\n'
+    return f'<View>\n  <Image name="image" value="$image"/>\n{rectangles}</View>\n'
+
+
+def export_relabel_batch(
+    choices: list[Choice],
+    scored: dict[str, ScoredImage],
+    scores: dict[str, dict],
+    model_names: list[str],
+    names: list[str],
+    header: dict,
+    dest: Path,
+    draft_conf: float,
+) -> Path:
+    """Write the batch atomically to `dest` (data/relabel/round-N); `header` goes into the manifest.
+
+    Labels use the dataset's class list `names` (every class, even one the model does not know yet),
+    so labellers can add any class; the model's drafts are remapped to it by name.
+    """
+    remap = {i: names.index(n) for i, n in enumerate(model_names)}
+    entries, tasks, rows_meta = [], [], []
+    with atomic_dir(dest) as staging:
+        (staging / "images").mkdir()
+        for choice in choices:
+            image = scored[choice.image]
+            file_name = image.path.name
+            shutil.copyfile(image.path, staging / "images" / file_name)
+            rows = draft_labels(image, draft_conf, remap)
+            write_labels(staging / "labels" / f"{image.path.stem}.txt", rows)
+            entries.append((file_name, image.width, image.height, rows))
+            tasks.append(label_studio_task(file_name, image.width, image.height, rows, names, header["model"]))
+            rows_meta.append(
+                {
+                    "image": choice.image,
+                    "file": file_name,
+                    "rank": choice.rank,
+                    "reason": choice.reason,
+                    "draft_boxes": len(rows),
+                    "scores": scores[choice.image],
+                }
+            )
+        write_json(staging / MANIFEST, {**header, "names": names, "images": rows_meta})
+        (staging / CVAT_FILE).write_text(cvat_xml(entries, names, f"yoloop relabel round {header['round']}"))
+        (staging / LABEL_STUDIO_TASKS).write_text(json.dumps(tasks, indent=2) + "\n")
+        (staging / LABEL_STUDIO_CONFIG).write_text(label_studio_config(names))
+    return dest
+
+
+def earlier_choices(relabel: Path, labels: Path, round_number: int) -> set[str]:
+    """Images handed out in another round, or whose labels came back in any round: never chosen again."""
+    keys: set[str] = set()
+    manifests = [m for m in relabel.glob("round-*/manifest.json") if m.parent.name != f"round-{round_number}"]
+    for manifest in manifests + sorted(labels.glob("round-*/manifest.json")):
+        keys.update(entry["image"] for entry in json.loads(manifest.read_text())["images"])
+    return keys

@@ -1,0 +1,171 @@
+"""MLflow: one run per stage, tagged with the code and data versions, models registered.
+
+By default the store is a SQLite file in the project (`.yoloop/mlflow.db`, artifacts
+beside it); `MLFLOW_TRACKING_URI` points at a server instead.
+MLflow is a view over the files: the weights themselves are versioned by DVC.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tasks.core.runtime import PROJECT_ROOT, state_dir
+from tasks.core.schema import TrackingParams
+
+PYFUNC_MODEL_CODE = Path(__file__).with_name("mlflow_pyfunc.py")
+
+
+def tracking_uri() -> str:
+    """$MLFLOW_TRACKING_URI when set, else SQLite in the project's state folder."""
+    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{state_dir() / 'mlflow.db'}"
+
+
+def use_experiment(tracking: TrackingParams) -> str:
+    """Point MLflow at the store and experiment; a local store keeps artifacts in the project too."""
+    import mlflow
+
+    uri = tracking_uri()
+    mlflow.set_tracking_uri(uri)
+    experiment = mlflow.get_experiment_by_name(tracking.experiment)
+    if experiment is not None:
+        return experiment.experiment_id
+    location = (state_dir() / "mlartifacts").as_uri() if uri.startswith("sqlite:") else None
+    return mlflow.create_experiment(tracking.experiment, artifact_location=location)
+
+
+def git_commit() -> str:
+    """The commit the code ran from, with `-dirty` when the work tree has changes."""
+
+    def git(*args: str) -> str:
+        result = subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
+        return result.stdout.strip() if result.returncode == 0 else ""
+
+    commit = git("rev-parse", "HEAD") or "none"
+    return f"{commit}-dirty" if git("status", "--porcelain", "--untracked-files=no") else commit
+
+
+def dvc_hash(path: str, lock_file: Path = Path("dvc.lock")) -> str:
+    """The hash DVC recorded for an output `path` (as dvc.yaml names it), or `unversioned`."""
+    if not lock_file.exists():
+        return "unversioned"
+    stages = (yaml.safe_load(lock_file.read_text()) or {}).get("stages", {})
+    for stage in stages.values():
+        for out in stage.get("outs", []):
+            if out.get("path") == path:
+                return str(out.get("md5", "unversioned"))
+    return "unversioned"
+
+
+def _flatten(prefix: str, value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return {k: v for key, item in value.items() for k, v in _flatten(f"{prefix}.{key}", item).items()}
+    return {prefix: value}
+
+
+@contextmanager
+def stage_run(tracking: TrackingParams, stage: str, params: dict[str, Any], data_path: str) -> Iterator[Any]:
+    """An MLflow run for one stage, with its params and the code and data versions as tags."""
+    import mlflow
+
+    experiment_id = use_experiment(tracking)
+    tags = {
+        "yoloop.stage": stage,
+        "git_commit": git_commit(),
+        "dvc_data_hash": dvc_hash(data_path),
+        "dvc_data_path": data_path,
+    }
+    with mlflow.start_run(experiment_id=experiment_id, run_name=stage, tags=tags) as run:
+        flat = _flatten(stage, params)
+        mlflow.log_params({k: str(v)[:500] for k, v in flat.items()})
+        yield run
+
+
+def metric_name(key: str) -> str:
+    """Ultralytics names such as `metrics/mAP50(B)` made valid MLflow keys: `metrics/mAP50_B`."""
+    return key.replace("(", "_").replace(")", "").replace(" ", "_")
+
+
+def log_metrics(metrics: dict[str, float], step: int | None = None) -> None:
+    import mlflow
+
+    mlflow.log_metrics({metric_name(k): float(v) for k, v in metrics.items()}, step=step)
+
+
+def _detector_signature():
+    """Input: a column of image paths; output: one row per detection; `conf` as a parameter."""
+    from mlflow.models import ModelSignature
+    from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema
+
+    outputs = [ColSpec("string", "image"), ColSpec("string", "class"), ColSpec("double", "confidence")]
+    outputs += [ColSpec("double", corner) for corner in ("x0", "y0", "x1", "y1")]
+    return ModelSignature(
+        inputs=Schema([ColSpec("string", "image")]),
+        outputs=Schema(outputs),
+        params=ParamSchema([ParamSpec("conf", "double", 0.25)]),
+    )
+
+
+def register_weights(weights: Path, tracking: TrackingParams, names: list[str]) -> str:
+    """Log the weights as a pyfunc model in the active run and register a new model version."""
+    import mlflow
+
+    info = mlflow.pyfunc.log_model(
+        name="model",
+        python_model=str(PYFUNC_MODEL_CODE),
+        signature=_detector_signature(),
+        artifacts={"weights": str(weights)},
+        pip_requirements=["ultralytics", "torch", "pandas"],
+        registered_model_name=tracking.registered_model,
+        metadata={"class_names": names},
+    )
+    return str(info.registered_model_version)
+
+
+def log_artifacts(paths: list[Path], folder: str | None = None) -> None:
+    import mlflow
+
+    for path in paths:
+        mlflow.log_artifact(str(path), artifact_path=folder)
+
+
+def tag_model_version(tracking: TrackingParams, version: str, tags: dict[str, Any]) -> None:
+    """Facts about a registered version that a later stage reads back (e.g. transfers since scratch)."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri())
+    for key, value in tags.items():
+        client.set_model_version_tag(tracking.registered_model, version, key, str(value))
+
+
+def download_registered_weights(uri: str, dest: Path) -> tuple[Path, dict[str, str]]:
+    """The weights of `models:/<name>@<alias>` or `models:/<name>/<version>`, and that version's tags."""
+    import mlflow
+    from mlflow import MlflowClient
+
+    from tasks.core.errors import InputError
+
+    mlflow.set_tracking_uri(tracking_uri())
+    client = MlflowClient(tracking_uri())
+    name, _, ref = uri.removeprefix("models:/").replace("@", "/@").partition("/")
+    try:
+        found = (
+            client.get_model_version_by_alias(name, ref[1:])
+            if ref.startswith("@")
+            else client.get_model_version(name, ref)
+        )
+        folder = Path(mlflow.artifacts.download_artifacts(f"models:/{name}/{found.version}", dst_path=str(dest)))
+    except mlflow.exceptions.MlflowException as exc:
+        raise InputError(
+            [f"params.yaml: transfer.from: {uri}: not in the registry at {tracking_uri()} ({exc})"]
+        ) from exc
+    weights = next(folder.rglob("*.pt"), None)
+    if weights is None:
+        raise InputError([f"params.yaml: transfer.from: {uri}: the registered model holds no .pt weights"])
+    return weights, dict(found.tags)

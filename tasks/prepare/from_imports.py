@@ -1,0 +1,54 @@
+"""`prepare` with `source: datasets`: the merged imported datasets in the prepared layout.
+
+The prepared layout is the built-in one (base/, new/, test/; see tasks/core/prepared.py),
+so train and evaluate do not know where the data came from: an image with a box of
+a `new` class goes to new/, any other to base/, and the test split to test/.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from tasks.core.findings import Finding, summarize
+from tasks.core.schema_data import ImportParams, PrepareParams
+from tasks.core.yolo_files import label_path, write_labels
+from tasks.prepare.merge import MergedImage, merge_datasets
+
+RAW = Path("data/raw")
+
+
+def prepared_path(image: MergedImage, new_ids: set[int]) -> Path:
+    """Relative path of the image in the prepared folder; file names carry the dataset's name."""
+    name = f"{image.dataset}__{Path(image.rel).name}"
+    if image.split == "test":
+        return Path("test/images") / name
+    part = "new" if any(label.cls in new_ids for label in image.labels) else "base"
+    return Path(part) / "images" / image.split / name
+
+
+def write_prepared(images: list[MergedImage], new_ids: set[int], prepared: Path) -> None:
+    for image in images:
+        target = prepared / prepared_path(image, new_ids)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(image.file, target)
+        write_labels(label_path(target), image.labels)
+
+
+def prepare_from_datasets(
+    section: PrepareParams, checks: ImportParams, prepared: Path, raw: Path = RAW
+) -> list[Finding]:
+    """Merge, dedupe, split and leak-check the datasets `section` names, then write them under `prepared`."""
+    names = section.classes.all
+    images, findings = merge_datasets(raw, section.datasets, names, section.resplit, section.seed, checks)
+    new_ids = {names.index(n) for n in section.classes.new}
+    write_prepared(images, new_ids, prepared)
+    for split in ("train", "val", "test"):
+        if not any(i.split == split for i in images):
+            findings.append(
+                Finding("params.yaml", None, f"prepare: no {split} images (set prepare.resplit?)", "warning")
+            )
+    (prepared / "report.txt").write_text(
+        summarize(findings, "prepare: merge of " + ", ".join(d.name for d in section.datasets)) + "\n"
+    )
+    return findings

@@ -1,0 +1,38 @@
+"""Labels taken back from labellers (data/labels/round-N) as part of the prepared dataset.
+
+For the built-in source, an imported pool image joins the train split of the `new` part:
+its labels hold every class, and the `new` and `all` subsets know every class (the `base`
+subset would strip the new ones). A later round wins over an earlier one for the same image.
+Label ids in data/labels follow the prepared dataset's full class list, as in data/prepared.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from tasks.core.yolo_files import list_images
+
+TRAIN_IMAGES = Path("new/images/train")
+
+
+def label_rounds(labels: Path) -> list[Path]:
+    """The round folders, in round order (round-2 before round-10)."""
+    rounds = [p for p in labels.glob("round-*") if p.is_dir() and re.fullmatch(r"round-\d+", p.name)]
+    return sorted(rounds, key=lambda p: int(p.name.split("-")[1]))
+
+
+def add_label_rounds(labels: Path, prepared: Path) -> int:
+    """Copy every imported round's images and labels into the prepared train split; how many images."""
+    images_dest = prepared / TRAIN_IMAGES
+    labels_dest = prepared / "new" / "labels" / "train"
+    added: set[str] = set()
+    for round_dir in label_rounds(labels):
+        for image in list_images(round_dir / "images"):
+            images_dest.mkdir(parents=True, exist_ok=True)
+            labels_dest.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(image, images_dest / image.name)
+            shutil.copyfile(round_dir / "labels" / f"{image.stem}.txt", labels_dest / f"{image.stem}.txt")
+            added.add(image.name)
+    return len(added)

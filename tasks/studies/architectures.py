@@ -1,0 +1,87 @@
+"""Candidate architectures side by side: accuracy against speed on the same data and the same machine.
+
+A newer architecture is worth its name only if it is more accurate at the speed a team can
+afford; the table and the plot put each candidate's mAP50-95 beside its ms per image, and
+mark the ones no other candidate beats on both (the Pareto front).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tasks.core.yolo_files import write_json
+
+COLUMNS = ("model", "parameters", "gflops", "map50", "map50_95", "latency_ms", "train_s")
+
+
+def pareto_front(rows: list[dict[str, Any]]) -> set[str]:
+    """Models for which no other is at least as fast and as accurate, and strictly better in one."""
+
+    def dominated(row: dict[str, Any]) -> bool:
+        return any(
+            o["latency_ms"] <= row["latency_ms"]
+            and o["map50_95"] >= row["map50_95"]
+            and (o["latency_ms"] < row["latency_ms"] or o["map50_95"] > row["map50_95"])
+            for o in rows
+        )
+
+    return {r["model"] for r in rows if not dominated(r)}
+
+
+def table_markdown(rows: list[dict[str, Any]], device: str) -> str:
+    front = pareto_front(rows)
+    lines = [
+        f"# Architecture comparison ({device})",
+        "",
+        "Same prepared data, same training settings, same test split; latency is ms per image at batch 1",
+        "(pre-process + inference + post-process), timed in alternation. `*`: on the speed-accuracy front.",
+        "",
+        "| model | parameters | GFLOPs | mAP50 | mAP50-95 | ms/image | train s |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in sorted(rows, key=lambda r: r["latency_ms"]):
+        star = " *" if r["model"] in front else ""
+        lines.append(
+            f"| {r['model']}{star} | {r['parameters']:,} | {r['gflops']:.3f} | {r['map50']:.4f} | "
+            f"{r['map50_95']:.4f} | {r['latency_ms']:.2f} | {r['train_s']:.0f} |"
+        )
+    return "\n".join([*lines, ""])
+
+
+def plot_speed_accuracy(rows: list[dict[str, Any]], device: str, path: Path) -> Path:
+    """mAP50-95 against ms per image, one labelled point per architecture."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    front = pareto_front(rows)
+    figure, axes = plt.subplots(figsize=(6, 4))
+    for r in rows:
+        axes.scatter(r["latency_ms"], r["map50_95"], marker="o" if r["model"] in front else "x", color="C0")
+        axes.annotate(r["model"], (r["latency_ms"], r["map50_95"]), textcoords="offset points", xytext=(4, 4))
+    axes.margins(x=0.25, y=0.15)  # room for the labels of the outermost points
+    axes.set_xlabel(f"ms per image, batch 1 ({device}); o: on the speed-accuracy front, x: beaten on both")
+    axes.set_ylabel("mAP50-95 (test)")
+    axes.set_title("Speed against accuracy")
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path
+
+
+def write_comparison(
+    rows: list[dict[str, Any]], device: str, folder: Path, setup: dict[str, Any] | None = None
+) -> list[Path]:
+    """table.json, table.md and speed_accuracy.png in `folder`; `setup` says what they were trained on."""
+    front = sorted(pareto_front(rows))
+    write_json(folder / "table.json", {"device": device, **(setup or {}), "rows": rows, "pareto_front": front})
+    (folder / "table.md").write_text(table_markdown(rows, device))
+    return [
+        folder / "table.json",
+        folder / "table.md",
+        plot_speed_accuracy(rows, device, folder / "speed_accuracy.png"),
+    ]

@@ -1,0 +1,107 @@
+"""Train a detector with Ultralytics, extended through callbacks rather than subclasses."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tasks.core.runtime import quiet_ultralytics
+from tasks.core.schema_fit import FitArgs
+from tasks.train.checkpoints import drop_unsaved_epochs, resumable_checkpoint
+
+Callback = Callable[[Any], None]
+
+
+@dataclass
+class TrainOutcome:
+    """What a training run left behind, and what it cost."""
+
+    weights: Path
+    run_dir: Path
+    names: list[str]
+    metrics: dict[str, float]
+    epochs: int
+    images_seen: int
+    wall_s: float
+    device: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def ultralytics_args(params: FitArgs, device: str, seed: int) -> dict[str, Any]:
+    """The Ultralytics arguments of a train or transfer section: its own keys, then the free `ultralytics` ones."""
+    args = params.model_dump(exclude=params.yoloop_keys)
+    return {**args, **params.ultralytics, "device": device, "seed": seed}
+
+
+def epoch_metrics(trainer: Any) -> dict[str, float]:
+    """The numbers Ultralytics has at the end of an epoch: train losses, val metrics, learning rates."""
+    losses = trainer.label_loss_items(trainer.tloss, prefix="train")
+    return {**losses, **trainer.metrics, **trainer.lr}
+
+
+def train_detector(
+    model: str,
+    data_yaml: Path,
+    args: dict[str, Any],
+    run_dir: Path,
+    callbacks: dict[str, list[Callback]] | None = None,
+) -> TrainOutcome:
+    """Train `model` (a yaml to start from scratch, or a .pt) on `data_yaml`; the run lives in `run_dir`.
+
+    When `run_dir` holds a run that was cut off (see tasks/train/checkpoints.py), it resumes from
+    its last checkpoint; the outcome's `extra["resumed_from_epoch"]` says from which epoch.
+    """
+    quiet_ultralytics()
+    from ultralytics import YOLO
+
+    checkpoint = resumable_checkpoint(run_dir)
+    detector = YOLO(str(checkpoint) if checkpoint else model)
+    for event, functions in (callbacks or {}).items():
+        for function in functions:
+            detector.add_callback(event, function)
+    started = time.perf_counter()
+    if checkpoint:
+        drop_unsaved_epochs(run_dir, checkpoint)
+        detector.train(resume=True, data=str(data_yaml), device=args["device"], workers=args.get("workers", 0))
+    else:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        detector.train(data=str(data_yaml), project=str(run_dir.parent), name=run_dir.name, exist_ok=True, **args)
+    wall_s = time.perf_counter() - started
+    trainer = detector.trainer
+    epochs = trainer.epoch + 1
+    return TrainOutcome(
+        weights=Path(trainer.best),
+        run_dir=Path(trainer.save_dir),
+        names=list(trainer.data["names"].values()),
+        metrics={k: float(v) for k, v in trainer.metrics.items()},
+        epochs=epochs,
+        images_seen=epochs * len(trainer.train_loader.dataset),
+        wall_s=wall_s,
+        device=str(trainer.device),
+        extra={"resumed_from_epoch": trainer.start_epoch} if checkpoint else {},
+    )
+
+
+def save_model(outcome: TrainOutcome, dest: Path, card: dict[str, Any]) -> Path:
+    """Publish the best weights with a card (class names, how they were made) atomically."""
+    from tasks.core.paths import MODEL_CARD, WEIGHTS_FILE
+    from tasks.core.yolo_files import atomic_dir, write_json
+
+    with atomic_dir(dest) as staging:
+        shutil.copy2(outcome.weights, staging / WEIGHTS_FILE)
+        write_json(staging / MODEL_CARD, {"names": outcome.names, **card})
+    return dest / WEIGHTS_FILE
+
+
+def save_training_report(outcome: TrainOutcome, dest: Path) -> list[Path]:
+    """Keep Ultralytics' per-epoch table and curves of the run."""
+    dest.mkdir(parents=True, exist_ok=True)
+    return [
+        Path(shutil.copy2(outcome.run_dir / name, dest / name))
+        for name in ("results.csv", "results.png")
+        if (outcome.run_dir / name).exists()
+    ]

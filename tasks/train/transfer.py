@@ -1,0 +1,112 @@
+"""Transfer learning: where the starting model comes from, what is frozen, which data is used.
+
+Freezing: Ultralytics' `freeze` argument turns off gradients of the first layers, and
+Ultralytics 8.4.190 also puts their BatchNorm layers in eval mode at each epoch start
+(`BaseTrainer._model_train`). `keep_frozen_bn` does the same before every batch, so the
+running statistics of frozen layers stay frozen whatever the trainer version does at epoch
+start; the strategy tests check both the weights and the statistics.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tasks.core.errors import InputError
+from tasks.core.paths import MODEL_CARD, WEIGHTS_FILE, model_dir
+from tasks.core.prepared import PreparedDataset, copy_remapped, stage_training_set
+from tasks.core.yolo_files import list_images, write_data_yaml
+
+TRANSFER_SUBSETS = {"new_only": "new", "all": "all"}
+
+
+@dataclass(frozen=True)
+class TransferSource:
+    """The model a transfer starts from: its weights and how many transfers it already is from scratch."""
+
+    weights: Path
+    description: str
+    transfers_since_scratch: int
+
+
+def resolve_source(spec: str, registered_model_store: Any, work: Path) -> TransferSource:
+    """A stage's published model, a registry version (`models:/name@alias`, `models:/name/3`), or a .pt file."""
+    if spec.startswith("models:/"):
+        weights, card = registered_model_store(spec, work)
+        return TransferSource(weights, spec, int(card.get("transfers_since_scratch", 0)))
+    if spec.endswith(".pt"):
+        if not Path(spec).is_file():
+            raise InputError([f"params.yaml: transfer.from: {spec}: no such weights file"])
+        return TransferSource(Path(spec), spec, 0)
+    folder = model_dir(spec)
+    if not (folder / WEIGHTS_FILE).is_file():
+        raise InputError(
+            [f"params.yaml: transfer.from: {folder / WEIGHTS_FILE}: missing; run `dvc repro {spec}` first"]
+        )
+    card = json.loads((folder / MODEL_CARD).read_text()) if (folder / MODEL_CARD).exists() else {}
+    return TransferSource(folder / WEIGHTS_FILE, f"stage {spec}", int(card.get("transfers_since_scratch", 0)))
+
+
+def current_lineage(stage: str = "transfer") -> int:
+    """How many transfers in a row the stage's published model is from a scratch run (0 when none is published)."""
+    card = model_dir(stage) / MODEL_CARD
+    return int(json.loads(card.read_text()).get("transfers_since_scratch", 0)) if card.exists() else 0
+
+
+def layer_count(weights: Path) -> int:
+    """The number of layers of a checkpoint's model; the last one is the Detect head."""
+    from ultralytics.nn.tasks import load_checkpoint
+
+    return len(load_checkpoint(weights)[0].model)
+
+
+def frozen_layers(strategy: str, freeze: int, layer_count: int) -> list[int]:
+    """The layer indices a strategy freezes: none, the first `freeze`, or all but the Detect head."""
+    if strategy == "full":
+        return []
+    if strategy == "freeze_backbone":
+        if freeze >= layer_count - 1:
+            raise InputError(
+                [f"params.yaml: transfer.freeze: {freeze} would freeze the head too ({layer_count} layers)"]
+            )
+        return list(range(freeze))
+    if strategy == "head_only":
+        return list(range(layer_count - 1))
+    raise ValueError(f"unknown strategy {strategy!r}")
+
+
+def keep_frozen_bn(layers: list[int]):
+    """An Ultralytics callback: BatchNorm of frozen layers in eval mode, so their running statistics stay put."""
+    prefixes = tuple(f"model.{i}." for i in layers)
+
+    def callback(trainer: Any) -> None:
+        import torch
+
+        for name, module in trainer.model.named_modules():
+            if isinstance(module, torch.nn.BatchNorm2d) and f"{name}.".startswith(prefixes):
+                module.eval()
+
+    return callback
+
+
+def sample_replay(images: list[Path], fraction: float, seed: int) -> list[Path]:
+    """A fixed random share of the old images (at least one), the same for the same seed."""
+    count = max(1, round(len(images) * fraction))
+    return sorted(random.Random(seed).sample(images, min(count, len(images))))
+
+
+def stage_transfer_set(dataset: PreparedDataset, data: str, replay: float, seed: int, work: Path) -> Path:
+    """The training copy of a transfer: new data only, all data, or new data plus a replay of old train images."""
+    if not dataset.new_classes and data != "all":
+        raise InputError([f"{dataset.root}/dataset.json: no new classes, so transfer.data must be all, got {data}"])
+    if data in TRANSFER_SUBSETS:
+        return stage_training_set(dataset, TRANSFER_SUBSETS[data], work)
+    old = sample_replay(list_images(dataset.root / "base/images/train"), replay, seed)
+    copy_remapped(old, dataset.names, dataset.names, work / "replay_train")
+    copy_remapped(list_images(dataset.root / "base/images/val"), dataset.names, dataset.names, work / "base_val")
+    stage_training_set(dataset, "new", work)
+    splits = {"train": ["new_train/images", "replay_train/images"], "val": ["new_val/images", "base_val/images"]}
+    return write_data_yaml(work / "data.yaml", dataset.names, splits)
