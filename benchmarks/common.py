@@ -22,7 +22,7 @@ from tasks.core.runtime import configure  # noqa: E402
 
 configure()
 
-from tests.processes import project_env  # noqa: E402
+from testkit.processes import project_env  # noqa: E402
 
 
 class PeakMemory:

@@ -20,7 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import ROOT
+import benchmarks.common  # noqa: F401  (state dir and sys.path)
+from testkit.real_data import RealDataMissing, real_datasets
 
 
 def bccd_setup(raw: Path, seed_images: int, seed: int):
@@ -38,6 +39,14 @@ def bccd_setup(raw: Path, seed_images: int, seed: int):
     return OracleSetup(names, seed_set, pool, raw / "labels" / "train", val, test)
 
 
+def datasets_root(given: str | None) -> Path:
+    """The folder given, else the real datasets testkit finds; stops with the reason when there are none."""
+    try:
+        return Path(given) if given else real_datasets()
+    except RealDataMissing as missing:
+        raise SystemExit(f"label_efficiency: {missing}") from None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
@@ -46,8 +55,9 @@ def main() -> int:
     parser.add_argument("--imgsz", type=int, default=320)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--transfer-epochs", type=int, default=10)
-    parser.add_argument("--datasets", default=str(ROOT.parent / "shared" / "datasets"))
+    parser.add_argument("--datasets", default=None, help="default: the real datasets testkit finds")
     options = parser.parse_args()
+    datasets = datasets_root(options.datasets)
 
     from flows.active_learning import mined_chooser, random_chooser
     from flows.import_data import import_dataset
@@ -57,7 +67,7 @@ def main() -> int:
     from tasks.loop.rounds import LoopPlan, run_oracle_rounds
 
     work = Path(tempfile.mkdtemp(prefix="yoloop-bench-al-"))
-    imported = import_dataset(Path(options.datasets) / "bccd", "bccd", "voc", raw=work / "raw", use_dvc=False)
+    imported = import_dataset(datasets / "bccd", "bccd", "voc", raw=work / "raw", use_dvc=False)
     setup = bccd_setup(imported.dest, options.seed_images, seed=0)
     device = resolve_device("auto")
     mine = MineParams(imgsz=options.imgsz, batch=16)

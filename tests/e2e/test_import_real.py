@@ -117,7 +117,7 @@ def test_bccd_voc_with_imagesets(copies, tmp_path):
 
 def test_cli_import_is_versioned_by_dvc(copies, tmp_path):
     """The real `dvc add` in a fresh git + DVC repository, through the command a user types."""
-    from tests.processes import python, run
+    from testkit.processes import python, run
 
     repo = tmp_path / "repo"
     repo.mkdir()

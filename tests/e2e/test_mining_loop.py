@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import copy_project, python
-from tests.profiles import TINY, write_params
+from testkit.processes import python
+from testkit.profiles import TINY
 
 pytestmark = pytest.mark.slow
 
@@ -18,9 +18,8 @@ def dvc(*args: str, cwd: Path) -> str:
     return python("-m", "dvc", *args, cwd=cwd).stdout
 
 
-def test_mined_batch_comes_back_and_the_next_repro_trains_on_it(tmp_path):
-    repo = copy_project(tmp_path / "repo")
-    write_params(repo / "params.yaml", TINY)
+def test_mined_batch_comes_back_and_the_next_repro_trains_on_it(make_project, tmp_path):
+    repo = make_project(name="repo", repo=True).root
     assert "Running stage 'mine'" in dvc("repro", cwd=repo)
     assert "data/relabel/round-1" in (repo / "dvc.lock").read_text()
     returned = tmp_path / "returned"

@@ -1,23 +1,18 @@
-"""Aliases in a real MLflow registry (SQLite in the test state folder) follow the decision, and only it."""
+"""Aliases in a real MLflow registry (SQLite, a project's own store) follow the decision, and only it."""
 
 from __future__ import annotations
-
-import uuid
 
 import pytest
 
 from tasks.evaluate.promotion import CHALLENGER, CHAMPION, apply_decision, champion_version, decide
-from tasks.ops.tracking import tracking_uri
 from tests.unit.test_promotion import FAILING, RULE, comparison
 
 
 @pytest.fixture
-def registry():
-    """A client and a fresh registered model with three versions (sources are placeholders)."""
-    from mlflow import MlflowClient
-
-    client = MlflowClient(tracking_uri())
-    name = f"detector-{uuid.uuid4().hex[:8]}"
+def registry(make_project):
+    """A client of a new project's store and a registered model with three versions (sources are placeholders)."""
+    client = make_project().mlflow()
+    name = "detector"
     client.create_registered_model(name)
     for _ in range(3):
         client.create_model_version(name, source="file:///nowhere/model")

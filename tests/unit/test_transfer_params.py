@@ -9,11 +9,11 @@ import pytest
 from tasks.core.errors import InputError
 from tasks.core.params import ParamsError, load_params
 from tasks.train.transfer import frozen_layers, resolve_source, sample_replay
-from tests.profiles import write_params
+from testkit.profiles import PROJECT_PARAMS, write_params
 
 
 def test_project_params_run_scratch_then_transfer_then_evaluate_it():
-    params = load_params("params.yaml")
+    params = load_params(PROJECT_PARAMS)  # the checkout's, whatever the current directory
     assert params.train.data == "base" and params.evaluate.model == "transfer"
     assert params.transfer.source == "train" and params.transfer.data == "all" and params.transfer.strategy == "full"
     assert params.transfer.epochs * 2 <= params.train.epochs, "transfer should cost a fraction of scratch"

@@ -1,4 +1,4 @@
-"""Params profiles for tests: the project's params.yaml with small overrides, merged by key."""
+"""Params profiles for tests and benchmarks: the project's params.yaml with small overrides, merged by key."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from typing import Any
 
 import yaml
 
-PROJECT_PARAMS = Path(__file__).resolve().parent.parent / "params.yaml"
+from testkit.processes import PROJECT
+
+PROJECT_PARAMS = PROJECT / "params.yaml"
 
 # Small enough for 2 CPU cores in seconds, large enough that every class shows up in every split.
 TINY: dict[str, Any] = {

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parent.parent  # the checkout this code came from
 KEPT_DATA_FILES = {"data/labels/README.md", "data/raw/README.md"}  # keep data/labels and data/raw, deps of `prepare`
 
 
