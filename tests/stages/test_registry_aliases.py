@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from tasks.evaluate.promotion import CHALLENGER, CHAMPION, apply_decision, champion_version, decide
+from tests.projects import Project, new_project
 from tests.unit.test_promotion import FAILING, RULE, comparison
 
 
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Project:
+    """One project's MLflow store for this module (a new SQLite store takes seconds to create)."""
+    return new_project(tmp_path_factory.mktemp("registry") / "project")
+
+
 @pytest.fixture
-def registry(make_project):
-    """A client of a new project's store and a registered model with three versions (sources are placeholders)."""
-    client = make_project().mlflow()
-    name = "detector"
+def registry(store):
+    """A client and a registered model of this test's own, with three versions (sources are placeholders)."""
+    client = store.mlflow()
+    name = f"detector-{uuid.uuid4().hex[:8]}"
     client.create_registered_model(name)
     for _ in range(3):
         client.create_model_version(name, source="file:///nowhere/model")
