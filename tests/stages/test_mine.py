@@ -60,9 +60,14 @@ def test_batch_has_k_images_drafts_manifest_and_tool_files(project):
     files = sorted(e["file"] for e in manifest["images"])
     assert sorted(p.name for p in (batch / "images").iterdir()) == files
     assert sorted(p.stem for p in (batch / "labels").iterdir()) == sorted(Path(f).stem for f in files)
-    for entry in manifest["images"]:
-        assert entry["reason"].startswith("score rank") and 0 <= entry["scores"]["mining_score"]
-        assert set(entry["scores"]) >= {"least_confidence", "entropy", "consistency", "uniqueness"}
+    table = json.loads((project.root / "reports/mine/scores.json").read_text())["images"]
+    weight = project.params().mine.uniqueness_weight
+    for rank, entry in enumerate(manifest["images"], 1):
+        assert entry["rank"] == rank and entry["reason"].startswith("score rank")
+        assert entry["scores"] == table[entry["image"]], "the manifest carries the scores the pool was ranked on"
+        row = entry["scores"]
+        assert set(row) >= {"least_confidence", "entropy", "consistency", "uniqueness"}
+        assert row["mining_score"] == pytest.approx(row["uncertainty"] + weight * row["uniqueness"])
     cvat = ET.parse(batch / "cvat_annotations.xml").getroot()
     assert cvat.findtext("version") == "1.1"
     assert sorted(i.get("name") for i in cvat.iter("image")) == files

@@ -113,12 +113,13 @@ def test_registered_model_loads_and_predicts(project, monkeypatch):
     assert list(result.columns) == ["image", "class", "confidence", "x0", "y0", "x1", "y1"]
 
 
-def test_transfer_can_start_from_a_registry_alias_or_version(project, tmp_path):
+def test_transfer_can_start_from_a_registry_alias_or_version(project, tmp_path, monkeypatch):
     from ultralytics.nn.tasks import load_checkpoint
 
     from tasks.ops.tracking import download_registered_weights
     from tasks.train.transfer import resolve_source
 
+    project.enter(monkeypatch)  # the registry is the current store
     train_card = json.loads((project.root / "models/train/card.json").read_text())
     transfer_card = json.loads((project.root / "models/transfer/card.json").read_text())
     project.mlflow().set_registered_model_alias("yoloop-detector", "champion", train_card["model_version"])
