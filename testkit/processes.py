@@ -10,13 +10,16 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent  # the checkout this code came from
 KEPT_DATA_FILES = {"data/labels/README.md", "data/raw/README.md"}  # keep data/labels and data/raw, deps of `prepare`
+# A stage run as a subprocess starts a temporary Prefect server; on a busy 2-core machine it can need more
+# than Prefect's 20 s, and the stage then exits 1 before doing anything. Defaults only: the environment wins.
+BUSY_MACHINE_ENV = {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}
 
 
 def project_env(**extra: str) -> dict[str, str]:
     """The test interpreter first on PATH (dvc.yaml runs `python -m ...`) and this checkout importable."""
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     python_path = os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")]))
-    return {**os.environ, "PATH": path, "PYTHONPATH": python_path, **extra}
+    return {**BUSY_MACHINE_ENV, **os.environ, "PATH": path, "PYTHONPATH": python_path, **extra}
 
 
 def run(*args: str, cwd: Path, check: bool = True, timeout: int = 1800) -> subprocess.CompletedProcess:

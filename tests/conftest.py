@@ -14,13 +14,14 @@ from pathlib import Path
 
 import pytest
 
+from testkit.processes import BUSY_MACHINE_ENV
+
 _STATE = Path(tempfile.mkdtemp(prefix="yoloop-test-state-"))
 os.environ["YOLOOP_STATE_DIR"] = str(_STATE)
 os.environ.pop("MLFLOW_TRACKING_URI", None)
 os.environ.pop("PREFECT_API_URL", None)
-# A stage run as a subprocess starts a temporary Prefect server; on a busy 2-core machine it can need
-# more than Prefect's 20 s, and the stage then fails with exit code 1 before doing anything.
-os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+for key, value in BUSY_MACHINE_ENV.items():  # also for stages that flows start through DVC (os.environ)
+    os.environ.setdefault(key, value)
 
 from tasks.core.runtime import configure  # noqa: E402
 
