@@ -49,10 +49,10 @@ def main() -> int:
     parser.add_argument("--datasets", default=str(ROOT.parent / "shared" / "datasets"))
     options = parser.parse_args()
 
-    from flows.active_learning import mined_chooser, random_chooser
     from flows.import_data import import_dataset
     from tasks.core.runtime import resolve_device
     from tasks.core.schema_mine import MineParams
+    from tasks.loop.choosers import mined_chooser, random_chooser
     from tasks.loop.curves import write_report
     from tasks.loop.rounds import LoopPlan, run_oracle_rounds
 

@@ -6,17 +6,14 @@ watches; its result is a DVC-tracked folder, which the prepare flow then reads.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from tasks.core.errors import InputError
 from tasks.core.findings import errors, summarize
 from tasks.core.schema_data import ImportParams
-from tasks.data.raw_copy import track, write_raw_copy
+from tasks.data.raw_copy import check_dataset_name, write_raw_copy
 from tasks.data.validate_import import ValidationFailed, all_findings, read_source, validate
-
-RAW = Path("data/raw")
+from tasks.ops.dvc_repo import track
 
 
 @dataclass
@@ -32,13 +29,14 @@ def import_dataset(
     name: str,
     fmt: str = "auto",
     params: ImportParams | None = None,
-    raw: Path = RAW,
+    *,
+    raw: Path,
     use_dvc: bool = True,
 ) -> ImportResult:
-    """Import `source` into `raw/name`; strict policy raises ValidationFailed listing every finding."""
+    """Import `source` into `raw/name` (the project's data/raw); strict policy raises ValidationFailed listing
+    every finding."""
     params = params or ImportParams()
-    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
-        raise InputError(f"--name {name!r}: use letters, digits, '_', '-' or '.' only")
+    check_dataset_name(name)
     dataset = read_source(source, fmt)
     checked = validate(dataset)
     findings = all_findings(dataset, checked)

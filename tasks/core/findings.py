@@ -38,11 +38,6 @@ def errors(findings: Iterable[Finding]) -> list[Finding]:
     return [f for f in findings if f.severity == "error"]
 
 
-def error_paths(findings: Iterable[Finding]) -> set[str]:
-    """The files that an error blocks (to quarantine them, in lenient mode)."""
-    return {f.path for f in findings if f.severity == "error"}
-
-
 def summarize(findings: list[Finding], title: str) -> str:
     """A readable report: counts per severity, then every finding, errors first."""
     counts = Counter(f.severity for f in findings)

@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+MANIFEST = "manifest.json"  # what a data folder holds (a raw copy, a relabel batch, a label round), per image
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,22 @@ class Label:
 
     def line(self) -> str:
         return f"{self.cls} {self.x:.6f} {self.y:.6f} {self.w:.6f} {self.h:.6f}"
+
+    @classmethod
+    def from_corners(
+        cls, class_id: int, x0: float, y0: float, x1: float, y1: float, width: float = 1.0, height: float = 1.0
+    ) -> Label:
+        """The box with corners (x0, y0)-(x1, y1) in an image of `width` x `height` (1 x 1: already fractions)."""
+        return cls(class_id, (x0 + x1) / 2 / width, (y0 + y1) / 2 / height, (x1 - x0) / width, (y1 - y0) / height)
+
+    def corners(self, width: float = 1.0, height: float = 1.0) -> tuple[float, float, float, float]:
+        """x0, y0, x1, y1 of the box, scaled to an image of `width` x `height` (1 x 1: fractions)."""
+        return (
+            (self.x - self.w / 2) * width,
+            (self.y - self.h / 2) * height,
+            (self.x + self.w / 2) * width,
+            (self.y + self.h / 2) * height,
+        )
 
 
 def read_labels(path: Path) -> list[Label]:
@@ -60,6 +77,11 @@ def write_json(path: Path, payload: object) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
     tmp.replace(path)
+
+
+def read_manifest(folder: Path) -> dict:
+    """`folder/manifest.json`: the index of a raw copy, a relabel batch or a label round."""
+    return json.loads((folder / MANIFEST).read_text())
 
 
 def write_data_yaml(path: Path, names: list[str], splits: dict[str, str | list[str]]) -> Path:

@@ -1,4 +1,4 @@
-"""The canonical copy of an imported dataset: data/raw/<name>, versioned with `dvc add`.
+"""The canonical copy of an imported dataset: data/raw/<name> (`yoloop import` then `dvc add`s it).
 
 Layout: images/<split>/, labels/<split>/ (YOLO), data.yaml, manifest.json (per image:
 source path, sha256, size, split, boxes), report.json and report.txt (every finding,
@@ -8,19 +8,24 @@ files; nothing is deleted, the source is never touched), stats.json and class_st
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
-from tasks.ops.dvc_repo import dvc
+from tasks.core.errors import InputError
+
 from tasks.core.findings import Finding, summarize
 from tasks.data.image_check import inspect_image
 from tasks.data.validate_import import CheckedImage
 from tasks.core.schema_data import ImportParams
 from tasks.data.source import SPLITS, SourceDataset
 from tasks.data.class_stats import imbalance_findings, plot_class_stats, split_stats
-from tasks.core.yolo_files import atomic_dir, write_data_yaml, write_json, write_labels
+from tasks.core.yolo_files import MANIFEST, atomic_dir, write_data_yaml, write_json, write_labels
 
-MANIFEST = "manifest.json"
+def check_dataset_name(name: str) -> None:
+    """A dataset's name becomes a folder of data/raw: letters, digits, '_', '-' and '.' only."""
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+        raise InputError(f"--name {name!r}: use letters, digits, '_', '-' or '.' only")
 
 
 def _unique(name: str, taken: set[str]) -> str:
@@ -116,17 +121,3 @@ def _report(dataset: SourceDataset, manifest: list, quarantined: list, findings:
         "quarantined": quarantined,
         "findings": [f.as_dict() for f in findings],
     }
-
-
-def dvc_root(path: Path) -> Path | None:
-    return next((p for p in [path, *path.parents] if (p / ".dvc").is_dir()), None)
-
-
-def track(dest: Path) -> str:
-    """`dvc add` the copy when it lies in a DVC repository; otherwise say how to version it later."""
-    root = dvc_root(dest.resolve())
-    if root is None:
-        return f"not inside a DVC repository: {dest} is not versioned (after `dvc init`, run `dvc add {dest}`)"
-    target = dest.resolve().relative_to(root)
-    dvc("add", str(target), repo=root)
-    return f"versioned with DVC: {target}.dvc (commit it with git)"

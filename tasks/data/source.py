@@ -88,5 +88,4 @@ def pixel_box_to_label(
         x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
         if x1 <= x0 or y1 <= y0:
             return None, [Finding(*where, "box lies entirely outside the image", "error")]
-    label = Label(cls, (x0 + x1) / 2 / width, (y0 + y1) / 2 / height, (x1 - x0) / width, (y1 - y0) / height)
-    return label, found
+    return Label.from_corners(cls, x0, y0, x1, y1, width, height), found

@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tasks.core.paths import Layout
+from tasks.core.schema_evaluate import EvaluateParams
 from tasks.core.yolo_files import write_json
+from tasks.evaluate.validate import PLOT_FILES
 
 
 def _write_text(path: Path, text: str) -> Path:
@@ -109,3 +112,16 @@ def write_report(
         lines += ["No model held `champion` before: this one becomes the first champion, nothing to compare.", ""]
     lines += _model_lines(result) + _export_lines(result["export"])
     return _write_text(path, "\n".join(lines))
+
+
+def write_evaluation(
+    layout: Layout, section: EvaluateParams, result: dict, comparison: dict | None, decision: dict, registry: dict
+) -> list[Path]:
+    """metrics/evaluate.json, metrics/compare.json and reports/evaluate/*; every file to keep as an artifact."""
+    out = layout.reports / "evaluate"
+    write_json(layout.metrics / "evaluate.json", result)
+    write_json(layout.metrics / "compare.json", comparison or {"champion": registry["champion_before"]})
+    files = write_decision(out, decision, registry, section.promotion.model_dump())
+    files.append(write_report(out / "report.md", result, comparison, decision, registry))
+    plots = [out / name for name in PLOT_FILES if (out / name).exists()]
+    return [layout.metrics / "evaluate.json", layout.metrics / "compare.json", out / "pr_curve.csv", *plots, *files]

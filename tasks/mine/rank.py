@@ -25,11 +25,11 @@ def centred(embeddings: list[np.ndarray]) -> np.ndarray:
     return matrix - matrix.mean(axis=0, keepdims=True) if len(matrix) else matrix
 
 
-def score_table(pool: list[ScoredImage], unique: dict[str, float], section: MineParams) -> dict[str, dict]:
-    """Per pool image: the three scores, their mean (`uncertainty`), uniqueness, and the `mining_score` ranked on."""
+def score_table(pool: dict[str, ScoredImage], unique: dict[str, float], section: MineParams) -> dict[str, dict]:
+    """Per pool image (by key): the three scores, their mean (`uncertainty`), uniqueness, and the `mining_score`."""
     table = {}
-    for image in pool:
-        key, scores = image.path.as_posix(), image.scores
+    for key, image in pool.items():
+        scores = image.scores
         table[key] = {
             "least_confidence": scores.least_confidence,
             "entropy": scores.entropy,
@@ -45,17 +45,17 @@ def score_table(pool: list[ScoredImage], unique: dict[str, float], section: Mine
 
 
 def rank_pool(
-    detector: Detector, images: list[Path], section: MineParams, earlier: set[str]
-) -> tuple[list[ScoredImage], dict[str, dict], list[Choice]]:
-    """Score every pool image, and choose up to `section.k` of them; `earlier` are keys never chosen again."""
-    pool = score_images(detector, images, section, True)
-    keys = [image.path.as_posix() for image in pool]
-    vectors = centred([image.embedding for image in pool])
-    table = score_table(pool, uniqueness(keys, vectors), section)
+    detector: Detector, images: dict[str, Path], section: MineParams, earlier: set[str]
+) -> tuple[dict[str, ScoredImage], dict[str, dict], list[Choice]]:
+    """Score every pool image (key -> file) and choose up to `section.k`; `earlier` holds keys never chosen again."""
+    scored = score_images(detector, list(images.values()), section, True)
+    pool = dict(zip(images, scored, strict=True))
+    vectors = centred([image.embedding for image in scored])
+    table = score_table(pool, uniqueness(images, vectors), section)
     candidates = [
         Candidate(k, row["mining_score"], row["dominant_class"], int(not row["shortlisted"]))
         for k, row in table.items()
     ]
-    embeddings = dict(zip(keys, vectors, strict=True))
+    embeddings = dict(zip(pool, vectors, strict=True))
     choices = select_batch(candidates, embeddings, section.k, section.near_duplicate, section.class_balance, earlier)
     return pool, table, choices

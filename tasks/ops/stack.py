@@ -174,3 +174,38 @@ def deploy(repo: Path, env: dict[str, str]) -> str:
     if result.returncode != 0:
         raise RuntimeError(f"prefect deploy failed:\n{(result.stdout + result.stderr)[-4000:]}")
     return result.stdout
+
+
+def stop_on_signals() -> None:
+    """A plain `kill` (SIGTERM) or a closed terminal (SIGHUP) stops the services too, through `finally`."""
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)
+
+
+def run_stack(repo: Path, prefect_port: int, mlflow_port: int) -> int:
+    """Start the local stack, register `repo`'s deployments, and keep it up until Ctrl-C; 1 if a service stops."""
+    from tasks.ops.zombies import ensure_zombie_automation
+
+    stop_on_signals()
+    logs = default_logs()
+    running = start_server(prefect_port, state_dir() / "prefect", logs)
+    try:
+        with talking_to(running.api_url):
+            ensure_zombie_automation()
+        start_worker(running, logs)
+        mlflow_url = start_mlflow_ui(running, mlflow_port, logs)
+        deploy(repo, running.env)
+        print(f"Prefect UI: {running.api_url.removesuffix('/api')}   MLflow UI: {mlflow_url}   logs: {logs}")
+        print(f"export PREFECT_API_URL={running.api_url}   # then: prefect deployment run 'pipeline/all'")
+        while all(p.poll() is None for p in running.processes):
+            time.sleep(1)
+        print("a service stopped; see the logs", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        running.stop()

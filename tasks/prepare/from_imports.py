@@ -15,8 +15,6 @@ from tasks.core.schema_data import ImportParams, PrepareParams
 from tasks.core.yolo_files import label_path, write_labels
 from tasks.prepare.merge import MergedImage, merge_datasets
 
-RAW = Path("data/raw")
-
 
 def prepared_path(image: MergedImage, new_ids: set[int]) -> Path:
     """Relative path of the image in the prepared folder; file names carry the dataset's name."""
@@ -35,10 +33,8 @@ def write_prepared(images: list[MergedImage], new_ids: set[int], prepared: Path)
         write_labels(label_path(target), image.labels)
 
 
-def prepare_from_datasets(
-    section: PrepareParams, checks: ImportParams, prepared: Path, raw: Path = RAW
-) -> list[Finding]:
-    """Merge, dedupe, split and leak-check the datasets `section` names, then write them under `prepared`."""
+def prepare_from_datasets(section: PrepareParams, checks: ImportParams, prepared: Path, raw: Path) -> list[Finding]:
+    """Merge, dedupe, split and leak-check the datasets of `raw` that `section` names; write them under `prepared`."""
     names = section.classes.all
     images, findings = merge_datasets(raw, section.datasets, names, section.resplit, section.seed, checks)
     new_ids = {names.index(n) for n in section.classes.new}

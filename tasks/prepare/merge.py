@@ -10,15 +10,13 @@ lands in the same split whatever the order or the number of datasets.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from tasks.core.errors import InputError
 from tasks.core.findings import Finding
 from tasks.core.schema_data import DatasetRef, ImportParams, ResplitParams
-from tasks.core.yolo_files import Label
-from tasks.data.raw_copy import MANIFEST
+from tasks.core.yolo_files import MANIFEST, Label, read_manifest
 from tasks.data.source import SPLITS
 
 SPLIT_ORDER = {split: index for index, split in enumerate(SPLITS)}
@@ -44,7 +42,7 @@ def load_raw(raw: Path, ref: DatasetRef, names: list[str]) -> tuple[list[MergedI
     path = raw / ref.name / MANIFEST
     if not path.is_file():
         raise InputError(f"prepare.datasets: {ref.name}: {path} missing; run `yoloop import SOURCE --name {ref.name}`")
-    manifest = json.loads(path.read_text())
+    manifest = read_manifest(path.parent)
     remap = {i: names.index(n) for i, n in enumerate(manifest["names"]) if n in names}
     findings = [
         Finding(str(path), None, f"class {n!r} is not in prepare.classes; its boxes are left out", "warning")

@@ -1,9 +1,11 @@
-"""The economics report as markdown and as a per-class bar chart."""
+"""The economics report as JSON, as markdown and as a per-class bar chart."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+
+from tasks.core.yolo_files import atomic_dir, write_json
 
 
 def _ap(value: float | None) -> str:
@@ -64,3 +66,12 @@ def plot_per_class(report: dict[str, Any], path: Path) -> Path:
     figure.savefig(path, dpi=100)
     plt.close(figure)
     return path
+
+
+def write_economics_report(report: dict[str, Any], out: Path) -> list[Path]:
+    """report.json, report.md and per_class.png, swapped into `out` at once."""
+    with atomic_dir(out) as staging:
+        write_json(staging / "report.json", report)
+        (staging / "report.md").write_text(render_markdown(report))
+        plot_per_class(report, staging / "per_class.png")
+    return [out / "report.md", out / "report.json", out / "per_class.png"]

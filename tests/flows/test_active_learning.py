@@ -27,8 +27,8 @@ def loop(tmp_path_factory, prefect_harness) -> Path:
     previous = Path.cwd()
     os.chdir(root)
     try:
-        prepare_flow(params)
-        oracle_flow(params)
+        prepare_flow(params, root)
+        oracle_flow(params, root)
         yield root
     finally:
         os.chdir(previous)

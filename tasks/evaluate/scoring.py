@@ -1,0 +1,105 @@
+"""The evaluate stage's measurements of one model: accuracy, per-image counts, speed, size, exports,
+and the forgetting check against the reference stage's model.
+
+Each model sees the test split remapped to its own class list (tasks/core/prepared.py); the
+figures cover every dataset class, a class the model does not know scoring 0.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tasks.core.model_card import WEIGHTS_FILE, read_model_card
+from tasks.core.paths import Layout
+from tasks.core.prepared import PreparedDataset, stage_test_set
+from tasks.core.runtime import resolve_device
+from tasks.core.schema import Params
+from tasks.core.yolo_files import write_json
+from tasks.evaluate.against_champion import timing_images
+from tasks.evaluate.export_check import calibration_images, export_and_score, export_cost, export_variants
+from tasks.evaluate.forgetting import ap_by_class, check_forgetting
+from tasks.evaluate.per_image import ImageStats, operating_table
+from tasks.evaluate.speed import measure_speed, model_size
+from tasks.evaluate.validate import Evaluation, copy_plots, evaluate_with_image_stats, write_pr_curve
+
+
+def validation_args(params: Params) -> dict[str, Any]:
+    """Ultralytics validator arguments of the evaluate section, on the project's device."""
+    return {**params.evaluate.ultralytics_args(), "device": resolve_device(params.project.device)}
+
+
+def score_accuracy(
+    params: Params, layout: Layout, dataset: PreparedDataset, names: list[str], weights: Path, work: Path
+) -> tuple[Evaluation, list[ImageStats], Path]:
+    """Validate on the test split; write the PR curve, Ultralytics' plots and metrics/evaluate_images.json."""
+    section, out = params.evaluate, layout.reports / "evaluate"
+    test_yaml = stage_test_set(dataset, names, work / "data")
+    evaluation, metrics, records = evaluate_with_image_stats(
+        weights, test_yaml, dataset.names, validation_args(params), work / "run", section.operating_conf
+    )
+    write_pr_curve(metrics, names, out / "pr_curve.csv")
+    copy_plots(work / "run", out)
+    write_json(layout.metrics / "evaluate_images.json", operating_table(records, section.operating_conf))
+    return evaluation, records, test_yaml
+
+
+def score_exports(params: Params, dataset: PreparedDataset, weights: Path, test_yaml: Path, work: Path) -> dict:
+    """Each ONNX variant this device can build, scored on the same test split, and the ones skipped."""
+    section, device = params.evaluate, resolve_device(params.project.device)
+    export = section.export
+    variants, skipped = export_variants(export.onnx, export.half, export.int8, device)
+    calibration = calibration_images(dataset, export.calibration_images)
+    exported = export_and_score(
+        weights, test_yaml, section.ultralytics_args(), device, work / "export", variants, calibration
+    )
+    return {"exported": exported, "skipped": skipped}
+
+
+def score_model(
+    params: Params,
+    layout: Layout,
+    dataset: PreparedDataset,
+    names: list[str],
+    weights: Path,
+    version: str | None,
+    work: Path,
+) -> tuple[dict[str, Any], list[ImageStats]]:
+    """metrics/evaluate.json's figures of the model (registered as `version`), and its per-image statistics."""
+    section, device = params.evaluate, resolve_device(params.project.device)
+    evaluation, records, test_yaml = score_accuracy(params, layout, dataset, names, weights, work)
+    exports = score_exports(params, dataset, weights, test_yaml, work)
+    images, batches = timing_images(dataset, section.speed_images), sorted({1, section.speed_batch})
+    result = {
+        **evaluation.to_json(),
+        "model": layout.key(weights),
+        "model_version": version,
+        "operating_point": {
+            "conf": section.operating_conf,
+            **operating_table(records, section.operating_conf)["totals"],
+        },
+        "speed": measure_speed(weights, images, batches, section.predictor_args(), device),
+        "size": model_size(weights, section.imgsz),
+        "export": {
+            "variants": export_cost(exports["exported"], evaluation.map50_95, evaluation.map50),
+            "skipped": exports["skipped"],
+        },
+    }
+    return result, records
+
+
+def score_forgetting(
+    params: Params, layout: Layout, dataset: PreparedDataset, per_class: dict, work: Path
+) -> dict[str, Any]:
+    """Flag old classes (those of `forgetting.reference`'s model) whose test mAP50-95 fell beyond the tolerance."""
+    reference = params.forgetting.reference
+    if reference == params.evaluate.model:
+        return {"reference": None, "flags": [], "note": "the evaluated model is the reference itself"}
+    source = layout.model_dir(reference)
+    names = read_model_card(source)["names"]
+    test_yaml = stage_test_set(dataset, names, work / "reference-data")
+    before, _, _ = evaluate_with_image_stats(
+        source / WEIGHTS_FILE, test_yaml, dataset.names, validation_args(params), work / "reference"
+    )
+    flags = check_forgetting(ap_by_class(before.per_class), ap_by_class(per_class), names, params.forgetting.tolerance)
+    return {"reference": reference, "old_classes": names, "flags": [flag.to_json() for flag in flags]}
