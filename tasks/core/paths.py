@@ -15,55 +15,31 @@ from pathlib import Path
 from tasks.core.runtime import state_dir
 
 
+class ProjectPath:
+    """A folder (or file) of the project, named from its root as dvc.yaml names it; read on a Layout, a Path."""
+
+    def __init__(self, relative: str):
+        self.relative = Path(relative)
+
+    def __get__(self, layout: Layout, owner: type) -> Path:
+        return layout.root / self.relative
+
+
 @dataclass(frozen=True)
 class Layout:
-    """The folders of a project at `root`, as dvc.yaml names them."""
+    """The folders of a project at `root`."""
 
     root: Path
 
-    @property
-    def raw(self) -> Path:
-        """Imported datasets (`yoloop import`), read-only, each `dvc add`ed."""
-        return self.root / "data" / "raw"
-
-    @property
-    def prepared(self) -> Path:
-        return self.root / "data" / "prepared"
-
-    @property
-    def pool(self) -> Path:
-        return self.root / "data" / "pool"
-
-    @property
-    def oracle(self) -> Path:
-        """The built-in pool's true boxes, kept aside for the simulated labeller."""
-        return self.root / "data" / "oracle"
-
-    @property
-    def relabel(self) -> Path:
-        """Relabel batches handed out by `mine`, one folder per round."""
-        return self.root / "data" / "relabel"
-
-    @property
-    def labels(self) -> Path:
-        """Labels taken back by `yoloop labels import`, one folder per round."""
-        return self.root / "data" / "labels"
-
-    @property
-    def models(self) -> Path:
-        return self.root / "models"
-
-    @property
-    def metrics(self) -> Path:
-        return self.root / "metrics"
-
-    @property
-    def reports(self) -> Path:
-        return self.root / "reports"
-
-    @property
-    def dvc_lock(self) -> Path:
-        return self.root / "dvc.lock"
+    raw = ProjectPath("data/raw")  # imported datasets (`yoloop import`), read-only, each `dvc add`ed
+    prepared = ProjectPath("data/prepared")
+    pool = ProjectPath("data/pool")
+    oracle = ProjectPath("data/oracle")  # the built-in pool's true boxes, kept aside for the simulated labeller
+    relabel = ProjectPath("data/relabel")  # relabel batches handed out by `mine`, one folder per round
+    labels = ProjectPath("data/labels")  # labels taken back by `yoloop labels import`, one folder per round
+    models = ProjectPath("models")
+    metrics = ProjectPath("metrics")
+    reports = ProjectPath("reports")
 
     def model_dir(self, stage: str) -> Path:
         """models/<stage>: the weights and card a training stage publishes."""

@@ -2,7 +2,7 @@
 
 VOC has no class list: classes are the object names found, sorted, so the same
 files give the same ids. Boxes are 1-based pixel corners; yoloop keeps them as
-fractions of the size the annotation states, and the importer checks that size
+fractions of the size the annotation states, and the import validation checks that size
 against the image itself.
 """
 
@@ -148,4 +148,4 @@ def _image_size(image: Path) -> tuple[int, int]:
         with Image.open(image) as opened:
             return opened.size
     except OSError:
-        return (1, 1)  # the importer reports the unreadable image itself
+        return (1, 1)  # the import validation reports the unreadable image itself

@@ -1,8 +1,9 @@
-"""What a reader of a foreign dataset hands to the importer, whatever the format was.
+"""What a reader of a foreign dataset hands to the import validation, whatever the format was.
 
-A reader (tasks/data/read_yolo.py, source_voc.py, source_coco.py) only parses: it lists
+A reader (tasks/data/read_yolo.py, read_voc.py, read_coco.py) only parses: it lists
 each image with its split, its boxes as YOLO fractions and the findings about its
-annotation; the importer (tasks/data/validate_import.py) checks the pixels and writes the copy.
+annotation; the import validation (tasks/data/validate_import.py) checks the pixels, and
+tasks/data/raw_copy.py writes the copy.
 """
 
 from __future__ import annotations

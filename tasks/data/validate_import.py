@@ -1,6 +1,6 @@
-"""`yoloop import`: read a foreign dataset, check every file, and write its canonical copy.
+"""`yoloop import`: read a foreign dataset and check every file before its copy is written (tasks/data/raw_copy.py).
 
-Reading (tasks/source_*.py) only parses; here each image is decoded once (hash,
+Reading (tasks/data/read_*.py) only parses; here each image is decoded once (hash,
 size, mode, EXIF), its boxes are matched to its upright pixels, duplicates are
 found by content hash, and the policy decides: strict stops with every finding,
 lenient quarantines the files at fault and goes on. The source is only read.

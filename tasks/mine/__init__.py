@@ -1,5 +1,6 @@
 """Which pool images teach the model most: uncertainty, backbone embeddings, pool scoring,
-selection, the FiftyOne index, the relabel export, and labels taken back.
+ranking and selection, the FiftyOne index, the relabel export, the mine reports, and labels
+taken back.
 
-Imports core/, data/ (the label gate) and evaluate/ (none yet).
+Imports core/ and data/ (the label gate).
 """

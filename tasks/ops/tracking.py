@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.core.paths import Layout
-from tasks.core.runtime import PROJECT_ROOT, state_dir
+from tasks.core.runtime import CODE_ROOT, state_dir
 from tasks.core.schema import TrackingParams
 from tasks.ops.dvc_repo import locked_outputs
 
@@ -44,7 +44,7 @@ def git_commit() -> str:
     """The commit the code ran from, with `-dirty` when the work tree has changes."""
 
     def git(*args: str) -> str:
-        result = subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
+        result = subprocess.run(["git", *args], cwd=CODE_ROOT, capture_output=True, text=True, check=False)
         return result.stdout.strip() if result.returncode == 0 else ""
 
     commit = git("rev-parse", "HEAD") or "none"
