@@ -17,9 +17,9 @@ from tasks.core.model_card import WEIGHTS_FILE, read_model_card
 from tasks.core.paths import Layout, fresh_scratch
 from tasks.core.prepared import read_card
 from tasks.core.schema import Params
-from tasks.evaluate.against_champion import Candidate
+from tasks.evaluate.against_champion import CandidateModel
+from tasks.evaluate.mlflow_log import log_evaluation
 from tasks.evaluate.report import write_evaluation
-from tasks.evaluate.run_log import log_evaluation
 from tasks.ops import tracking
 
 
@@ -35,7 +35,7 @@ def evaluate_flow(params: Params, root: Path) -> dict:
     with tracking.stage_run(params.tracking, "evaluate", section.model_dump(), layout):
         result, records = score_model_task(params, layout, dataset, card["names"], weights, version, work)
         result["forgetting"] = score_forgetting_task(params, layout, dataset, result["per_class"], work)
-        candidate = Candidate(weights, card["names"], version, records)
+        candidate = CandidateModel(weights, card["names"], version, records)
         comparison, decision, registry = judge_task(params, dataset, candidate, result["forgetting"], work)
         files = write_evaluation(layout, section, result, comparison, decision, registry)
         log_evaluation(result, comparison, decision, registry, files)

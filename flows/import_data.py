@@ -13,7 +13,7 @@ from tasks.core.findings import errors, summarize
 from tasks.core.schema_data import ImportParams
 from tasks.data.raw_copy import check_dataset_name, write_raw_copy
 from tasks.data.validate_import import ValidationFailed, all_findings, read_source, validate
-from tasks.ops.dvc_repo import track
+from tasks.ops.dvc_repo import version_with_dvc
 
 
 @dataclass
@@ -44,7 +44,7 @@ def import_dataset(
         raise ValidationFailed(findings)
     dest = raw / name
     report = write_raw_copy(dataset, checked, findings, dest, params)
-    versioning = track(dest) if use_dvc else "DVC skipped"
+    versioning = version_with_dvc(dest) if use_dvc else "DVC skipped"
     return ImportResult(dest, report, (dest / "report.txt").read_text(), versioning)
 
 

@@ -18,9 +18,9 @@ from tasks.core.prepared import read_card
 from tasks.core.runtime import resolve_device
 from tasks.core.schema import Params
 from tasks.core.yolo_files import list_images
-from tasks.mine.mine_reports import batch_header, write_mine_summary, write_pool_reports
 from tasks.mine.pool_scoring import load_detector
 from tasks.mine.relabel_export import earlier_choices
+from tasks.mine.reports import batch_header, write_mine_summary, write_pool_reports
 
 
 @flow(name="mine")

@@ -1,6 +1,6 @@
 """Prefect tasks of evaluation: the candidate's registered version, its scores, the forgetting check, the verdict."""
 
-from tasks.core.runtime import as_task
+from flows.steps import as_task
 from tasks.evaluate.candidate import candidate_version
 from tasks.evaluate.scoring import score_forgetting, score_model
 from tasks.evaluate.validate import evaluate_detector

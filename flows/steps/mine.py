@@ -1,6 +1,6 @@
 """Prefect tasks of mining: scoring and ranking the pool, the relabel batch, the FiftyOne index."""
 
-from tasks.core.runtime import as_task
+from flows.steps import as_task
 from tasks.mine.fiftyone_index import rebuild_index
 from tasks.mine.pool_scoring import score_images
 from tasks.mine.rank import rank_pool

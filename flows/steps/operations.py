@@ -1,6 +1,6 @@
 """Prefect tasks of the operations flows: DVC in the repository, labels taken back, the oracle rounds."""
 
-from tasks.core.runtime import as_task
+from flows.steps import as_task
 from tasks.loop.rounds import run_oracle_rounds
 from tasks.mine.labels_import import import_labels
 from tasks.ops.dvc_repo import push, reproduce

@@ -1,6 +1,6 @@
 """Prefect tasks of the prepare stage."""
 
-from tasks.core.runtime import as_task
+from flows.steps import as_task
 from tasks.data.class_stats import split_stats
 from tasks.prepare.builtin import generate_builtin
 from tasks.prepare.from_imports import prepare_from_datasets

@@ -1,7 +1,7 @@
 """Prefect tasks of training: the staged copies, the widened start, the training run itself."""
 
+from flows.steps import as_task
 from tasks.core.prepared import stage_training_set
-from tasks.core.runtime import as_task
 from tasks.train.fit import train_detector
 from tasks.train.transfer import stage_transfer_set
 from tasks.train.widen_head import write_start_checkpoint

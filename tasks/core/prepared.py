@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tasks.core.errors import InputError
-from tasks.core.yolo_files import Label, label_path, list_images, read_labels, write_data_yaml, write_json
+from tasks.core.yolo_files import Label, label_path, list_images, read_labels, write_data_yaml, write_json, write_labels
 
 DATASET_CARD = "dataset.json"
 SUBSET_FOLDERS = {"base": ["base"], "new": ["new"], "all": ["base", "new"]}
@@ -74,7 +74,7 @@ def copy_remapped(images: list[Path], source_names: list[str], target_names: lis
     for image in images:
         shutil.copyfile(image, dest / "images" / image.name)
         kept = [Label(remap[b.cls], b.x, b.y, b.w, b.h) for b in read_labels(label_path(image)) if b.cls in remap]
-        (dest / "labels" / f"{image.stem}.txt").write_text("".join(f"{b.line()}\n" for b in kept))
+        write_labels(dest / "labels" / f"{image.stem}.txt", kept)
 
 
 def stage_training_set(dataset: PreparedDataset, subset: str, work: Path) -> Path:

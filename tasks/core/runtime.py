@@ -81,11 +81,3 @@ def resolve_device(device: str) -> str:
     import torch
 
     return "0" if torch.cuda.is_available() else "cpu"
-
-
-def as_task(fn, *, name: str | None = None, retries: int = 0):
-    """A Prefect task over a plain function; DVC caches stage results, so Prefect does not."""
-    from prefect import task
-    from prefect.cache_policies import NO_CACHE
-
-    return task(fn, name=name or fn.__name__.replace("_", "-"), retries=retries, cache_policy=NO_CACHE)

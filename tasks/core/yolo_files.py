@@ -71,12 +71,18 @@ def list_images(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
 
 
-def write_json(path: Path, payload: object) -> None:
-    """Write JSON through a temporary file, so readers see the old file or the new one."""
+def write_text_atomic(path: Path, text: str) -> Path:
+    """Write through a temporary file, so readers see the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+    tmp.write_text(text)
     tmp.replace(path)
+    return path
+
+
+def write_json(path: Path, payload: object) -> None:
+    """Sorted, indented JSON, written atomically."""
+    write_text_atomic(path, json.dumps(payload, indent=2, sort_keys=True) + "\n")
 
 
 def read_manifest(folder: Path) -> dict:

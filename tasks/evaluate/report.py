@@ -7,16 +7,8 @@ from typing import Any
 
 from tasks.core.paths import Layout
 from tasks.core.schema_evaluate import EvaluateParams
-from tasks.core.yolo_files import write_json
+from tasks.core.yolo_files import write_json, write_text_atomic
 from tasks.evaluate.validate import PLOT_FILES
-
-
-def _write_text(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
-    return path
 
 
 def decision_lines(decision: dict[str, Any], registry: dict[str, Any]) -> list[str]:
@@ -41,7 +33,7 @@ def write_decision(folder: Path, decision: dict[str, Any], registry: dict[str, A
     """decision.json (machine-readable) and decision.md (the same in words)."""
     write_json(folder / "decision.json", {**decision, "rule": rule, "registry": registry})
     text = "\n".join(["# Promotion decision", "", *decision_lines(decision, registry), ""])
-    return [folder / "decision.json", _write_text(folder / "decision.md", text)]
+    return [folder / "decision.json", write_text_atomic(folder / "decision.md", text)]
 
 
 def _comparison_lines(c: dict[str, Any]) -> list[str]:
@@ -111,7 +103,7 @@ def write_report(
     elif decision.get("first_model"):
         lines += ["No model held `champion` before: this one becomes the first champion, nothing to compare.", ""]
     lines += _model_lines(result) + _export_lines(result["export"])
-    return _write_text(path, "\n".join(lines))
+    return write_text_atomic(path, "\n".join(lines))
 
 
 def write_evaluation(

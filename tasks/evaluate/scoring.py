@@ -21,12 +21,13 @@ from tasks.evaluate.export_check import calibration_images, export_and_score, ex
 from tasks.evaluate.forgetting import ap_by_class, check_forgetting
 from tasks.evaluate.per_image import ImageStats, operating_table
 from tasks.evaluate.speed import measure_speed, model_size
-from tasks.evaluate.validate import Evaluation, copy_plots, evaluate_with_image_stats, write_pr_curve
-
-
-def validation_args(params: Params) -> dict[str, Any]:
-    """Ultralytics validator arguments of the evaluate section, on the project's device."""
-    return {**params.evaluate.ultralytics_args(), "device": resolve_device(params.project.device)}
+from tasks.evaluate.validate import (
+    Evaluation,
+    copy_plots,
+    evaluate_with_image_stats,
+    validation_args,
+    write_pr_curve,
+)
 
 
 def score_accuracy(

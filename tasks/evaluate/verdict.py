@@ -14,7 +14,7 @@ from typing import Any
 from tasks.core.prepared import PreparedDataset
 from tasks.core.runtime import resolve_device
 from tasks.core.schema import Params
-from tasks.evaluate.against_champion import Candidate, compare_with_champion
+from tasks.evaluate.against_champion import CandidateModel, compare_with_champion
 from tasks.evaluate.champion_classes import require_shared_classes
 from tasks.evaluate.forgetting import veto_forgetting
 from tasks.evaluate.promotion import apply_decision, decide
@@ -22,7 +22,7 @@ from tasks.ops.registry import champion_version, client, fetch_registered_weight
 
 
 def compare_with_current_champion(
-    params: Params, dataset: PreparedDataset, candidate: Candidate, champion: str, work: Path
+    params: Params, dataset: PreparedDataset, candidate: CandidateModel, champion: str, work: Path
 ) -> dict[str, Any]:
     """Fetch the champion's weights, check it shares classes with the dataset, and compare the two models."""
     name = params.tracking.registered_model
@@ -33,7 +33,7 @@ def compare_with_current_champion(
 
 
 def judge(
-    params: Params, dataset: PreparedDataset, candidate: Candidate, forgetting: dict, work: Path
+    params: Params, dataset: PreparedDataset, candidate: CandidateModel, forgetting: dict, work: Path
 ) -> tuple[dict | None, dict, dict]:
     """The comparison (None without another champion), the decision, and what the registry looks like after.
 

@@ -86,7 +86,7 @@ def dvc_add(path: Path) -> Path | None:
     return target.with_name(f"{target.name}.dvc")
 
 
-def track(path: Path) -> str:
+def version_with_dvc(path: Path) -> str:
     """`dvc add` `path` and say so, or say how to version it later when it lies in no DVC repository."""
     added = dvc_add(path)
     if added is None:

@@ -21,7 +21,7 @@ from tasks.core.schema import Params
 from tasks.core.yolo_files import write_json
 from tasks.evaluate.against_champion import timing_images
 from tasks.evaluate.speed import model_size, paired_latency
-from tasks.evaluate.validate import evaluate_detector
+from tasks.evaluate.validate import evaluate_detector, validation_args
 from tasks.train.fit import TrainOutcome, train_detector, ultralytics_args
 
 COLUMNS = ("model", "parameters", "gflops", "map50", "map50_95", "latency_ms", "train_s")
@@ -132,8 +132,7 @@ def compare_architectures(
     for model in section.models:
         stem = model.rsplit(".", 1)[0]
         outcome = train(model, data_yaml, train_args, work / f"train_{stem}")
-        eval_args = {**evaluate_section.ultralytics_args(), "device": device}
-        evaluation, _ = evaluate(outcome.weights, test_yaml, names, eval_args, work / f"val_{stem}")
+        evaluation, _ = evaluate(outcome.weights, test_yaml, names, validation_args(params), work / f"val_{stem}")
         weights[model] = outcome.weights
         rows.append(candidate_row(model, outcome, evaluation, evaluate_section.imgsz))
     images = timing_images(dataset, evaluate_section.speed_images)

@@ -17,7 +17,7 @@ from tasks.core.prepared import PreparedDataset, stage_test_set, stage_training_
 from tasks.core.runtime import resolve_device
 from tasks.core.schema import Params
 from tasks.evaluate.forgetting import ap_by_class, check_forgetting
-from tasks.evaluate.validate import evaluate_detector
+from tasks.evaluate.validate import evaluate_detector, validation_args
 from tasks.studies.economics import EXPERIMENTS, Experiment, device_cost, economics_report, recommend
 from tasks.train.fit import TrainOutcome, train_detector, ultralytics_args
 from tasks.train.transfer import plan_next_training, stage_transfer_set
@@ -66,8 +66,7 @@ def measure(
 ) -> Experiment:
     """Evaluate one experiment's model on the shared test split and price its training."""
     test_yaml = stage_test_set(dataset, outcome.names, work / "test")
-    args = {**params.evaluate.ultralytics_args(), "device": resolve_device(params.project.device)}
-    evaluation, _ = evaluate(outcome.weights, test_yaml, dataset.names, args, work / "val")
+    evaluation, _ = evaluate(outcome.weights, test_yaml, dataset.names, validation_args(params), work / "val")
     device_s = round(outcome.wall_s, 2)  # one device, busy for the whole run
     return Experiment(
         name=name,

@@ -39,9 +39,10 @@ def resolve_source(spec: str, layout: Layout, work: Path) -> TransferSource:
         registered = fetch_registered_weights(spec, work, "transfer.from")
         return TransferSource(registered.weights, spec, int(registered.tags.get("transfers_since_scratch", 0)))
     if spec.endswith(".pt"):
-        if not Path(spec).is_file():
+        weights = layout.root / spec  # a relative path is the project's
+        if not weights.is_file():
             raise InputError([f"params.yaml: transfer.from: {spec}: no such weights file"])
-        return TransferSource(Path(spec), spec, 0)
+        return TransferSource(weights, spec, 0)
     folder = layout.model_dir(spec)
     if not (folder / WEIGHTS_FILE).is_file():
         raise InputError(
