@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tasks.core.errors import InputError
+from tasks.core.plots import pyplot, save_figure
 from tasks.core.yolo_files import label_path, read_labels
 
 
@@ -129,11 +130,7 @@ def arms_sorted(points: list[CurvePoint]) -> list[CurvePoint]:
 
 
 def _plot(arms: dict[str, list[CurvePoint]], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     figure, axes = plt.subplots(figsize=(6, 4))
     for arm, curve in arms.items():
         curve = sorted(curve, key=lambda p: p.images)
@@ -142,6 +139,4 @@ def _plot(arms: dict[str, list[CurvePoint]], path: Path) -> None:
     axes.set_ylabel("test mAP50-95")
     axes.legend()
     figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
+    save_figure(figure, path, 100)

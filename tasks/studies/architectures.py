@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tasks.core.plots import pyplot, save_figure
 from tasks.core.prepared import PreparedDataset, stage_test_set, stage_training_set
 from tasks.core.runtime import resolve_device
 from tasks.core.schema import Params
@@ -63,11 +64,7 @@ def table_markdown(rows: list[dict[str, Any]], device: str) -> str:
 
 def plot_speed_accuracy(rows: list[dict[str, Any]], device: str, path: Path) -> Path:
     """mAP50-95 against ms per image, one labelled point per architecture."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     front = pareto_front(rows)
     figure, axes = plt.subplots(figsize=(6, 4))
     for r in rows:
@@ -79,10 +76,7 @@ def plot_speed_accuracy(rows: list[dict[str, Any]], device: str, path: Path) -> 
     axes.set_title("Speed against accuracy")
     axes.grid(alpha=0.3)
     figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path, 120)
 
 
 def write_comparison(
