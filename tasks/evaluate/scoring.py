@@ -8,7 +8,7 @@ figures cover every dataset class, a class the model does not know scoring 0.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from tasks.core.model_card import WEIGHTS_FILE, read_model_card
 from tasks.core.paths import Layout
@@ -30,9 +30,18 @@ from tasks.evaluate.validate import (
 )
 
 
+class Accuracy(NamedTuple):
+    """The test-split validation of one model: its figures, per-image statistics and counts, the staged split."""
+
+    evaluation: Evaluation
+    records: list[ImageStats]
+    operating: dict[str, Any]  # per-image TP/FP/FN at the operating confidence, with totals
+    test_yaml: Path
+
+
 def score_accuracy(
     params: Params, layout: Layout, dataset: PreparedDataset, names: list[str], weights: Path, work: Path
-) -> tuple[Evaluation, list[ImageStats], Path]:
+) -> Accuracy:
     """Validate on the test split; write the PR curve, Ultralytics' plots and metrics/evaluate_images.json."""
     section, out = params.evaluate, layout.reports / "evaluate"
     test_yaml = stage_test_set(dataset, names, work / "data")
@@ -41,20 +50,23 @@ def score_accuracy(
     )
     write_pr_curve(metrics, names, out / "pr_curve.csv")
     copy_plots(work / "run", out)
-    write_json(layout.metrics / "evaluate_images.json", operating_table(records, section.operating_conf))
-    return evaluation, records, test_yaml
+    operating = operating_table(records, section.operating_conf)
+    write_json(layout.metrics / "evaluate_images.json", operating)
+    return Accuracy(evaluation, records, operating, test_yaml)
 
 
-def score_exports(params: Params, dataset: PreparedDataset, weights: Path, test_yaml: Path, work: Path) -> dict:
-    """Each ONNX variant this device can build, scored on the same test split, and the ones skipped."""
+def score_exports(params: Params, dataset: PreparedDataset, weights: Path, accuracy: Accuracy, work: Path) -> dict:
+    """Each ONNX variant this device can build, scored on the same test split against the PyTorch model's
+    mAP, and the variants skipped with the reason."""
     section, device = params.evaluate, resolve_device(params.project.device)
     export = section.export
     variants, skipped = export_variants(export.onnx, export.half, export.int8, device)
     calibration = calibration_images(dataset, export.calibration_images)
     exported = export_and_score(
-        weights, test_yaml, section.ultralytics_args(), device, work / "export", variants, calibration
+        weights, accuracy.test_yaml, section.ultralytics_args(), device, work / "export", variants, calibration
     )
-    return {"exported": exported, "skipped": skipped}
+    evaluation = accuracy.evaluation
+    return {"variants": export_cost(exported, evaluation.map50_95, evaluation.map50), "skipped": skipped}
 
 
 def score_model(
@@ -68,25 +80,19 @@ def score_model(
 ) -> tuple[dict[str, Any], list[ImageStats]]:
     """metrics/evaluate.json's figures of the model (registered as `version`), and its per-image statistics."""
     section, device = params.evaluate, resolve_device(params.project.device)
-    evaluation, records, test_yaml = score_accuracy(params, layout, dataset, names, weights, work)
-    exports = score_exports(params, dataset, weights, test_yaml, work)
+    accuracy = score_accuracy(params, layout, dataset, names, weights, work)
+    export = score_exports(params, dataset, weights, accuracy, work)
     images, batches = timing_images(dataset, section.speed_images), sorted({1, section.speed_batch})
     result = {
-        **evaluation.to_json(),
+        **accuracy.evaluation.to_json(),
         "model": layout.key(weights),
         "model_version": version,
-        "operating_point": {
-            "conf": section.operating_conf,
-            **operating_table(records, section.operating_conf)["totals"],
-        },
+        "operating_point": {"conf": section.operating_conf, **accuracy.operating["totals"]},
         "speed": measure_speed(weights, images, batches, section.predictor_args(), device),
         "size": model_size(weights, section.imgsz),
-        "export": {
-            "variants": export_cost(exports["exported"], evaluation.map50_95, evaluation.map50),
-            "skipped": exports["skipped"],
-        },
+        "export": export,
     }
-    return result, records
+    return result, accuracy.records
 
 
 def score_forgetting(
