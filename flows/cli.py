@@ -77,15 +77,17 @@ def _import(options: argparse.Namespace) -> int:
     from pathlib import Path
 
     from flows.import_data import import_dataset, print_failure, print_result
+    from tasks.core.schema_data import ImportParams
     from tasks.data.validate_import import ValidationFailed
 
-    params = load_params(options.params).imports if Path(options.params).exists() else None
-    if options.policy:
-        from tasks.core.schema_data import ImportParams
-
-        params = (params or ImportParams()).model_copy(update={"policy": options.policy})
+    params = load_params(options.params).imports if Path(options.params).exists() else ImportParams()
+    overrides = {"policy": options.policy, "video_fps": options.fps}
+    params = params.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     try:
-        print_result(import_dataset(Path(options.source), options.name, options.format, params))
+        result = import_dataset(
+            Path(options.source), options.name, options.format, params, unlabelled=options.unlabelled
+        )
+        print_result(result)
     except ValidationFailed as exc:
         print_failure(exc)
         return EXIT_BAD_INPUT
@@ -93,11 +95,15 @@ def _import(options: argparse.Namespace) -> int:
 
 
 def _add_import_parser(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("import", help="import a YOLO, Pascal VOC or COCO dataset into data/raw/NAME")
-    parser.add_argument("source", help="dataset yaml or folder (YOLO), VOC folder, or COCO JSON file or folder")
+    parser = commands.add_parser(
+        "import", help="import a YOLO, VOC or COCO dataset (or unlabelled photos) into data/raw/NAME"
+    )
+    parser.add_argument("source", help="dataset yaml or folder (YOLO, VOC, COCO), COCO JSON, or photos/videos")
     parser.add_argument("--name", required=True, help="the copy goes to data/raw/NAME")
     parser.add_argument("--format", default="auto", choices=("auto", "yolo", "voc", "coco"))
     parser.add_argument("--policy", choices=("strict", "lenient"), help="override imports.policy of params.yaml")
+    parser.add_argument("--unlabelled", action="store_true", help="photos and videos without labels: the mining pool")
+    parser.add_argument("--fps", type=float, help="--unlabelled: video frames per second (imports.video_fps)")
     parser.add_argument("--params", default="params.yaml")
     parser.set_defaults(handler=_import)
 

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tasks.core.errors import InputError
-from tasks.core.findings import errors, summarize
+from tasks.core.findings import summarize
 from tasks.core.schema_data import ImportParams
+from tasks.data.importing import read_checked
 from tasks.data.raw_copy import track, write_raw_copy
-from tasks.data.validate_import import ValidationFailed, all_findings, read_source, validate
+from tasks.data.validate_import import ValidationFailed
 
 RAW = Path("data/raw")
 
@@ -34,18 +35,16 @@ def import_dataset(
     params: ImportParams | None = None,
     raw: Path = RAW,
     use_dvc: bool = True,
+    unlabelled: bool = False,
 ) -> ImportResult:
-    """Import `source` into `raw/name`; strict policy raises ValidationFailed listing every finding."""
+    """Import `source` into `raw/name`; strict policy raises ValidationFailed listing every finding.
+    Nothing to import (no image, no label at all, nothing kept) is an InputError, and nothing is written."""
     params = params or ImportParams()
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
         raise InputError(f"--name {name!r}: use letters, digits, '_', '-' or '.' only")
-    dataset = read_source(source, fmt)
-    checked = validate(dataset)
-    findings = all_findings(dataset, checked)
-    if params.policy == "strict" and errors(findings):
-        raise ValidationFailed(findings)
     dest = raw / name
-    report = write_raw_copy(dataset, checked, findings, dest, params)
+    with read_checked(source, fmt, params, raw, unlabelled=unlabelled, name=name) as found:
+        report = write_raw_copy(found.dataset, found.checked, found.findings, dest, params)
     versioning = track(dest) if use_dvc else "DVC skipped"
     return ImportResult(dest, report, (dest / "report.txt").read_text(), versioning)
 
