@@ -27,7 +27,7 @@ def prepare_flow(params: Params) -> dict:
     findings = []
     with atomic_dir(PREPARED) as prepared, atomic_dir(POOL) as pool, atomic_dir(ORACLE) as oracle:
         if section.source == "datasets":
-            findings = prepare_from_datasets_task(section, params.imports, prepared)
+            findings = prepare_from_datasets_task(section, params.imports, prepared, pool=pool, oracle=oracle)
         else:
             generate_builtin_task(section.builtin, section.classes, section.seed, prepared, pool, oracle)
         add_label_rounds(LABELS, prepared)  # labels taken back by `yoloop labels import`
