@@ -73,7 +73,7 @@ class ImportParams(Section):
     near_duplicates: bool = False  # also check splits for near-identical pictures (perceptual hash)
     near_duplicate_bits: int = Field(4, ge=0, le=32)  # dHash bits that may differ for "near-identical"
     video_fps: float = Field(1.0, gt=0, le=120)  # unlabelled imports: frames taken per second of video (--fps)
-    frame_duplicate_bits: int = Field(4, ge=0, le=32)  # a frame this close (dHash) to the last one kept is dropped
+    frame_duplicate_bits: int = Field(4, ge=0, le=64)  # a frame this close (dHash) to the last one kept is dropped
 
 
 class DatasetRef(Section):
