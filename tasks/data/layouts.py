@@ -98,7 +98,7 @@ def is_voc_xml(path: Path) -> bool:
             head = opened.read(512)
     except OSError:
         return False
-    return b"<annotation" in head
+    return re.search(rb"<annotation[\s>]", head) is not None  # not CVAT's <annotations> (another format)
 
 
 def is_coco_json(path: Path) -> bool:

@@ -138,6 +138,8 @@ def _orphans(found: Inventory, used: set[Path]) -> list[Finding]:
 
 def read_yolo_any(source: Path) -> SourceDataset:
     """A dataset yaml when there is one (Ultralytics, Roboflow), else the label files and a class list."""
-    if source.is_dir() and not dataset_yamls(inventory(source)) and not list(source.glob("*.y*ml")):
-        return read_yolo_plain(source)
+    if source.is_dir():
+        found = inventory(source)
+        if not dataset_yamls(found) and (found.class_lists or not [p for p in found.yaml if p.parent == source]):
+            return read_yolo_plain(source)
     return read_yolo(source)

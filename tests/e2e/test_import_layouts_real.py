@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from flows.import_data import import_dataset
-from tasks.core.schema_data import ImportParams
+from tasks.core.schema_data import DatasetRef, ImportParams, ResplitParams
 from tasks.data.layouts import detect_format
+from tasks.prepare.merge import merge_datasets
 from tests.real_data import copy_real, tree_digest
 
 
@@ -125,3 +126,10 @@ def test_coad_roboflow_coco(copies, tmp_path):
         "train: class imbalance 10.9x (Vehiculo: 1563 boxes, Moto: 144) exceeds 10x",
         "val: class imbalance 12.4x (Vehiculo: 124 boxes, Moto: 10) exceeds 10x",
     ]
+    fractions = ResplitParams(val=0.2, test=0.2)
+    merged, _ = merge_datasets(tmp_path, [DatasetRef(name="coad")], manifest["names"], fractions, 7, ImportParams())
+    splits_of_photo: dict[str, set[str]] = {}
+    for image in merged:
+        splits_of_photo.setdefault(image.group, set()).add(image.split)
+    assert all(len(s) == 1 for s in splits_of_photo.values())  # a photo's copies never straddle train and test
+    assert Counter(image.split for image in merged).keys() == {"train", "val", "test"}
