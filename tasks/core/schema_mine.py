@@ -78,6 +78,7 @@ class ActiveLearningParams(Section):
     arms: list[Strategy] = Field(default_factory=lambda: list(STRATEGIES), min_length=1)  # mine.strategy names
     repeats: int = Field(3, ge=1)  # each repeat draws another seed set; all arms of a repeat share it and its model
     pool_images: int = Field(0, ge=0)  # 0: the whole pool; else a sample of this many per repeat (shared by its arms)
+    val_images: int = Field(0, ge=0)  # 0: the whole val split; else a sample per repeat (validation during training)
 
     @field_validator("arms")
     @classmethod

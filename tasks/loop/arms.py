@@ -55,8 +55,9 @@ def choosers_by_repeat(
 def prepared_repeats(
     dataset: PreparedDataset, pool: Path, oracle: Path, section: ActiveLearningParams, seed: int
 ) -> Callable[[int], OracleSetup]:
-    """Repeat r: its own seed set (and pool sample) drawn with seed + r from the prepared data."""
-    return lambda repeat: prepared_setup(dataset, pool, oracle, section.seed_images, seed + repeat, section.pool_images)
+    """Repeat r: its own seed set (and pool and val samples) drawn with seed + r from the prepared data."""
+    sizes = (section.pool_images, section.val_images)
+    return lambda repeat: prepared_setup(dataset, pool, oracle, section.seed_images, seed + repeat, *sizes)
 
 
 def repeat_args(args: dict[str, Any], repeat: int) -> dict[str, Any]:
@@ -84,15 +85,25 @@ def run_repeats(
     points: list[CurvePoint] = []
     for repeat in range(repeats):
         progress = _after_earlier(after_round, list(points)) if after_round else None
-        points += run_oracle_rounds(
-            setup_for(repeat),
-            plan,
-            choosers_for(repeat),
-            model_yaml,
-            repeat_args(args, repeat),
-            work / f"repeat-{repeat}",
-            progress,
-            fit,
-            repeat,
-        )
+        points += run_one_repeat(setup_for, choosers_for, repeat, plan, model_yaml, args, work, progress, fit)
     return points
+
+
+def run_one_repeat(
+    setup_for: Callable[[int], OracleSetup],
+    choosers_for: Callable[[int], dict[str, Chooser]],
+    repeat: int,
+    plan: LoopPlan,
+    model_yaml: str,
+    args: dict[str, Any],
+    work: Path,
+    after_round: Callable[[list[CurvePoint]], Any] | None = None,
+    fit: Fit = fit_and_score,
+) -> list[CurvePoint]:
+    """Repeat `repeat` on its own: its seed set, its choosers, its training seed, in `work/repeat-<r>`.
+
+    Repeats share nothing but read-only data, so a benchmark may run several at once (one process each).
+    """
+    setup, choosers = setup_for(repeat), choosers_for(repeat)
+    where, seeded = work / f"repeat-{repeat}", repeat_args(args, repeat)
+    return run_oracle_rounds(setup, plan, choosers, model_yaml, seeded, where, after_round, fit, repeat)

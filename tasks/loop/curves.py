@@ -36,6 +36,7 @@ class CurvePoint:
     weights_sha256: str = ""  # this point's weights
     start_weights_sha256: str = ""  # the weights the round chose with and fine-tuned from ("" for round 0)
     rule: str = ""  # the rule that chose the round's batch (a strategy, or cold-start-diversity; "" for round 0)
+    choose_s: float = 0.0  # the part of round_s spent choosing (scoring the pool and picking)
 
 
 def choose_random(candidates: list[Path], k: int, seed: int, round_number: int) -> list[Path]:

@@ -52,6 +52,16 @@ def round_bands(curve_by_repeat: dict[int, list[CurvePoint]], level: float) -> l
     ]
 
 
+def rules_used(curve_by_repeat: dict[int, list[CurvePoint]]) -> dict[str, int]:
+    """How many of the arm's rounds each rule chose (cold start turns uncertainty and hybrid into diversity)."""
+    counts: dict[str, int] = defaultdict(int)
+    for curve in curve_by_repeat.values():
+        for point in curve:
+            if point.rule:
+                counts[point.rule] += 1
+    return dict(counts)
+
+
 def curve_aulc(curve: list[CurvePoint]) -> float:
     return aulc([p.images for p in curve], [p.map50_95 for p in curve])
 
@@ -81,7 +91,7 @@ def summarise(
     summary: dict = {"level": level, "baseline": baseline, "complete_repeats": done, "arms": {}}
     for arm, repeats in curves.items():
         whole = [repeats[r] for r in done]
-        entry = {"curve": round_bands(repeats, level)}
+        entry = {"curve": round_bands(repeats, level), "rules": rules_used(repeats)}
         if whole:
             values = [curve_aulc(c) for c in whole]
             entry["aulc"] = {**t_interval(values, level).as_dict(), "per_repeat": dict(zip(done, values, strict=True))}

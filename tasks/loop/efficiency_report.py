@@ -58,6 +58,8 @@ def markdown_lines(summary: dict, title: str) -> list[str]:
             "not reached" if needed is None else f"{needed:.0f} ({share:.2f}x)",
         ]
         lines.append(f"| {arm} | " + " | ".join(cells) + " |")
+    lines += ["", "Rules that chose the batches (rounds over all repeats):"]
+    lines += [f"- {arm}: " + ", ".join(f"{r} {n}" for r, n in entry["rules"].items()) for arm, entry in arms.items()]
     pairing = summary["pairing"]
     lines += ["", f"Paired design (same seed set and seed weights in every arm, by hash): {pairing['all_paired']}; "]
     lines[-1] += f"seed sets differ across repeats: {pairing['seed_sets_differ']}."

@@ -178,16 +178,24 @@ def _one_round(
         file_sha256(weights),
         started_from,
         rule,
+        choose_s,
     )
     return point, (labelled, weights)
 
 
 def prepared_setup(
-    dataset: PreparedDataset, pool: Path, oracle: Path, seed_images: int, seed: int, pool_images: int = 0
+    dataset: PreparedDataset,
+    pool: Path,
+    oracle: Path,
+    seed_images: int,
+    seed: int,
+    pool_images: int = 0,
+    val_images: int = 0,
 ) -> OracleSetup:
     """The prepared data as a loop: a random `seed_images` of the train splits, the pool with its kept-aside truth.
 
-    `pool_images` > 0: a random sample of that many pool images (drawn with the same seed), to keep rounds cheap.
+    `pool_images`, `val_images` > 0: a random sample of that many pool or val images (drawn with the
+    same seed), to keep rounds cheap; the test split is always whole.
     """
     dirs = dataset.split_dirs()
     train = [image for split in ("base/train", "new/train") if split in dirs for image in list_images(dirs[split])]
@@ -201,4 +209,6 @@ def prepared_setup(
         raise InputError(f"{pool}: no pool images; the loop needs unlabelled images with kept-aside truth")
     if 0 < pool_images < len(candidates):
         candidates = sorted(draw.sample(candidates, pool_images))
+    if 0 < val_images < len(val):
+        val = sorted(draw.sample(val, val_images))
     return OracleSetup(dataset.names, chosen, candidates, oracle, val, list_images(dirs["test"]))
