@@ -181,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     architectures.add_argument("--params", default="params.yaml")
     architectures.set_defaults(handler=_architectures)
     add_mining_commands(commands)
-    loop = commands.add_parser("active-learning", help="oracle rounds: each strategy vs random over repeats, with intervals")
+    loop = commands.add_parser("active-learning", help="oracle rounds: strategies vs random, repeats, intervals")
     loop.add_argument("--params", default="params.yaml")
     loop.set_defaults(handler=_active_learning)
     return parser
