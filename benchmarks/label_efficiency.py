@@ -35,6 +35,9 @@ from benchmarks.common import ROOT, timed
 from benchmarks.label_efficiency_profiles import DATASETS, PROFILES, Profile
 from tasks.core.schema_mine import STRATEGIES
 
+# The prepare stage runs as a subprocess with Prefect's ephemeral server; on a loaded machine its default
+# 20 s to start is not always enough.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 DATASET_DIRS = [os.environ.get("YOLOOP_REAL_DATASETS", ""), ROOT.parent / "shared/datasets", "/work/shared/datasets"]
 
 
