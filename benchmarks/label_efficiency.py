@@ -106,6 +106,20 @@ def run_repeat(experiment: Experiment, repeat: int) -> tuple[list, float]:
     return points, time.perf_counter() - started
 
 
+def private_worker_state() -> None:
+    """A repeat process of its own gets its own FiftyOne database and Ultralytics settings folder.
+
+    Processes that start FiftyOne's mongod at the same moment race for it (one fails with
+    ServiceListenTimeout), and Ultralytics rewrites its settings file on start; this runs before
+    either library is imported in the worker.
+    """
+    from tasks.core.runtime import state_dir
+
+    own = state_dir() / "workers" / str(os.getpid())
+    os.environ["FIFTYONE_DATABASE_DIR"] = str(own / "fiftyone" / "db")
+    os.environ["YOLO_CONFIG_DIR"] = str(own / "ultralytics")
+
+
 def run_experiment(experiment: Experiment, repeats: int, jobs: int, report) -> tuple[list, list[float]]:
     """All repeats, `jobs` at a time; the report is rewritten as each repeat finishes."""
     points, seconds = [], []
@@ -115,7 +129,8 @@ def run_experiment(experiment: Experiment, repeats: int, jobs: int, report) -> t
             points, seconds = points + found, seconds + [wall]
             report(points, seconds)
         return points, seconds
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+    spawn = get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=spawn, initializer=private_worker_state) as pool:
         for found, wall in pool.map(run_repeat, [experiment] * repeats, range(repeats)):
             points, seconds = points + found, seconds + [wall]
             report(points, seconds)

@@ -109,8 +109,10 @@ def labels_to_reach_baseline(summary: dict, baseline: str) -> dict | None:
     arms = summary["arms"]
     if baseline not in arms:
         return None
-    final = arms[baseline]["curve"][-1]
+    first, final = arms[baseline]["curve"][0], arms[baseline]["curve"][-1]
     target, budget = final["map50_95"]["mean"], final["images"]
+    if target <= first["map50_95"]["mean"]:  # every curve "reaches" it at its seed: no figure to give
+        return {"target_map50_95": target, "baseline_images": budget, "arms": {}, "note": "random did not improve"}
     rows = {}
     for arm, entry in arms.items():
         xs, ys = [r["images"] for r in entry["curve"]], [r["map50_95"]["mean"] for r in entry["curve"]]

@@ -45,6 +45,7 @@ def markdown_lines(summary: dict, title: str) -> list[str]:
         cells = [f"{_interval(row['map50_95'])} @ {row['images']:.0f}" for row in entry["curve"]]
         lines.append(f"| {arm} | " + " | ".join(cells) + " |")
     reach = summary["labels_to_reach"] or {"arms": {}}
+    unreached = reach.get("note", "not reached")
     lines += ["", "| arm | AULC | AULC - random | final - random | labels to reach random's final |"]
     lines += ["|---|---|---|---|---|"]
     for arm, entry in arms.items():
@@ -55,7 +56,7 @@ def markdown_lines(summary: dict, title: str) -> list[str]:
             _interval(entry["aulc"]) if "aulc" in entry else "-",
             _interval(versus["aulc"], True) if versus else "-",
             _interval(versus["final_map50_95"], True) if versus else "-",
-            "not reached" if needed is None else f"{needed:.0f} ({share:.2f}x)",
+            unreached if needed is None else f"{needed:.0f} ({share:.2f}x)",
         ]
         lines.append(f"| {arm} | " + " | ".join(cells) + " |")
     lines += ["", "Rules that chose the batches (rounds over all repeats):"]

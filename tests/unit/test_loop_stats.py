@@ -78,3 +78,9 @@ def test_summary_reports_bands_aulc_differences_and_labels_to_reach():
     assert reach["images"] == pytest.approx(10 + 10 * 0.19 / 0.21)
     assert reach["share_of_baseline"] == pytest.approx(reach["images"] / 30)
     assert summary["labels_to_reach"]["arms"]["random"]["images"] == pytest.approx(30.0)
+
+
+def test_labels_to_reach_says_nothing_when_random_did_not_improve_on_its_seed():
+    points = [point(arm, 0, r, 10 + 10 * r, 0.1) for arm in ("random", "hybrid") for r in range(3)]
+    reach = summarise(points, resamples=200)["labels_to_reach"]
+    assert reach["arms"] == {} and reach["note"] == "random did not improve"
