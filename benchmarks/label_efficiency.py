@@ -153,6 +153,7 @@ def options() -> argparse.Namespace:
 
 def main() -> int:
     chosen = options()
+    from tasks.core.errors import InputError
     from tasks.core.params import load_params
     from tasks.core.runtime import resolve_device
     from tasks.loop.efficiency_report import markdown_lines, write_efficiency_report
@@ -162,7 +163,11 @@ def main() -> int:
     dest = Path(chosen.out or ROOT / "reports" / "label_efficiency" / f"{chosen.dataset}-{chosen.profile}")
     work = Path(tempfile.mkdtemp(prefix="yoloop-bench-al-"))
     started = time.perf_counter()
-    project = prepared_project(chosen.dataset, profile, work / "project", chosen.cold_start)
+    try:
+        project = prepared_project(chosen.dataset, profile, work / "project", chosen.cold_start)
+    except InputError as exc:  # e.g. a params key (prepare.oracle) this checkout's schema does not know yet
+        print("\n".join(f"error: {line}" for line in exc.lines), file=sys.stderr)
+        return 2
     prepare_s = time.perf_counter() - started
     device = resolve_device(chosen.device)
     experiment = Experiment(project, tuple(chosen.arms), profile, device, chosen.seed, work / "loop")
