@@ -1,9 +1,10 @@
 """The active-learning loop, two ways.
 
 `oracle_flow` (`yoloop active-learning`, or the deployment `active-learning-oracle-rounds/oracle`
-through `oracle_rounds_flow`): rounds of mined vs random batches, labelled by the
-oracle from the truth kept aside, trained and scored on the same test split; the report
-says whether mining beat chance and by how many labels.
+through `oracle_rounds_flow`): rounds of batches picked by each strategy (`active_learning.arms`),
+labelled by the oracle from the truth kept aside, trained and scored on the same test split,
+repeated with other seed sets (`active_learning.repeats`); the report gives each arm's curve
+with its interval, AULC, and the paired difference to random.
 
 `labelling_round_flow` (the `active-learning-round/round` deployment): one round with people.
 It runs DVC in the repository (the mine stage exports data/relabel/round-N), pauses until
@@ -26,54 +27,39 @@ from tasks.core.paths import LABELS, ORACLE, POOL, PREPARED, RELABEL, REPORTS, f
 from tasks.core.prepared import read_card
 from tasks.core.runtime import as_task, resolve_device
 from tasks.core.schema import Params
-from tasks.core.schema_mine import MineParams
-from tasks.loop.curves import choose_random, write_report
-from tasks.loop.rounds import Chooser, LoopPlan, prepared_setup, run_oracle_rounds
+from tasks.loop.arms import choosers_by_repeat, prepared_repeats, run_repeats
+from tasks.loop.efficiency_report import write_efficiency_report
+from tasks.loop.rounds import LoopPlan
 from tasks.mine.labels_import import import_labels
-from tasks.mine.pool_scoring import load_detector
-from tasks.mine.rank import rank_pool
 from tasks.ops import dvc_repo as dvc_ops
 from tasks.ops import tracking
 from tasks.train.fit import ultralytics_args
 
 REPORT = REPORTS / "active_learning"
-run_oracle_rounds_task = as_task(run_oracle_rounds)
+run_repeats_task = as_task(run_repeats)
 reproduce_task = as_task(dvc_ops.reproduce)
 import_labels_task = as_task(import_labels)
 
 
-def mined_chooser(section: MineParams, device: str) -> Chooser:
-    """The mine stage's ranking (uncertainty, uniqueness, de-duplication, class balance) as a chooser."""
-
-    def choose(weights: Path, candidates: list[Path], k: int, _round: int) -> list[Path]:
-        by_key = {image.as_posix(): image for image in candidates}
-        detector = load_detector(weights, device)
-        _, _, choices = rank_pool(detector, candidates, section.model_copy(update={"k": k}), set())
-        return [by_key[choice.image] for choice in choices]
-
-    return choose
-
-
-def random_chooser(seed: int) -> Chooser:
-    return lambda _weights, candidates, k, round_number: choose_random(candidates, k, seed, round_number)
-
-
 @flow(name="active-learning-oracle")
 def oracle_flow(params: Params) -> dict:
-    """Rounds of both arms on the built-in data; reports/active_learning says whether mining beat random."""
+    """Every arm (strategy) over `repeats` seed sets; reports/active_learning compares them with random."""
     section = params.active_learning
     device, seed = resolve_device(params.project.device), params.project.seed
-    setup = prepared_setup(read_card(PREPARED), POOL / "images", ORACLE / "labels", section.seed_images, seed)
+    setup_for = prepared_repeats(read_card(PREPARED), POOL / "images", ORACLE / "labels", section, seed)
     plan = LoopPlan(section.rounds, section.batch, section.epochs, section.transfer_epochs, section.retrain_every)
-    makers = {"mined": lambda: mined_chooser(params.mine, device), "random": lambda: random_chooser(seed)}
-    choosers = {arm: makers[arm]() for arm in section.arms}
     args = ultralytics_args(params.train, device, seed)
+    title = f"Active learning: {', '.join(section.arms)} over {section.repeats} repeats"
+
+    # the report after every round, not only the last
+    report = partial(write_efficiency_report, dest=REPORT, title=title, setup={"active_learning": section.model_dump()})
+
     with tracking.stage_run(params.tracking, "active-learning", section.model_dump(), str(PREPARED)):
-        after_round = partial(write_report, dest=REPORT)  # the report after every round, not only the last
-        points = run_oracle_rounds_task(
-            setup, plan, choosers, params.train.model, args, fresh_scratch("al"), after_round
+        choosers_for = choosers_by_repeat(section.arms, params.mine, device, seed)
+        points = run_repeats_task(
+            setup_for, choosers_for, section.repeats, plan, params.train.model, args, fresh_scratch("al"), report
         )
-        summary = write_report(points, REPORT)
+        summary = report(points)
         tracking.log_artifacts([REPORT / "report.json", REPORT / "report.md", REPORT / "curve.png"])
     return summary
 

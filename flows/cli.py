@@ -109,7 +109,7 @@ def _add_import_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def _active_learning(options: argparse.Namespace) -> int:
-    """Oracle rounds of mined vs random batches on the built-in data; not part of `dvc repro`."""
+    """Oracle rounds of each selection strategy vs random, over repeats; not part of `dvc repro`."""
     from flows.active_learning import oracle_flow
 
     return run_stage(oracle_flow, ["--params", options.params])
@@ -187,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     architectures.add_argument("--params", default="params.yaml")
     architectures.set_defaults(handler=_architectures)
     add_mining_commands(commands)
-    loop = commands.add_parser("active-learning", help="oracle rounds: mined vs random batches, label savings")
+    loop = commands.add_parser("active-learning", help="oracle rounds: strategies vs random, repeats, intervals")
     loop.add_argument("--params", default="params.yaml")
     loop.set_defaults(handler=_active_learning)
     return parser

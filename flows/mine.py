@@ -20,8 +20,9 @@ from tasks.core.schema import Params
 from tasks.core.yolo_files import list_images, write_json
 from tasks.mine.fiftyone_index import analyse, build_index
 from tasks.mine.pool_scoring import ScoredImage, load_detector, score_images
-from tasks.mine.rank import rank_pool
+from tasks.mine.rank import rank_pool, training_embeddings
 from tasks.mine.relabel_export import earlier_choices, export_relabel_batch
+from tasks.mine.strategies import strategy_header
 
 score_images_task = as_task(score_images)
 rank_pool_task = as_task(rank_pool)
@@ -55,12 +56,15 @@ def mine_flow(params: Params) -> dict:
     card = json.loads((source / MODEL_CARD).read_text())
     detector = load_detector(source / WEIGHTS_FILE, resolve_device(params.project.device))
     earlier = earlier_choices(RELABEL, LABELS, section.round)
-    pool, table, choices = rank_pool_task(detector, list_images(POOL / "images"), section, earlier)
-    keys = [image.path.as_posix() for image in pool]
     labelled_images = [image for folder in dataset.split_dirs().values() for image in list_images(folder)]
     labelled = score_images_task(detector, labelled_images, section, False)
+    covered = training_embeddings(labelled, dataset.split_dirs())
+    pool_images = list_images(POOL / "images")
+    pool, table, choices = rank_pool_task(detector, pool_images, section, earlier, covered, params.project.seed)
+    keys = [image.path.as_posix() for image in pool]
     model = f"{section.model}:{card.get('model_version')}"
     header = {"round": section.round, "model": model, "params": section.model_dump(), "excluded": len(earlier)}
+    header |= strategy_header(section, detector.val_map50_95)
     batch_dir = RELABEL / f"round-{section.round}"
     export_relabel_batch_task(
         choices,

@@ -1,4 +1,5 @@
-"""The active-learning loop with an oracle in place of people: rounds, arms, learning curves.
+"""The active-learning loop with an oracle in place of people: rounds, arms (strategies), repeats, and the
+statistics of their learning curves.
 
 Imports core/, train/, evaluate/ and mine/.
 """

@@ -2,7 +2,7 @@
 
 data/relabel/round-N/
   images/ labels/            the chosen pool images and the model's draft boxes (YOLO, full class list)
-  manifest.json              round, model, classes, and per image: rank, scores, why it was chosen
+  manifest.json              round, model, classes, strategy; per image: rank, scores, the rule that chose it, why
   cvat_annotations.xml       "CVAT for images 1.1" (Tasks > Upload annotations), boxes as source="auto"
   label_studio_tasks.json    Label Studio JSON tasks with `predictions` (pre-annotations)
   label_studio_config.xml    the matching labelling config (RectangleLabels)
@@ -136,6 +136,7 @@ def export_relabel_batch(
                     "image": choice.image,
                     "file": file_name,
                     "rank": choice.rank,
+                    "rule": choice.rule,
                     "reason": choice.reason,
                     "draft_boxes": len(rows),
                     "scores": scores[choice.image],
