@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 from flows.labelstudio import add_labelstudio_command, add_push_pull_actions, start_for_stack
+from flows.report import add_report_command
 from flows.stage import EXIT_BAD_INPUT, run_stage
 from tasks.core.errors import InputError
 from tasks.core.params import load_params
@@ -188,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     architectures.set_defaults(handler=_architectures)
     add_mining_commands(commands)
     add_labelstudio_command(commands)
+    add_report_command(commands)
     loop = commands.add_parser("active-learning", help="oracle rounds: mined vs random batches, label savings")
     loop.add_argument("--params", default="params.yaml")
     loop.set_defaults(handler=_active_learning)
