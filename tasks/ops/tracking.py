@@ -118,14 +118,15 @@ def register_weights(weights: Path, tracking: TrackingParams, names: list[str]) 
     No input example is logged, on purpose: the model's input is a column of image file paths,
     and a path is only an example on the machine that wrote it (MLflow would also try to
     predict on it at every registration). The signature says the input exactly, so MLflow's
-    "An input example was not provided" warning is silenced for this call only.
+    "An input example was not provided" warning (its text starts with a colour code, hence the
+    leading `.*`) is silenced for this call only.
     """
     import warnings
 
     import mlflow
 
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="An input example was not provided", category=UserWarning)
+        warnings.filterwarnings("ignore", message=".*An input example was not provided", category=UserWarning)
         info = mlflow.pyfunc.log_model(
             name="model",
             python_model=str(PYFUNC_MODEL_CODE),
