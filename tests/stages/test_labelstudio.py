@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tasks.core.runtime import state_dir
 from tasks.core.yolo_files import read_labels
 from tasks.labelling.labelstudio import project_title, task_file
 from tasks.labelling.labelstudio_api import LabelStudio
@@ -43,9 +44,9 @@ def project(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(project, state_dir):
+def server(project):
     started = time.monotonic()
-    running = start_label_studio(free_port(), project / "data/relabel", state_dir / "logs")
+    running = start_label_studio(free_port(), project / "data/relabel", state_dir() / "logs")
     TIMINGS["server_start_s"] = time.monotonic() - started
     try:
         yield running
