@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 
+from flows.labelstudio import add_labelstudio_command, add_push_pull_actions, start_for_stack
+from flows.report import add_report_command
 from flows.stage import EXIT_BAD_INPUT, run_stage
 from tasks.core.errors import InputError
 from tasks.core.params import load_params
@@ -59,6 +61,8 @@ def _stack(options: argparse.Namespace) -> int:
             ensure_zombie_automation()
         stack.start_worker(running, logs)
         mlflow_url = stack.start_mlflow_ui(running, options.mlflow_port, logs)
+        if options.labelstudio:
+            print(f"Label Studio: {start_for_stack(running.processes, options.labelstudio_port, logs)}")
         stack.deploy(Path.cwd(), running.env)
         print(f"Prefect UI: {running.api_url.removesuffix('/api')}   MLflow UI: {mlflow_url}   logs: {logs}")
         print(f"export PREFECT_API_URL={running.api_url}   # then: prefect deployment run 'pipeline/all'")
@@ -155,6 +159,7 @@ def add_mining_commands(commands: argparse._SubParsersAction) -> None:
     importing.add_argument("dir", help="folder with labels/*.txt (or *.txt) for images of one relabel batch")
     importing.add_argument("--no-dvc", action="store_true", help="do not `dvc add` the new version")
     importing.set_defaults(handler=_labels_import)
+    add_push_pull_actions(actions)
     app = commands.add_parser("app", help="the FiftyOne App on 127.0.0.1 with the mining views")
     app.add_argument("--params", default="params.yaml")
     app.add_argument("--port", type=int, default=5151)
@@ -181,12 +186,16 @@ def build_parser() -> argparse.ArgumentParser:
     stack = commands.add_parser("stack", help="start Prefect server + worker (pool gpu) + MLflow UI on 127.0.0.1")
     stack.add_argument("--prefect-port", type=int, default=4200)
     stack.add_argument("--mlflow-port", type=int, default=5000)
+    stack.add_argument("--labelstudio", action="store_true", help="start Label Studio too (yoloop labelstudio)")
+    stack.add_argument("--labelstudio-port", type=int, default=8080)
     stack.set_defaults(handler=_stack)
     _add_import_parser(commands)
     architectures = commands.add_parser("architectures", help="train each architectures.models yaml; table + plot")
     architectures.add_argument("--params", default="params.yaml")
     architectures.set_defaults(handler=_architectures)
     add_mining_commands(commands)
+    add_labelstudio_command(commands)
+    add_report_command(commands)
     loop = commands.add_parser("active-learning", help="oracle rounds: strategies vs random, repeats, intervals")
     loop.add_argument("--params", default="params.yaml")
     loop.set_defaults(handler=_active_learning)

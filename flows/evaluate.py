@@ -27,6 +27,7 @@ from tasks.evaluate.promotion import apply_decision, champion_version, decide
 from tasks.evaluate.report import write_decision, write_report
 from tasks.evaluate.speed import measure_speed, model_size
 from tasks.evaluate.validate import PLOT_FILES, copy_plots, evaluate_with_image_stats, write_pr_curve
+from tasks.loop.loop_page import write_loop_page
 from tasks.ops import tracking
 from tasks.ops.registry import fetch_version_weights
 
@@ -176,6 +177,7 @@ def evaluate_flow(params: Params) -> dict:
         tracking.log_artifacts(
             [METRICS / "evaluate.json", METRICS / "compare.json", OUT / "pr_curve.csv", *plots, *files]
         )
+    write_loop_page(params, evaluated=True)
     return {**result, "comparison": comparison, "decision": decision, "registry": registry}
 
 

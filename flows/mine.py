@@ -18,6 +18,7 @@ from tasks.core.prepared import read_card
 from tasks.core.runtime import as_task, resolve_device
 from tasks.core.schema import Params
 from tasks.core.yolo_files import list_images, write_json
+from tasks.loop.loop_page import write_loop_page
 from tasks.mine.fiftyone_index import analyse, build_index
 from tasks.mine.pool_scoring import ScoredImage, load_detector, score_images
 from tasks.mine.rank import rank_pool, training_embeddings
@@ -91,6 +92,7 @@ def mine_flow(params: Params) -> dict:
         "views": views,
     }
     write_json(MINE_REPORTS / "summary.json", summary)
+    write_loop_page(params)
     return summary
 
 
