@@ -12,6 +12,8 @@ import numpy as np
 from prefect import flow
 
 from flows.stage import main
+from tasks.audit.relabel import AuditBatch, audit_places, choose_audit_images
+from tasks.audit.report import read_audit
 from tasks.core.errors import InputError
 from tasks.core.paths import LABELS, MODEL_CARD, POOL, PREPARED, RELABEL, REPORTS, WEIGHTS_FILE, model_dir
 from tasks.core.prepared import read_card
@@ -30,6 +32,7 @@ build_index_task = as_task(build_index)
 analyse_task = as_task(analyse)
 
 MINE_REPORTS = REPORTS / "mine"
+AUDIT_REPORTS = REPORTS / "audit"  # the audit stage's findings, when it ran
 
 
 def prediction_rows(image: ScoredImage, names: list[str]) -> list[list]:
@@ -56,6 +59,8 @@ def mine_flow(params: Params) -> dict:
     detector = load_detector(source / WEIGHTS_FILE, resolve_device(params.project.device))
     earlier = earlier_choices(RELABEL, LABELS, section.round)
     pool, table, choices = rank_pool_task(detector, list_images(POOL / "images"), section, earlier)
+    audit = choose_audit_images(read_audit(AUDIT_REPORTS), audit_places(section.k, section.audit_share), earlier)
+    choices = choices[: section.k - len(audit)]  # the audit's images take their share of k
     keys = [image.path.as_posix() for image in pool]
     labelled_images = [image for folder in dataset.split_dirs().values() for image in list_images(folder)]
     labelled = score_images_task(detector, labelled_images, section, False)
@@ -71,11 +76,12 @@ def mine_flow(params: Params) -> dict:
         header,
         batch_dir,
         section.draft_conf,
+        AuditBatch(audit, dataset.names) if audit else None,
     )
     rows = {i.path.as_posix(): prediction_rows(i, detector.names) for i in pool + labelled}
     write_json(MINE_REPORTS / "predictions.json", {"model": model, "names": detector.names, "images": rows})
     write_json(MINE_REPORTS / "scores.json", {"model": model, "images": table})
-    index = build_index_task(section.fiftyone_dataset, dataset, POOL, MINE_REPORTS, RELABEL, LABELS)
+    index = build_index_task(section.fiftyone_dataset, dataset, POOL, MINE_REPORTS, RELABEL, LABELS, AUDIT_REPORTS)
     views = analyse_task(index, section.low_confidence)
     summary = {
         "round": section.round,
@@ -86,6 +92,8 @@ def mine_flow(params: Params) -> dict:
         "mean_uncertainty_pool": float(np.mean([row["uncertainty"] for row in table.values()])) if table else 0.0,
         "views": views,
     }
+    if audit:
+        summary["audit_chosen"] = [c.image for c in audit]
     write_json(MINE_REPORTS / "summary.json", summary)
     return summary
 

@@ -14,10 +14,11 @@ Corners = tuple[float, float, float, float]
 
 @dataclass(frozen=True)
 class Box:
-    """A labelled box: class id (the audited class list) and pixel corners."""
+    """A labelled box: class id (the audited class list), pixel corners, and its line in the label file."""
 
     cls: int
     xyxy: Corners
+    line: int = -1
 
 
 @dataclass(frozen=True)
@@ -51,9 +52,13 @@ def label_corners(label: Label, width: int, height: int) -> Corners:
 
 
 def truth_boxes(image: Path, width: int, height: int, remap: dict[int, int] | None = None) -> list[Box]:
-    """The boxes of `image`'s label file, in the file's order (index i is line i); `remap`: file id -> audited id."""
-    rows = read_labels(label_path(image))
-    return [Box(remap[r.cls] if remap else r.cls, label_corners(r, width, height)) for r in rows]
+    """The boxes of `image`'s label file, in the file's order; `remap`: file id -> audited id (others are left out)."""
+    rows = enumerate(read_labels(label_path(image)))
+    return [
+        Box(remap[r.cls] if remap is not None else r.cls, label_corners(r, width, height), line)
+        for line, r in rows
+        if remap is None or r.cls in remap
+    ]
 
 
 def iou_matrix(first: list[Corners], second: list[Corners]) -> np.ndarray:

@@ -37,7 +37,7 @@ class Suspect:
 
     image: str
     kind: str  # a key of KINDS
-    box: int | None  # None: an object the labels miss (the box is the model's)
+    box: int | None  # the labelled box's line in its label file; None: an object the labels miss (the model's box)
     cls: int  # the labelled class (missing: the predicted one)
     xyxy: Corners
     score: float
@@ -86,7 +86,8 @@ class BoxContext:
 
     def suspect(self, kind: str, score: float, reason: str, **evidence) -> Suspect:
         box = self.box
-        return Suspect(self.image.key, kind, self.index, box.cls, box.xyxy, round(float(score), 6), reason, evidence)
+        line = box.line if box.line >= 0 else self.index
+        return Suspect(self.image.key, kind, line, box.cls, box.xyxy, round(float(score), 6), reason, evidence)
 
 
 def wrong_class(ctx: BoxContext) -> Suspect | None:
@@ -117,10 +118,10 @@ def misplaced(ctx: BoxContext) -> Suspect | None:
 
 def spurious(ctx: BoxContext, recall: dict[int, float]) -> Suspect:
     preds, i, th = ctx.image.predictions, ctx.index, ctx.params.match_iou
-    support = max((p.conf * min(1.0, ctx.ious[i, j] / th) for j, p in enumerate(preds)), default=0.0)
+    support = float(max((p.conf * min(1.0, ctx.ious[i, j] / th) for j, p in enumerate(preds)), default=0.0))
     share = recall[ctx.box.cls]
     text = f"spurious box: the model finds {share:.0%} of {ctx.names[ctx.box.cls]} boxes elsewhere, nothing here"
-    return ctx.suspect("spurious", share * (1 - support), text, recall=round(share, 4), support=round(float(support), 4))
+    return ctx.suspect("spurious", share * (1 - support), text, recall=round(share, 4), support=round(support, 4))
 
 
 def judge_box(ctx: BoxContext, recall: dict[int, float]) -> Suspect | None:

@@ -9,7 +9,11 @@ defaults. The box scores use `confident` as cleanlab's probability thresholds (s
 
 from __future__ import annotations
 
+import signal
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +57,20 @@ def in_image_order(flat: np.ndarray, order: list[int]) -> np.ndarray:
     return result
 
 
+@contextmanager
+def default_sigterm() -> Iterator[None]:
+    """`find_label_issues` forks a process pool and ends it with SIGTERM; a worker forked under Prefect's
+    SIGTERM handler would raise and print a traceback instead of ending quietly."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def cleanlab_scores(images: list[AuditImage], classes: int, confident: float) -> list[CleanlabScores]:
     """The scores of every image; `classes` is the size of the audited class list."""
     from cleanlab.object_detection import filter as cl_filter
@@ -71,7 +89,8 @@ def cleanlab_scores(images: list[AuditImage], classes: int, confident: float) ->
             labels=labels, predictions=predictions, high_probability_threshold=confident
         )
         quality = cl_rank.get_label_quality_scores(labels, predictions, verbose=False)
-        issues = cl_filter.find_label_issues(labels, predictions)
+        with default_sigterm():
+            issues = cl_filter.find_label_issues(labels, predictions)
     return [
         CleanlabScores(
             np.asarray(swap[i], float),
