@@ -100,7 +100,8 @@ def run(options) -> dict:
     from tasks.audit.mistakenness import fiftyone_mistakenness
     from tasks.audit.oof import audited_images, fold_arguments, load_audit_images, train_and_predict, validation_images
 
-    profile = PROFILES[options.profile]
+    profile = dict(PROFILES[options.profile])
+    profile.update({k: getattr(options, k) for k in ("images", "epochs") if getattr(options, k, None)})
     work = Path(tempfile.mkdtemp(prefix="yoloop-bench-audit-"))
     timings, started = {}, time.perf_counter()
     dataset, names, targets = planted_set(
@@ -178,6 +179,8 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=0.05, help="share of the boxes made wrong (default 0.05)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--datasets", type=Path, default=default_datasets(), help="the folder of real datasets")
+    parser.add_argument("--images", type=int, help="audited images (overrides the profile's)")
+    parser.add_argument("--epochs", type=int, help="epochs of every model (overrides the profile's)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     options = parser.parse_args()
     report = run(options)
