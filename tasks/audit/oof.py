@@ -80,6 +80,24 @@ def predict(weights: Path, paths: list[Path], args: dict[str, Any], conf: float,
     return found
 
 
+def train_fold_model(
+    fold: int,
+    images: list[AuditImage],
+    folds: dict[str, int],
+    validation: list[Path],
+    file_names: list[str],
+    names: list[str],
+    params: Params,
+    args: dict[str, Any],
+    work: Path,
+) -> Path:
+    """Train the model of `fold` on every other fold's images; its weights."""
+    training = [Path(i.key) for i in images if folds[i.key] != fold]
+    data_yaml = stage_fold(training, validation, file_names, names, work / f"fold-{fold}")
+    run_dir = run_folder(f"audit-fold-{fold}", run_fingerprint(params.train.model, args, data_yaml.parent))
+    return train_detector(params.train.model, data_yaml, args, run_dir).weights
+
+
 def train_and_predict(
     fold: int,
     images: list[AuditImage],
@@ -92,10 +110,7 @@ def train_and_predict(
     work: Path,
 ) -> list[AuditImage]:
     """Train the model of `fold` on every other fold; return the held-out images with its predictions."""
+    weights = train_fold_model(fold, images, folds, validation, file_names, names, params, args, work)
     held_out = [i for i in images if folds[i.key] == fold]
-    training = [Path(i.key) for i in images if folds[i.key] != fold]
-    data_yaml = stage_fold(training, validation, file_names, names, work / f"fold-{fold}")
-    run_dir = run_folder(f"audit-fold-{fold}", run_fingerprint(params.train.model, args, data_yaml.parent))
-    outcome = train_detector(params.train.model, data_yaml, args, run_dir)
-    found = predict(outcome.weights, [Path(i.key) for i in held_out], args, params.audit.conf, params.audit.iou)
+    found = predict(weights, [Path(i.key) for i in held_out], args, params.audit.conf, params.audit.iou)
     return [replace(image, predictions=p, fold=fold) for image, p in zip(held_out, found, strict=True)]
