@@ -9,12 +9,16 @@ Owns:
 - mistakenness.py  FiftyOne brain's mistakenness (per box, possible missing / spurious) on the same predictions;
 - reasons.py    the rules that turn those scores into a reason per suspect box (wrong class, box misplaced,
                 object missing, spurious box) and one ranking score;
-- report.py     reports/audit (images.json, boxes.json, predictions.json, folds.json, report.md) and reading it back;
+- label_issues.py  the audit of a set of predicted images: scores, then reasons (what the stage and the
+                benchmark call);
+- report.py     reports/audit (images.json, boxes.json, predictions.json, report.md) and reading it back;
 - index.py      what the audit adds to the FiftyOne index and the `possible_label_mistakes` view;
 - relabel.py    the audit's share of a relabel batch, and how its suspect boxes are marked in CVAT / Label Studio.
 
 Imports tasks.core (params, paths, the prepared dataset, YOLO files), tasks.train.fit (the fold models
 train exactly as the train stage does), tasks.mine.fiftyone_setup (FiftyOne, connected as yoloop needs),
-and the libraries cleanlab, fiftyone(-brain) and ultralytics; never a flow. tasks.mine imports index.py
-and relabel.py from here, only to add what the audit found to the index and the relabel batch.
+and the libraries cleanlab, fiftyone(-brain) and ultralytics; never a flow. relabel.py also uses
+tasks.mine.relabel_export (the Label Studio task format). tasks.mine imports index.py, relabel.py and
+report.py from here, only to add what the audit found to the index and the relabel batch; tasks.prepare
+reads the `source: audit` of returned manifests (no import).
 """
