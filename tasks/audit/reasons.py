@@ -10,7 +10,8 @@ Each labelled box is judged by the first rule that holds, with the model's own e
   class over the whole set (it finds most such boxes elsewhere) x (1 - the best overlap it does see).
 Each confident prediction that overlaps no labelled box (cleanlab's overlooked score is defined) is
 an object missing; score = its confidence x (1 - overlooked score). Two such predictions on one
-object count once. Scores are in [0, 1]; a suspect image's score is its highest.
+object count once. Scores are in [0, 1]; a box scoring 0 (no evidence: e.g. a class the model finds
+nowhere) is no suspect; a suspect image's score is its highest.
 """
 
 from __future__ import annotations
@@ -178,6 +179,6 @@ def explain(images: list[AuditImage], scores: list[CleanlabScores], names: list[
         ious = iou_matrix([b.xyxy for b in image.truth], [p.xyxy for p in image.predictions])
         contexts = [BoxContext(image, i, ious, image_scores, names, params) for i in range(len(image.truth))]
         found = [judge_box(ctx, recall) for ctx in contexts]
-        suspects = [s for s in found if s] + missing_objects(image, image_scores, names, params)
+        suspects = [s for s in found + missing_objects(image, image_scores, names, params) if s and s.score > 0]
         result.append(sorted(suspects, key=lambda s: (-s.score, s.box if s.box is not None else 1 << 30)))
     return result

@@ -84,12 +84,6 @@ def test_every_labelled_train_image_is_predicted_by_a_model_that_never_saw_it(pr
     assert (root / "reports/audit/report.md").read_text().startswith("# Label audit")
 
 
-def test_a_batch_with_audit_share_zero_is_unchanged(project):
-    mine_flow(project["params"])  # reports/audit is there now; audit_share is 0
-    assert tree_digest(BATCH) == project["batch_before"]
-    assert "audit_chosen" not in json.loads(Path("reports/mine/summary.json").read_text())
-
-
 def planted_audit(params) -> dict[str, str]:
     """reports/audit from predictions that agree with every label but two: a class flip and a shifted box."""
     dataset = read_card(Path("data/prepared"))
@@ -109,9 +103,22 @@ def planted_audit(params) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def audited_batch(project):
+def planted(project):
+    """reports/audit replaced by one with known suspects (after the stage's own outputs were checked)."""
+    return planted_audit(project["params"])
+
+
+def test_a_batch_with_audit_share_zero_is_unchanged(project, planted):
+    images = json.loads(Path("reports/audit/images.json").read_text())["images"]
+    assert sorted(k for k, r in images.items() if r["audit_score"] > 0) == sorted(planted), "suspects to hand out"
+    mine_flow(project["params"])  # audit_share is 0
+    assert tree_digest(BATCH) == project["batch_before"]
+    assert "audit_chosen" not in json.loads(Path("reports/mine/summary.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def audited_batch(planted):
     params = load_params(write_params(Path("params-audit.yaml"), TINY, ON_TRAIN, {"mine": {"audit_share": 0.67}}))
-    planted = planted_audit(params)
     mine_flow(params)
     return planted
 
