@@ -80,7 +80,15 @@ def planted_set(source: Path, name: str, profile: dict, rate: float, seed: int, 
         Target(p.kind, (root / items[p.image].image.name).as_posix(), p.line, deleted_corners(p, items))
         for p in planted
     ]
-    return dataset, names, targets
+    clean = {(root / item.image.name).as_posix(): item for item in items}
+    return dataset, names, targets, clean
+
+
+def clean_boxes(images, clean: dict) -> dict:
+    """Per image key, its boxes before planting (in pixels): what a model that generalises would see."""
+    from tasks.audit.boxes import Box, label_corners
+
+    return {i.key: [Box(b.cls, label_corners(b, i.width, i.height)) for b in clean[i.key].labels] for i in images}
 
 
 def fold_predictions(fold, images, folds, validation, names, params, args, work: Path):
@@ -112,7 +120,7 @@ def run(options) -> dict:
     profile.update({k: getattr(options, k) for k in ("images", "epochs") if getattr(options, k, None)})
     work = Path(tempfile.mkdtemp(prefix="yoloop-bench-audit-"))
     timings, started = {}, time.perf_counter()
-    dataset, names, targets = planted_set(
+    dataset, names, targets, clean = planted_set(
         Path(options.datasets) / options.dataset, options.dataset, profile, options.rate, options.seed, work
     )
     params = bench_params(work, profile, options.seed)
@@ -121,9 +129,15 @@ def run(options) -> dict:
     args, validation = fold_arguments(params, profile["device"]), validation_images(dataset, "base")
     timings["setup_s"] = time.perf_counter() - started
     predicted, seen = [], []
-    for fold in range(params.audit.folds):
+    for fold in range(params.audit.folds if not options.simulate else 0):
         held_out, trained_on = fold_predictions(fold, images, folds, validation, names, params, args, work / "oof")
         predicted, seen = predicted + held_out, seen + trained_on
+    if options.simulate:  # no training: a model that generalises (out-of-fold) and one that memorised (in-sample)
+        from benchmarks.label_audit_sim import simulate
+
+        images = [replace(i, fold=folds[i.key]) for i in images]
+        predicted = simulate(images, clean_boxes(images, clean), len(names), options.seed)
+        seen = simulate(images, {i.key: i.truth for i in images}, len(names), options.seed + 1)
     predicted.sort(key=lambda i: i.key)
     seen.sort(key=lambda i: i.key)
     timings["training_and_predictions_s"] = time.perf_counter() - started - timings["setup_s"]
@@ -141,7 +155,8 @@ def run(options) -> dict:
     results = {m: {f"{s:.0%}": evaluate(f, targets, boxes, s) for s in SHARES} for m, f in rankings.items()}
     timings["total_s"] = time.perf_counter() - started
     kinds = {k: sum(t.kind == k for t in targets) for k in ("flip", "shift", "delete", "spurious")}
-    setup = {"dataset": options.dataset, "profile": options.profile, "images": len(images), "boxes": boxes}
+    profile_name = options.profile + (" (simulated predictions)" if options.simulate else "")
+    setup = {"dataset": options.dataset, "profile": profile_name, "images": len(images), "boxes": boxes}
     return {**setup, "planted": kinds, "settings": profile, "results": results, "timings": timings, "work": str(work)}
 
 
@@ -188,6 +203,7 @@ def main() -> int:
     parser.add_argument("--datasets", type=Path, default=default_datasets(), help="the folder of real datasets")
     parser.add_argument("--images", type=int, help="audited images (overrides the profile's)")
     parser.add_argument("--epochs", type=int, help="epochs of every model (overrides the profile's)")
+    parser.add_argument("--simulate", action="store_true", help="no training: predictions simulated from the labels")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     options = parser.parse_args()
     report = run(options)
