@@ -40,11 +40,11 @@ class Target:
 
 def audit_flags(findings: AuditFindings) -> list[Flag]:
     flags = [
-        Flag(s.image, s.box, s.xyxy if s.box is None else None, s.score, s.kind)
+        Flag(s.image, s.box, s.xyxy if s.box is None else None, s.priority, s.kind)
         for suspects in findings.suspects
         for s in suspects
     ]
-    return sorted(flags, key=lambda f: -f.score)
+    return sorted(flags, key=lambda f: -f.score)  # the audit's own ranking (priority)
 
 
 def mistakenness_flags(images: list[AuditImage], mistakes: list[Mistakenness], seed: int) -> list[Flag]:

@@ -5,8 +5,9 @@ suspect's score), `audit_reasons` (one line per suspect box), `audit_fold`, Fift
 from the out-of-fold predictions (`oof_mistakenness`, `oof_possible_missing`, `oof_possible_spurious`),
 the out-of-fold predictions themselves (`oof_predictions`) and the objects the labels miss
 (`audit_missing`, the model's boxes, each with its reason). Each suspect ground-truth box gets the
-attributes `audit_reason` and `audit_score`. The `possible_label_mistakes` view then holds the
-samples with a suspect, the highest audit score first (ties: the lower label quality first).
+attributes `audit_reason` and `audit_score` (its priority, tasks/audit/reasons.py). The
+`possible_label_mistakes` view then holds the samples with a suspect, the highest audit score first
+(ties: the lower label quality first).
 """
 
 from __future__ import annotations
@@ -34,11 +35,11 @@ def audit_fields(report: AuditReport, key: str, truth: dict | None, detections_d
     suspects = report.boxes[key]["suspects"]
     for suspect in suspects:
         if suspect["box"] is not None and suspect["box"] < len(truth["detections"]):
-            truth["detections"][suspect["box"]].update(audit_reason=suspect["reason"], audit_score=suspect["score"])
+            truth["detections"][suspect["box"]].update(audit_reason=suspect["reason"], audit_score=suspect["priority"])
     missing = [s for s in suspects if s["box"] is None]
     missing_doc = detections_doc([[s["label"], s["evidence"].get("conf"), *s["bounding_box"]] for s in missing])
     for detection, suspect in zip(missing_doc["detections"], missing, strict=True):
-        detection.update(audit_reason=suspect["reason"], audit_score=suspect["score"])
+        detection.update(audit_reason=suspect["reason"], audit_score=suspect["priority"])
     return {
         **{field: record.get(source) for field, source in FLOAT_FIELDS.items()},
         "audit_reasons": record["reasons"],

@@ -23,8 +23,8 @@ class AuditFindings:
     suspects: list[list[Suspect]]
 
     def audit_score(self, index: int) -> float:
-        """An image's score: its strongest suspect's (0 when it has none)."""
-        return max((s.score for s in self.suspects[index]), default=0.0)
+        """An image's score: its best suspect's priority (0 when it has none; tasks/audit/reasons.py)."""
+        return max((s.priority for s in self.suspects[index]), default=0.0)
 
 
 def find_label_issues(

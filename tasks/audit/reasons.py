@@ -11,7 +11,13 @@ Each labelled box is judged by the first rule that holds, with the model's own e
 Each confident prediction that overlaps no labelled box (cleanlab's overlooked score is defined) is
 an object missing; score = its confidence x (1 - overlooked score). Two such predictions on one
 object count once. Scores are in [0, 1]; a box scoring 0 (no evidence: e.g. a class the model finds
-nowhere) is no suspect; a suspect image's score is its highest.
+nowhere) is no suspect.
+
+The four scores are not on one scale (cleanlab's are similarities, the spurious one is ours, and
+how often each kind of evidence turns up differs by detector and data), so the ranking takes the
+reasons in turn: the strongest suspect of each reason, then the second of each, and so on (within
+a round, by score). A suspect's `priority` is 1 - (its place in that ranking) / (number of
+suspects), in (0, 1]; an image's audit score is its best suspect's priority.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ class Suspect:
     score: float
     reason: str
     evidence: dict = field(default_factory=dict)
+    priority: float = 0.0  # from the ranking that takes the reasons in turn (module docstring)
 
 
 def class_recall(images: list[AuditImage], params: AuditParams, classes: int) -> dict[int, float]:
@@ -171,14 +178,26 @@ def missing_objects(image: AuditImage, scores: CleanlabScores, names: list[str],
     return suspects
 
 
+def prioritise(suspects: list[Suspect]) -> None:
+    """Set each suspect's priority: the reasons taken in turn, each reason's suspects strongest first."""
+    by_kind: dict[str, list[Suspect]] = {}
+    for suspect in sorted(suspects, key=lambda s: (-s.score, s.image, s.box if s.box is not None else -1)):
+        by_kind.setdefault(suspect.kind, []).append(suspect)
+    ranked: list[Suspect] = []
+    for place in range(max((len(group) for group in by_kind.values()), default=0)):
+        ranked += sorted((g[place] for g in by_kind.values() if place < len(g)), key=lambda s: -s.score)
+    for position, suspect in enumerate(ranked):
+        suspect.priority = round(1 - position / len(ranked), 6)
+
+
 def explain(images: list[AuditImage], scores: list[CleanlabScores], names: list[str], params: AuditParams):
-    """Per image, its suspects, the highest score first."""
+    """Per image, its suspects, the highest priority first."""
     recall = class_recall(images, params, len(names))
     result = []
     for image, image_scores in zip(images, scores, strict=True):
         ious = iou_matrix([b.xyxy for b in image.truth], [p.xyxy for p in image.predictions])
         contexts = [BoxContext(image, i, ious, image_scores, names, params) for i in range(len(image.truth))]
         found = [judge_box(ctx, recall) for ctx in contexts]
-        suspects = [s for s in found + missing_objects(image, image_scores, names, params) if s and s.score > 0]
-        result.append(sorted(suspects, key=lambda s: (-s.score, s.box if s.box is not None else 1 << 30)))
-    return result
+        result.append([s for s in found + missing_objects(image, image_scores, names, params) if s and s.score > 0])
+    prioritise([s for suspects in result for s in suspects])
+    return [sorted(suspects, key=lambda s: -s.priority) for suspects in result]

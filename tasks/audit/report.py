@@ -1,7 +1,8 @@
 """reports/audit: what the audit found, as files (the FiftyOne index and the relabel batch read them back).
 
   images.json       per image: fold, cleanlab label quality and verdict, audit score, reasons, mistakenness
-  boxes.json        per image: every labelled box's scores, and the suspects (reason, score, box, evidence)
+  boxes.json        per image: every labelled box's scores, and the suspects (reason, score, priority, box,
+                    evidence; the audit score and the rankings go by priority, tasks/audit/reasons.py)
   predictions.json  the out-of-fold predictions ([label, conf, x, y, w, h], fractions; as reports/mine)
   report.md         the top suspects, for a person
 Boxes are [x_top_left, y_top_left, w, h] fractions of the image; a suspect's `box` is the line of
@@ -35,6 +36,7 @@ def suspect_record(suspect: Suspect, image: AuditImage, names: list[str]) -> dic
         "label": names[suspect.cls],
         "bounding_box": normalised_row(suspect.xyxy, image.width, image.height),
         "score": suspect.score,
+        "priority": suspect.priority,
         "reason": suspect.reason,
         "evidence": suspect.evidence,
     }
@@ -79,14 +81,14 @@ def prediction_rows(image: AuditImage, names: list[str]) -> list[list]:
 def markdown(findings: AuditFindings, rows: int) -> str:
     ranked = sorted(
         ((s, image) for image, suspects in zip(findings.images, findings.suspects, strict=True) for s in suspects),
-        key=lambda pair: (-pair[0].score, pair[1].key),
+        key=lambda pair: (-pair[0].priority, pair[1].key),
     )
     lines = [
         "# Label audit: the boxes most likely wrong",
         "",
         "Out-of-fold predictions (each image predicted by a model that never saw it), cleanlab and FiftyOne scores.",
         "",
-        "| rank | image | box (line) | score | reason |",
+        "| rank | image | box (line) | reason's score | reason |",
         "|---|---|---|---|---|",
     ]
     for rank, (suspect, image) in enumerate(ranked[:rows], start=1):
