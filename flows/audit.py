@@ -48,7 +48,9 @@ def audit_flow(params: Params) -> dict:
     ]
     predicted.sort(key=lambda image: image.key)
     findings = find_label_issues_task(predicted, names, section)
-    summary = write_audit_reports(findings, AUDIT_REPORTS, section.report_rows)
+    summary = write_audit_reports(findings, AUDIT_REPORTS, section.report_rows, section.confident)
+    for warning in summary["warnings"]:
+        print(f"warning: {warning}")
     summary = {**summary, "folds": section.folds, "wall_s": round(time.perf_counter() - started, 2)}
     write_json(METRICS / "audit.json", summary)
     return summary

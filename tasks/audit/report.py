@@ -97,8 +97,15 @@ def markdown(findings: AuditFindings, rows: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_audit_reports(findings: AuditFindings, dest: Path, rows: int) -> dict:
-    """Write reports/audit atomically; return the summary (metrics/audit.json)."""
+WEAK_MODELS = (
+    "the fold models made no prediction at or above audit.confident ({}): the audit can flag nothing; "
+    "train them longer (audit.epochs, train.epochs) or lower audit.confident"
+)
+
+
+def write_audit_reports(findings: AuditFindings, dest: Path, rows: int, confident_at: float) -> dict:
+    """Write reports/audit atomically; return the summary (metrics/audit.json), with a warning when the
+    fold models are too weak to have an opinion on anything."""
     keys = [image.key for image in findings.images]
     with atomic_dir(dest) as staging:
         images = {key: image_record(findings, i) for i, key in enumerate(keys)}
@@ -108,7 +115,11 @@ def write_audit_reports(findings: AuditFindings, dest: Path, rows: int) -> dict:
         write_json(staging / PREDICTIONS_FILE, {"names": findings.names, "images": rows_by_key})
         (staging / REPORT_FILE).write_text(markdown(findings, rows))
     kinds = Counter(s.kind for suspects in findings.suspects for s in suspects)
+    confident = sum(p.conf >= confident_at for image in findings.images for p in image.predictions)
+    warnings = [] if confident else [WEAK_MODELS.format(confident_at)]
     return {
+        "confident_predictions": confident,
+        "warnings": warnings,
         "images": len(keys),
         "boxes": sum(len(image.truth) for image in findings.images),
         "suspect_images": sum(bool(s) for s in findings.suspects),
