@@ -36,10 +36,10 @@ browser:
 # Label Studio in a venv of its own (its pins clash with the project's); tests/stages/test_labelstudio.py starts it.
 LS_VENV := .venv-labelstudio
 labelstudio: $(LS_VENV)/.installed
-$(LS_VENV)/.installed: requirements-labelstudio.txt
+$(LS_VENV)/.installed: requirements-labelstudio.txt constraints-labelstudio.txt
 	$(PYTHON) -m venv $(LS_VENV)
 	$(LS_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(LS_VENV)/bin/python -m pip install --quiet -r requirements-labelstudio.txt
+	$(LS_VENV)/bin/python -m pip install --quiet -c constraints-labelstudio.txt -r requirements-labelstudio.txt
 	touch $@
 
 test: $(VENV)/.installed $(LS_VENV)/.installed browser

@@ -25,7 +25,8 @@ def rebuild_index(params: Params):
     reports = REPORTS / "mine"
     if not (reports / "scores.json").exists():
         raise InputError(f"{reports / 'scores.json'}: missing; run the mine stage first (dvc repro mine)")
-    index = build_index(params.mine.fiftyone_dataset, read_card(PREPARED), POOL, reports, RELABEL, LABELS)
+    dataset = read_card(PREPARED)
+    index = build_index(params.mine.fiftyone_dataset, dataset, POOL, reports, RELABEL, LABELS, REPORTS / "audit")
     analyse(index, params.mine.low_confidence)
     return index
 

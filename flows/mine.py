@@ -12,6 +12,8 @@ import numpy as np
 from prefect import flow
 
 from flows.stage import main
+from tasks.audit.relabel import AuditBatch, audit_places, choose_audit_images
+from tasks.audit.report import read_audit
 from tasks.core.errors import InputError
 from tasks.core.paths import LABELS, MODEL_CARD, POOL, PREPARED, RELABEL, REPORTS, WEIGHTS_FILE, model_dir
 from tasks.core.prepared import read_card
@@ -32,6 +34,7 @@ build_index_task = as_task(build_index)
 analyse_task = as_task(analyse)
 
 MINE_REPORTS = REPORTS / "mine"
+AUDIT_REPORTS = REPORTS / "audit"  # the audit stage's findings, when it ran
 
 
 def prediction_rows(image: ScoredImage, names: list[str]) -> list[list]:
@@ -63,6 +66,8 @@ def mine_flow(params: Params) -> dict:
     pool_images = list_images(POOL / "images")
     pool, table, choices = rank_pool_task(detector, pool_images, section, earlier, covered, params.project.seed)
     keys = [image.path.as_posix() for image in pool]
+    audit = choose_audit_images(read_audit(AUDIT_REPORTS), audit_places(section.k, section.audit_share), earlier)
+    choices = choices[: section.k - len(audit)]  # the audit's images take their share of k
     model = f"{section.model}:{card.get('model_version')}"
     header = {"round": section.round, "model": model, "params": section.model_dump(), "excluded": len(earlier)}
     header |= strategy_header(section, detector.val_map50_95)
@@ -76,11 +81,12 @@ def mine_flow(params: Params) -> dict:
         header,
         batch_dir,
         section.draft_conf,
+        AuditBatch(audit, dataset.names) if audit else None,
     )
     rows = {i.path.as_posix(): prediction_rows(i, detector.names) for i in pool + labelled}
     write_json(MINE_REPORTS / "predictions.json", {"model": model, "names": detector.names, "images": rows})
     write_json(MINE_REPORTS / "scores.json", {"model": model, "images": table})
-    index = build_index_task(section.fiftyone_dataset, dataset, POOL, MINE_REPORTS, RELABEL, LABELS)
+    index = build_index_task(section.fiftyone_dataset, dataset, POOL, MINE_REPORTS, RELABEL, LABELS, AUDIT_REPORTS)
     views = analyse_task(index, section.low_confidence)
     summary = {
         "round": section.round,
@@ -91,6 +97,8 @@ def mine_flow(params: Params) -> dict:
         "mean_uncertainty_pool": float(np.mean([row["uncertainty"] for row in table.values()])) if table else 0.0,
         "views": views,
     }
+    if audit:
+        summary["audit_chosen"] = [c.image for c in audit]
     write_json(MINE_REPORTS / "summary.json", summary)
     write_loop_page(params)
     return summary

@@ -62,6 +62,7 @@ class MineParams(Section):
     class_balance: bool = True
     low_confidence: float = Field(0.4, gt=0, lt=1)
     fiftyone_dataset: str = Field("yoloop", min_length=1, pattern=r"^[A-Za-z0-9_-]+$")
+    audit_share: float = Field(0.0, ge=0, le=1)  # share of k given to the top label-mistake images (stage audit)
 
     _stride = field_validator("imgsz")(UltralyticsArgs._stride.__func__)
 

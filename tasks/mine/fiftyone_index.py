@@ -5,7 +5,9 @@ the same samples, tags and scores:
 - samples and ground truth: data/prepared (train/val/test splits) and data/pool/images;
 - predictions and scores: reports/mine/predictions.json and reports/mine/scores.json;
 - tags: `relabel-round-N` from data/relabel/round-N/manifest.json, `labelled-round-N` from
-  data/labels/round-N/manifest.json, plus the split name.
+  data/labels/round-N/manifest.json, plus the split name;
+- the label audit's scores, reasons and out-of-fold predictions: reports/audit (tasks/audit/index.py),
+  when the audit stage ran.
 Evaluation (TP/FP/FN), mistakenness and the saved views are computed again on each build,
 from the same inputs, with the same results.
 """
@@ -17,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tasks.audit.index import audit_fields, ingest_audit, label_mistakes_view
+from tasks.audit.report import AuditReport, read_audit
 from tasks.core.prepared import PreparedDataset
 from tasks.core.yolo_files import label_path, list_images, read_labels
 from tasks.mine.fiftyone_setup import load_fiftyone
@@ -60,7 +64,14 @@ def truth_rows(image: Path, names: list[str]) -> list[list]:
     return [[names[b.cls], None, b.x - b.w / 2, b.y - b.h / 2, b.w, b.h] for b in read_labels(label_path(image))]
 
 
-def sample_records(sources: dict[str, Path], names: list[str], predictions: dict, scores: dict, tags: dict) -> list:
+def sample_records(
+    sources: dict[str, Path],
+    names: list[str],
+    predictions: dict,
+    scores: dict,
+    tags: dict,
+    audit: AuditReport | None = None,
+) -> list:
     """One record per image of each split folder in `sources` (`pool` has no ground truth).
 
     `names` are the dataset's classes (label ids of the files); predictions already carry names.
@@ -81,6 +92,8 @@ def sample_records(sources: dict[str, Path], names: list[str], predictions: dict
                     **{field: scores.get(key, {}).get(field) for field in SCORE_FIELDS},
                 }
             )
+            if audit:
+                records[-1].update(audit_fields(audit, key, records[-1]["ground_truth"], detections_doc))
     return records
 
 
@@ -99,10 +112,22 @@ def ingest(index, records: list[dict]) -> None:
         if any(r[field] is not None for r in records):
             index.add_sample_field(field, fo.FloatField)
             index.set_values(field, [r[field] for r in records], validate=False)
+    ingest_audit(index, records)
 
 
-def build_index(name: str, dataset: PreparedDataset, pool: Path, reports: Path, relabel: Path, labels: Path):
-    """(Re)create the persistent dataset `name` from files, then evaluate it and save the views."""
+def build_index(
+    name: str,
+    dataset: PreparedDataset,
+    pool: Path,
+    reports: Path,
+    relabel: Path,
+    labels: Path,
+    audit: Path | None = None,
+):
+    """(Re)create the persistent dataset `name` from files, then evaluate it and save the views.
+
+    `audit` is reports/audit: its fields join the index when the audit stage ran.
+    """
     fo = load_fiftyone()
 
     predictions = json.loads((reports / "predictions.json").read_text())
@@ -112,7 +137,8 @@ def build_index(name: str, dataset: PreparedDataset, pool: Path, reports: Path, 
         tags.setdefault(key, []).extend(extra)
     sources = {**dataset.split_dirs(), "pool": pool / "images"}
     index = fo.Dataset(name, overwrite=True, persistent=True)
-    ingest(index, sample_records(sources, dataset.names, predictions["images"], scores["images"], tags))
+    report = read_audit(audit) if audit else None
+    ingest(index, sample_records(sources, dataset.names, predictions["images"], scores["images"], tags, report))
     index.info = {"model": predictions["model"], "names": predictions["names"]}
     index.save()
     return index
@@ -135,6 +161,9 @@ def analyse(index, low_confidence: float) -> dict[str, int]:
                 (F("mistakenness") >= 0.5) | (F("possible_missing") > 0) | (F("possible_spurious") > 0)
             ).sort_by("mistakenness", reverse=True),
         }
+        audited = label_mistakes_view(labelled)  # the label audit's ranking, when it ran
+        if audited is not None:
+            views["possible_label_mistakes"] = audited
     else:
         views = {}
     views["low_confidence"] = index.filter_labels("predictions", F("confidence") < low_confidence)

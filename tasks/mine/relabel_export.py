@@ -13,11 +13,15 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
 from tasks.core.yolo_files import Label, atomic_dir, write_json, write_labels
 from tasks.mine.pool_scoring import ScoredImage
 from tasks.mine.selection import Choice
+
+if TYPE_CHECKING:
+    from tasks.audit.relabel import AuditBatch
 
 MANIFEST = "manifest.json"
 CVAT_FILE = "cvat_annotations.xml"
@@ -113,11 +117,13 @@ def export_relabel_batch(
     header: dict,
     dest: Path,
     draft_conf: float,
+    audit: AuditBatch | None = None,
 ) -> Path:
     """Write the batch atomically to `dest` (data/relabel/round-N); `header` goes into the manifest.
 
     Labels use the dataset's class list `names` (every class, even one the model does not know yet),
-    so labellers can add any class; the model's drafts are remapped to it by name.
+    so labellers can add any class; the model's drafts are remapped to it by name. `audit` adds the
+    label audit's images after the mined ones, suspect boxes marked (tasks/audit/relabel.py).
     """
     remap = {i: names.index(n) for i, n in enumerate(model_names)}
     entries, tasks, rows_meta = [], [], []
@@ -142,10 +148,14 @@ def export_relabel_batch(
                     "scores": scores[choice.image],
                 }
             )
+        if audit:
+            audit.add_to(staging, entries, tasks, rows_meta, header["model"])
         write_json(staging / MANIFEST, {**header, "names": names, "images": rows_meta})
-        (staging / CVAT_FILE).write_text(cvat_xml(entries, names, f"yoloop relabel round {header['round']}"))
+        cvat = cvat_xml(entries, names, f"yoloop relabel round {header['round']}")
+        (staging / CVAT_FILE).write_text(audit.mark_cvat(cvat) if audit else cvat)
         (staging / LABEL_STUDIO_TASKS).write_text(json.dumps(tasks, indent=2) + "\n")
-        (staging / LABEL_STUDIO_CONFIG).write_text(label_studio_config(names))
+        config = label_studio_config(names)
+        (staging / LABEL_STUDIO_CONFIG).write_text(audit.mark_label_studio_config(config) if audit else config)
     return dest
 
 
