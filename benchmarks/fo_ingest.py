@@ -19,7 +19,7 @@ import benchmarks.common  # noqa: F401  (state dir, so the database, out of the 
 from tasks.core.paths import Layout
 from tasks.core.yolo_files import Label, write_labels
 from tasks.mine.fiftyone_index import ingest, sample_records
-from tasks.mine.fiftyone_setup import load_fiftyone
+from tasks.ops.fiftyone_setup import load_fiftyone
 
 NAMES = ["ring", "cross", "star"]
 

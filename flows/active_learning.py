@@ -1,9 +1,10 @@
 """The active-learning loop, two ways.
 
 `oracle_flow` (`yoloop active-learning`, or the deployment `active-learning-oracle-rounds/oracle`
-through `oracle_rounds_flow`): rounds of mined vs random batches, labelled by the
-oracle from the truth kept aside, trained and scored on the same test split; the report
-says whether mining beat chance and by how many labels.
+through `oracle_rounds_flow`): rounds of batches picked by each strategy (`active_learning.arms`),
+labelled by the oracle from the truth kept aside, trained and scored on the same test split,
+repeated with other seed sets (`active_learning.repeats`); the report gives each arm's curve
+with its interval, AULC, and the paired difference to random.
 
 `labelling_round_flow` (the `active-learning-round/round` deployment): one round with people.
 It runs DVC in the repository (the mine stage exports data/relabel/round-N), pauses until
@@ -20,15 +21,15 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 
 from flows.stage import main, project_root
-from flows.steps.operations import import_labels_task, reproduce_task, run_oracle_rounds_task
+from flows.steps.operations import import_labels_task, reproduce_task, run_repeats_task
 from tasks.core.params import load_params
 from tasks.core.paths import Layout, fresh_scratch
 from tasks.core.prepared import read_card
 from tasks.core.runtime import resolve_device
 from tasks.core.schema import Params
-from tasks.loop.choosers import arm_choosers
-from tasks.loop.curves import write_report
-from tasks.loop.rounds import LoopPlan, prepared_setup
+from tasks.loop.arms import choosers_by_repeat, prepared_repeats
+from tasks.loop.efficiency_report import write_efficiency_report
+from tasks.loop.rounds import LoopPlan
 from tasks.ops import dvc_repo, tracking
 from tasks.ops.labelling_pause import WEEK_S, wait_for_labels
 from tasks.train.fit import ultralytics_args
@@ -36,21 +37,23 @@ from tasks.train.fit import ultralytics_args
 
 @flow(name="active-learning-oracle")
 def oracle_flow(params: Params, root: Path) -> dict:
-    """Rounds of both arms on the built-in data; reports/active_learning says whether mining beat random."""
+    """Every arm (strategy) over `repeats` seed sets; reports/active_learning compares them with random."""
     section, layout = params.active_learning, Layout(root)
     device, seed = resolve_device(params.project.device), params.project.seed
-    dataset, report = read_card(layout.prepared), layout.reports / "active_learning"
-    setup = prepared_setup(dataset, layout.pool / "images", layout.oracle / "labels", section.seed_images, seed)
+    dataset, report_dir = read_card(layout.prepared), layout.reports / "active_learning"
+    setup_for = prepared_repeats(dataset, layout.pool / "images", layout.oracle / "labels", section, seed)
     plan = LoopPlan(section.rounds, section.batch, section.epochs, section.transfer_epochs, section.retrain_every)
-    choosers = arm_choosers(section.arms, params.mine, device, seed)
     args = ultralytics_args(params.train, device, seed)
+    title, setup = f"Active learning: {', '.join(section.arms)} over {section.repeats} repeats", section.model_dump()
+    # the report after every round, not only the last
+    report = partial(write_efficiency_report, dest=report_dir, title=title, setup={"active_learning": setup})
     with tracking.stage_run(params.tracking, "active-learning", section.model_dump(), layout):
-        after_round = partial(write_report, dest=report)  # the report after every round, not only the last
-        points = run_oracle_rounds_task(
-            setup, plan, choosers, params.train.model, args, fresh_scratch("al"), after_round
+        choosers_for = choosers_by_repeat(section.arms, params.mine, device, seed)
+        points = run_repeats_task(
+            setup_for, choosers_for, section.repeats, plan, params.train.model, args, fresh_scratch("al"), report
         )
-        summary = write_report(points, report)
-        tracking.log_artifacts([report / "report.json", report / "report.md", report / "curve.png"])
+        summary = report(points)
+        tracking.log_artifacts([report_dir / "report.json", report_dir / "report.md", report_dir / "curve.png"])
     return summary
 
 

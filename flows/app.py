@@ -15,7 +15,7 @@ from tasks.core.paths import Layout
 from tasks.core.prepared import read_card
 from tasks.core.schema import Params
 from tasks.mine.fiftyone_index import rebuild_index as rebuild_from_files
-from tasks.mine.fiftyone_setup import load_fiftyone
+from tasks.ops.fiftyone_setup import load_fiftyone
 
 
 def rebuild_index(params: Params, root: Path):

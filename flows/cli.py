@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from flows.labelstudio import add_labelstudio_command, add_push_pull_actions
+from flows.report import add_report_command
 from flows.stage import EXIT_BAD_INPUT, print_input_error, project_root, run_stage
 from tasks.core.errors import InputError
 from tasks.core.params import load_params
@@ -36,7 +38,7 @@ def _architectures(options: argparse.Namespace) -> int:
 
 
 def _active_learning(options: argparse.Namespace) -> int:
-    """Oracle rounds of mined vs random batches on the built-in data; not part of `dvc repro`."""
+    """Oracle rounds of each selection strategy vs random, over repeats; not part of `dvc repro`."""
     return _run_flow("flows.active_learning", "oracle_flow", options.params)
 
 
@@ -44,7 +46,7 @@ def _active_learning(options: argparse.Namespace) -> int:
 STUDIES = {
     "economics": (_economics, "scratch vs transfer: four experiments and a report"),
     "architectures": (_architectures, "train each architectures.models yaml; table + plot"),
-    "active-learning": (_active_learning, "oracle rounds: mined vs random batches, label savings"),
+    "active-learning": (_active_learning, "oracle rounds: strategies vs random, repeats, intervals"),
 }
 
 
@@ -67,21 +69,23 @@ def _stack(options: argparse.Namespace) -> int:
     """Start the local stack, register the deployments, and keep it up until Ctrl-C."""
     from tasks.ops.stack import run_stack
 
-    return run_stack(project_root(), options.prefect_port, options.mlflow_port)
+    labelstudio_port = options.labelstudio_port if options.labelstudio else None
+    return run_stack(project_root(), options.prefect_port, options.mlflow_port, labelstudio_port)
 
 
 def _import(options: argparse.Namespace) -> int:
-    """Import a YOLO, VOC or COCO dataset into data/raw/NAME, checked, quarantined, versioned."""
+    """Import a YOLO, VOC or COCO dataset (or unlabelled photos) into data/raw/NAME, checked, quarantined, versioned."""
     from flows.import_data import import_dataset, print_failure, print_result
     from tasks.core.schema_data import ImportParams
     from tasks.data.validate_import import ValidationFailed
 
-    params = load_params(options.params).imports if Path(options.params).exists() else None
-    if options.policy:
-        params = (params or ImportParams()).model_copy(update={"policy": options.policy})
+    params = load_params(options.params).imports if Path(options.params).exists() else ImportParams()
+    overrides = {"policy": options.policy, "video_fps": options.fps}
+    params = params.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     raw = Layout(project_root()).raw
     try:
-        print_result(import_dataset(Path(options.source), options.name, options.format, params, raw=raw))
+        source, name = Path(options.source), options.name
+        print_result(import_dataset(source, name, options.format, params, raw=raw, unlabelled=options.unlabelled))
     except ValidationFailed as exc:
         print_failure(exc)
         return EXIT_BAD_INPUT
@@ -126,20 +130,29 @@ def _add_flow_commands(commands: argparse._SubParsersAction) -> None:
     repro.set_defaults(handler=_repro)
 
 
-def _add_data_commands(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("import", help="import a YOLO, Pascal VOC or COCO dataset into data/raw/NAME")
-    parser.add_argument("source", help="dataset yaml or folder (YOLO), VOC folder, or COCO JSON file or folder")
+def _add_import_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "import", help="import a YOLO, VOC or COCO dataset (or unlabelled photos) into data/raw/NAME"
+    )
+    parser.add_argument("source", help="dataset yaml or folder (YOLO, VOC, COCO), COCO JSON, or photos/videos")
     parser.add_argument("--name", required=True, help="the copy goes to data/raw/NAME")
     parser.add_argument("--format", default="auto", choices=("auto", "yolo", "voc", "coco"))
     parser.add_argument("--policy", choices=("strict", "lenient"), help="override imports.policy of params.yaml")
+    parser.add_argument("--unlabelled", action="store_true", help="photos and videos without labels: the mining pool")
+    parser.add_argument("--fps", type=float, help="--unlabelled: video frames per second (imports.video_fps)")
     parser.add_argument("--params", default="params.yaml")
     parser.set_defaults(handler=_import)
+
+
+def _add_data_commands(commands: argparse._SubParsersAction) -> None:
+    _add_import_parser(commands)
     labels = commands.add_parser("labels", help="labels taken back from labelling tools")
     actions = labels.add_subparsers(dest="action", required=True)
     importing = actions.add_parser("import", help="validate and merge a returned relabel batch (YOLO .txt files)")
     importing.add_argument("dir", help="folder with labels/*.txt (or *.txt) for images of one relabel batch")
     importing.add_argument("--no-dvc", action="store_true", help="do not `dvc add` the new version")
     importing.set_defaults(handler=_labels_import)
+    add_push_pull_actions(actions)
 
 
 def _add_service_commands(commands: argparse._SubParsersAction) -> None:
@@ -149,7 +162,11 @@ def _add_service_commands(commands: argparse._SubParsersAction) -> None:
     stack = commands.add_parser("stack", help="start Prefect server + worker (pool gpu) + MLflow UI on 127.0.0.1")
     stack.add_argument("--prefect-port", type=int, default=4200)
     stack.add_argument("--mlflow-port", type=int, default=5000)
+    stack.add_argument("--labelstudio", action="store_true", help="start Label Studio too (yoloop labelstudio)")
+    stack.add_argument("--labelstudio-port", type=int, default=8080)
     stack.set_defaults(handler=_stack)
+    add_labelstudio_command(commands)
+    add_report_command(commands)
     app = commands.add_parser("app", help="the FiftyOne App on 127.0.0.1 with the mining views")
     app.add_argument("--params", default="params.yaml")
     app.add_argument("--port", type=int, default=5151)

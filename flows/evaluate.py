@@ -20,6 +20,7 @@ from tasks.core.schema import Params
 from tasks.evaluate.against_champion import CandidateModel
 from tasks.evaluate.mlflow_log import log_evaluation
 from tasks.evaluate.report import write_evaluation
+from tasks.loop.loop_page import write_loop_page
 from tasks.ops import tracking
 
 
@@ -39,6 +40,7 @@ def evaluate_flow(params: Params, root: Path) -> dict:
         comparison, decision, registry = judge_task(params, dataset, candidate, result["forgetting"], work)
         files = write_evaluation(layout, section, result, comparison, decision, registry)
         log_evaluation(result, comparison, decision, registry, files)
+    write_loop_page(params, layout, evaluated=True)
     return {**result, "comparison": comparison, "decision": decision, "registry": registry}
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from tasks.core.findings import errors, summarize
+from tasks.core.findings import summarize
 from tasks.core.schema_data import ImportParams
+from tasks.data.importing import read_checked
 from tasks.data.raw_copy import check_dataset_name, write_raw_copy
-from tasks.data.validate_import import ValidationFailed, all_findings, read_source, validate
+from tasks.data.validate_import import ValidationFailed
 from tasks.ops.dvc_repo import version_with_dvc
 
 
@@ -32,18 +33,16 @@ def import_dataset(
     *,
     raw: Path,
     use_dvc: bool = True,
+    unlabelled: bool = False,
 ) -> ImportResult:
     """Import `source` into `raw/name` (the project's data/raw); strict policy raises ValidationFailed listing
-    every finding."""
+    every finding. Nothing to import (no image, no label at all, nothing kept) is an InputError, and nothing
+    is written."""
     params = params or ImportParams()
     check_dataset_name(name)
-    dataset = read_source(source, fmt)
-    checked = validate(dataset)
-    findings = all_findings(dataset, checked)
-    if params.policy == "strict" and errors(findings):
-        raise ValidationFailed(findings)
     dest = raw / name
-    report = write_raw_copy(dataset, checked, findings, dest, params)
+    with read_checked(source, fmt, params, raw, unlabelled=unlabelled, name=name) as found:
+        report = write_raw_copy(found.dataset, found.checked, found.findings, dest, params)
     versioning = version_with_dvc(dest) if use_dvc else "DVC skipped"
     return ImportResult(dest, report, (dest / "report.txt").read_text(), versioning)
 

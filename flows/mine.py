@@ -1,7 +1,8 @@
 """Stage `mine`: score the unlabelled pool, pick a relabel batch, hand it out, and index it all in FiftyOne.
 
-Outputs: data/relabel/round-<mine.round> (the batch) and reports/mine (predictions, scores,
-summary); the FiftyOne dataset `mine.fiftyone_dataset` is rebuilt from those files.
+Outputs: data/relabel/round-<mine.round> (the batch, with the label audit's share when
+`mine.audit_share` > 0) and reports/mine (predictions, scores, summary); the FiftyOne dataset
+`mine.fiftyone_dataset` is rebuilt from those files (and reports/audit); the loop page is rewritten.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from tasks.core.prepared import read_card
 from tasks.core.runtime import resolve_device
 from tasks.core.schema import Params
 from tasks.core.yolo_files import list_images
+from tasks.loop.loop_page import write_loop_page
+from tasks.mine.audit_share import share_batch_with_audit
 from tasks.mine.pool_scoring import load_detector
+from tasks.mine.rank import training_embeddings
 from tasks.mine.relabel_export import earlier_choices
 from tasks.mine.reports import batch_header, write_mine_summary, write_pool_reports
 
@@ -32,18 +36,22 @@ def mine_flow(params: Params, root: Path) -> dict:
     card = read_model_card(source)
     detector = load_detector(source / WEIGHTS_FILE, resolve_device(params.project.device))
     earlier = earlier_choices(layout.relabel, layout.labels, section.round)
+    labelled_images = [image for folder in dataset.split_dirs().values() for image in list_images(folder)]
+    labelled = score_images_task(detector, labelled_images, section, False)
+    covered = training_embeddings(labelled, dataset.split_dirs())  # what a diverse pick counts as covered
     images = {layout.key(image): image for image in list_images(layout.pool / "images")}
-    pool, table, choices = rank_pool_task(detector, images, section, earlier)
-    labelled = [image for folder in dataset.split_dirs().values() for image in list_images(folder)]
-    scored = [*pool.values(), *score_images_task(detector, labelled, section, False)]
-    header = batch_header(section, card, earlier)
+    pool, table, choices = rank_pool_task(detector, images, section, earlier, covered, params.project.seed)
+    choices, audit = share_batch_with_audit(layout, section, dataset.names, earlier, choices)
+    header = batch_header(section, card, earlier, detector.val_map50_95)
     batch_dir = layout.relabel / f"round-{section.round}"
     export_relabel_batch_task(
-        choices, pool, table, detector.names, dataset.names, header, batch_dir, section.draft_conf
+        choices, pool, table, detector.names, dataset.names, header, batch_dir, section.draft_conf, audit
     )
-    write_pool_reports(layout, header["model"], detector.names, scored, table)
+    write_pool_reports(layout, header["model"], detector.names, [*pool.values(), *labelled], table)
     _, views = rebuild_index_task(section.fiftyone_dataset, section.low_confidence, dataset, layout)
-    return write_mine_summary(layout, section, table, earlier, choices, views)
+    summary = write_mine_summary(layout, section, table, earlier, choices, views, audit)
+    write_loop_page(params, layout)
+    return summary
 
 
 if __name__ == "__main__":

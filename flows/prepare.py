@@ -24,10 +24,10 @@ def prepare_flow(params: Params, root: Path) -> dict:
     findings = []
     with atomic_dir(layout.prepared) as prepared, atomic_dir(layout.pool) as pool, atomic_dir(layout.oracle) as oracle:
         if section.source == "datasets":
-            findings = prepare_from_datasets_task(section, params.imports, prepared, layout.raw)
+            findings = prepare_from_datasets_task(section, params.imports, prepared, layout.raw, pool, oracle)
         else:
             generate_builtin_task(section.builtin, section.classes, section.seed, prepared, pool, oracle)
-        add_label_rounds(layout.labels, prepared)  # labels taken back by `yoloop labels import`
+        add_label_rounds(layout, prepared)  # labels taken back by `yoloop labels import`
         dataset = PreparedDataset(prepared, section.classes.base, section.classes.new)
         stats = {split: split_stats_task(path, dataset.names) for split, path in dataset.split_dirs().items()}
         write_card(dataset, stats)

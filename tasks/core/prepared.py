@@ -66,6 +66,12 @@ def read_card(root: Path) -> PreparedDataset:
     return PreparedDataset(root, card["classes"]["base"], card["classes"]["new"])
 
 
+def read_split_stats(root: Path) -> dict[str, dict] | None:
+    """What each split of the card holds (images, boxes per class), or None before the first prepare."""
+    card_path = root / DATASET_CARD
+    return json.loads(card_path.read_text()).get("splits", {}) if card_path.exists() else None
+
+
 def copy_remapped(images: list[Path], source_names: list[str], target_names: list[str], dest: Path) -> None:
     """Copy images and their labels to `dest/images|labels`, keeping only classes the target knows."""
     remap = {i: target_names.index(n) for i, n in enumerate(source_names) if n in target_names}

@@ -45,6 +45,12 @@ class Label:
         )
 
 
+def top_left_box(x0: float, y0: float, x1: float, y1: float, width: float = 1.0, height: float = 1.0) -> list[float]:
+    """Corners (x0, y0)-(x1, y1) as [x_top_left, y_top_left, w, h] fractions of a `width` x `height` image:
+    FiftyOne's box format, and the reports' (reports/mine, reports/audit)."""
+    return [x0 / width, y0 / height, (x1 - x0) / width, (y1 - y0) / height]
+
+
 def read_labels(path: Path) -> list[Label]:
     """Parse a label file that is already known to be valid (see the validator for raw input)."""
     if not path.exists():

@@ -5,7 +5,9 @@ the same samples, tags and scores:
 - samples and ground truth: data/prepared (train/val/test splits) and data/pool/images;
 - predictions and scores: reports/mine/predictions.json and reports/mine/scores.json;
 - tags: `relabel-round-N` from data/relabel/round-N/manifest.json, `labelled-round-N` from
-  data/labels/round-N/manifest.json, plus the split name.
+  data/labels/round-N/manifest.json, plus the split name;
+- the label audit's scores, reasons and out-of-fold predictions: reports/audit (tasks/audit/index.py),
+  when the audit stage ran.
 Evaluation (TP/FP/FN), mistakenness and the saved views are computed again on each build,
 from the same inputs, with the same results.
 """
@@ -17,12 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
+from tasks.audit.index import audit_fields, ingest_audit, label_mistakes_view
+from tasks.audit.report import AuditReport, read_audit
 from tasks.core.errors import InputError
 from tasks.core.paths import Layout
 from tasks.core.prepared import PreparedDataset
-from tasks.core.yolo_files import label_path, list_images, read_labels
-from tasks.mine.fiftyone_setup import load_fiftyone
+from tasks.core.yolo_files import label_path, list_images, read_labels, top_left_box
 from tasks.mine.relabel_export import round_manifests
+from tasks.ops.fiftyone_setup import load_fiftyone
 
 SCORE_FIELDS = ("least_confidence", "entropy", "consistency", "uncertainty", "uniqueness", "mining_score")
 
@@ -61,11 +65,17 @@ def detections_doc(rows: list[list]) -> dict:
 
 def truth_rows(image: Path, names: list[str]) -> list[list]:
     """The image's label file as [label, None, x_top_left, y_top_left, w, h] rows (fractions)."""
-    return [[names[b.cls], None, *b.corners()[:2], b.w, b.h] for b in read_labels(label_path(image))]
+    return [[names[b.cls], None, *top_left_box(*b.corners())] for b in read_labels(label_path(image))]
 
 
 def sample_records(
-    sources: dict[str, Path], names: list[str], predictions: dict, scores: dict, tags: dict, layout: Layout
+    sources: dict[str, Path],
+    names: list[str],
+    predictions: dict,
+    scores: dict,
+    tags: dict,
+    layout: Layout,
+    audit: AuditReport | None = None,
 ) -> list:
     """One record per image of each split folder in `sources` (`pool` has no ground truth).
 
@@ -88,6 +98,8 @@ def sample_records(
                     **{field: scores.get(key, {}).get(field) for field in SCORE_FIELDS},
                 }
             )
+            if audit:
+                records[-1].update(audit_fields(audit, key, records[-1]["ground_truth"], detections_doc))
     return records
 
 
@@ -106,10 +118,14 @@ def ingest(index, records: list[dict]) -> None:
         if any(r[field] is not None for r in records):
             index.add_sample_field(field, fo.FloatField)
             index.set_values(field, [r[field] for r in records], validate=False)
+    ingest_audit(index, records)
 
 
 def build_index(name: str, dataset: PreparedDataset, layout: Layout):
-    """(Re)create the persistent dataset `name` from files (reports/mine, the round manifests), and save it."""
+    """(Re)create the persistent dataset `name` from files (reports/mine, the round manifests), and save it.
+
+    reports/audit's fields join the index when the audit stage ran.
+    """
     fo = load_fiftyone()
 
     reports = layout.reports / "mine"
@@ -120,7 +136,8 @@ def build_index(name: str, dataset: PreparedDataset, layout: Layout):
         tags.setdefault(key, []).extend(extra)
     sources = {**dataset.split_dirs(), "pool": layout.pool / "images"}
     index = fo.Dataset(name, overwrite=True, persistent=True)
-    records = sample_records(sources, dataset.names, predictions["images"], scores["images"], tags, layout)
+    audit = read_audit(layout.reports / "audit")
+    records = sample_records(sources, dataset.names, predictions["images"], scores["images"], tags, layout, audit)
     ingest(index, records)
     index.info = {"model": predictions["model"], "names": predictions["names"]}
     index.save()
@@ -153,6 +170,9 @@ def analyse(index, low_confidence: float) -> dict[str, int]:
                 (F("mistakenness") >= 0.5) | (F("possible_missing") > 0) | (F("possible_spurious") > 0)
             ).sort_by("mistakenness", reverse=True),
         }
+        audited = label_mistakes_view(labelled)  # the label audit's ranking, when it ran
+        if audited is not None:
+            views["possible_label_mistakes"] = audited
     else:
         views = {}
     views["low_confidence"] = index.filter_labels("predictions", F("confidence") < low_confidence)

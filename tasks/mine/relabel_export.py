@@ -2,7 +2,7 @@
 
 data/relabel/round-N/
   images/ labels/            the chosen pool images and the model's draft boxes (YOLO, full class list)
-  manifest.json              round, model, classes, and per image: rank, scores, why it was chosen
+  manifest.json              round, model, classes, strategy; per image: rank, scores, the rule that chose it, why
   cvat_annotations.xml       "CVAT for images 1.1" (Tasks > Upload annotations), boxes as source="auto"
   label_studio_tasks.json    Label Studio JSON tasks with `predictions` (pre-annotations)
   label_studio_config.xml    the matching labelling config (RectangleLabels)
@@ -13,11 +13,15 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
 from tasks.core.yolo_files import MANIFEST, Label, atomic_dir, read_manifest, write_json, write_labels
 from tasks.mine.pool_scoring import ScoredImage
 from tasks.mine.selection import Choice
+
+if TYPE_CHECKING:
+    from tasks.mine.audit_share import AuditBatch
 
 CVAT_FILE = "cvat_annotations.xml"
 LABEL_STUDIO_TASKS = "label_studio_tasks.json"
@@ -107,6 +111,7 @@ def manifest_entry(choice: Choice, file_name: str, draft_boxes: int, scores: dic
         "image": choice.image,
         "file": file_name,
         "rank": choice.rank,
+        "rule": choice.rule,
         "reason": choice.reason,
         "draft_boxes": draft_boxes,
         "scores": scores,
@@ -122,11 +127,13 @@ def export_relabel_batch(
     header: dict,
     dest: Path,
     draft_conf: float,
+    audit: AuditBatch | None = None,
 ) -> Path:
     """Write the batch atomically to `dest` (data/relabel/round-N); `header` goes into the manifest.
 
     Labels use the dataset's class list `names` (every class, even one the model does not know yet),
-    so labellers can add any class; the model's drafts are remapped to it by name.
+    so labellers can add any class; the model's drafts are remapped to it by name. `audit` adds the
+    label audit's images after the mined ones, suspect boxes marked (tasks/mine/audit_share.py).
     """
     remap = {i: names.index(n) for i, n in enumerate(model_names)}
     entries, tasks, rows_meta = [], [], []
@@ -141,10 +148,14 @@ def export_relabel_batch(
             entries.append((file_name, image.width, image.height, rows))
             tasks.append(label_studio_task(file_name, image.width, image.height, rows, names, header["model"]))
             rows_meta.append(manifest_entry(choice, file_name, len(rows), scores[choice.image]))
+        if audit:
+            audit.add_to(staging, entries, tasks, rows_meta, header["model"])
         write_json(staging / MANIFEST, {**header, "names": names, "images": rows_meta})
-        (staging / CVAT_FILE).write_text(cvat_xml(entries, names, f"yoloop relabel round {header['round']}"))
+        cvat = cvat_xml(entries, names, f"yoloop relabel round {header['round']}")
+        (staging / CVAT_FILE).write_text(audit.mark_cvat(cvat) if audit else cvat)
         (staging / LABEL_STUDIO_TASKS).write_text(json.dumps(tasks, indent=2) + "\n")
-        (staging / LABEL_STUDIO_CONFIG).write_text(label_studio_config(names))
+        config = label_studio_config(names)
+        (staging / LABEL_STUDIO_CONFIG).write_text(audit.mark_label_studio_config(config) if audit else config)
     return dest
 
 

@@ -102,18 +102,29 @@ def _detector_signature():
 
 
 def register_weights(weights: Path, tracking: TrackingParams, names: list[str]) -> str:
-    """Log the weights as a pyfunc model in the active run and register a new model version."""
+    """Log the weights as a pyfunc model in the active run and register a new model version.
+
+    No input example is logged, on purpose: the model's input is a column of image file paths,
+    and a path is only an example on the machine that wrote it (MLflow would also try to
+    predict on it at every registration). The signature says the input exactly, so MLflow's
+    "An input example was not provided" warning (its text starts with a colour code, hence the
+    leading `.*`) is silenced for this call only.
+    """
+    import warnings
+
     import mlflow
 
-    info = mlflow.pyfunc.log_model(
-        name="model",
-        python_model=str(PYFUNC_MODEL_CODE),
-        signature=_detector_signature(),
-        artifacts={"weights": str(weights)},
-        pip_requirements=["ultralytics", "torch", "pandas"],
-        registered_model_name=tracking.registered_model,
-        metadata={"class_names": names},
-    )
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*An input example was not provided", category=UserWarning)
+        info = mlflow.pyfunc.log_model(
+            name="model",
+            python_model=str(PYFUNC_MODEL_CODE),
+            signature=_detector_signature(),
+            artifacts={"weights": str(weights)},
+            pip_requirements=["ultralytics", "torch", "pandas"],
+            registered_model_name=tracking.registered_model,
+            metadata={"class_names": names},
+        )
     return str(info.registered_model_version)
 
 

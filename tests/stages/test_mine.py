@@ -65,11 +65,16 @@ def test_batch_has_k_images_drafts_manifest_and_tool_files(project):
     manifest = json.loads((batch / "manifest.json").read_text())
     k = TINY["mine"]["k"]
     assert len(manifest["images"]) == k and manifest["names"] == ["ring", "cross", "star"]
+    recorded = manifest["model_val_map50_95"]
+    weak = recorded is None or recorded < manifest["params"]["cold_start"]
+    assert manifest["strategy"] == "uncertainty"
+    assert manifest["rule"] == ("cold-start-diversity" if weak else "uncertainty")
     files = sorted(e["file"] for e in manifest["images"])
     assert sorted(p.name for p in (batch / "images").iterdir()) == files
     assert sorted(p.stem for p in (batch / "labels").iterdir()) == sorted(Path(f).stem for f in files)
     for entry in manifest["images"]:
-        assert entry["reason"].startswith("score rank") and 0 <= entry["scores"]["mining_score"]
+        assert entry["rule"] == manifest["rule"] and 0 <= entry["scores"]["mining_score"]
+        assert entry["reason"].startswith("cold start" if weak else "score rank")
         assert set(entry["scores"]) >= {"least_confidence", "entropy", "consistency", "uniqueness"}
     cvat = ET.parse(batch / "cvat_annotations.xml").getroot()
     assert cvat.findtext("version") == "1.1"
@@ -105,13 +110,14 @@ def test_fiftyone_index_has_every_split_evaluation_and_tags(project):
 
 
 def test_next_round_excludes_earlier_choices(inside):
-    params = load_params(
-        write_params(inside / "params2.yaml", TINY, ON_TRAIN, {"mine": {"round": 2, "fiftyone_dataset": "r2"}})
-    )
+    round_two = {"mine": {"round": 2, "fiftyone_dataset": "r2", "cold_start": 0.0}}  # uncertainty, weak model or not
+    params = load_params(write_params(inside / "params2.yaml", TINY, ON_TRAIN, round_two))
     mine_flow(params, inside)
     first = {e["image"] for e in json.loads(Path("data/relabel/round-1/manifest.json").read_text())["images"]}
-    second = {e["image"] for e in json.loads(Path("data/relabel/round-2/manifest.json").read_text())["images"]}
+    entries = json.loads(Path("data/relabel/round-2/manifest.json").read_text())["images"]
+    second = {e["image"] for e in entries}
     assert len(second) == TINY["mine"]["k"] and not first & second
+    assert all(e["rule"] == "uncertainty" and e["reason"].startswith("score rank") for e in entries)
     assert json.loads(Path("data/relabel/round-2/manifest.json").read_text())["excluded"] == len(first)
     shutil.rmtree("data/relabel/round-2")
     mine_flow(load_params(inside / "params.yaml"), inside)  # leave the project as the fixture made it
