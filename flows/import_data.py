@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tasks.core.findings import summarize
 from tasks.core.schema_data import ImportParams
+from tasks.core.yolo_files import MANIFEST
 from tasks.data.importing import read_checked
 from tasks.data.raw_copy import check_dataset_name, write_raw_copy
 from tasks.data.validate_import import ValidationFailed
@@ -53,7 +54,7 @@ def print_result(result: ImportResult) -> None:
     print(
         f"images: {report['images']}, backgrounds: {report['backgrounds']}, quarantined: {len(report['quarantined'])}"
     )
-    print(f"copy: {result.dest}  (report: {result.dest / 'report.txt'}, manifest: {result.dest / 'manifest.json'})")
+    print(f"copy: {result.dest}  (report: {result.dest / 'report.txt'}, manifest: {result.dest / MANIFEST})")
     print(result.versioning)
 
 
