@@ -83,6 +83,6 @@ def trained_project(tmp_path_factory: pytest.TempPathFactory, prefect_harness) -
 
     project = new_project(tmp_path_factory.mktemp("trained") / "project", TRAINED)
     with project.active():
-        prepare_flow(project.params())
-        train_flow(project.params())
+        prepare_flow(project.params(), project.root)
+        train_flow(project.params(), project.root)
     return project

@@ -9,7 +9,15 @@ import pytest
 from testkit import real_data
 from testkit.real_data import tree_digest
 
-__all__ = ["copy_real", "tree_digest"]
+__all__ = ["copy_real", "real_datasets", "tree_digest"]
+
+
+def real_datasets() -> Path:
+    """The folder of the real datasets (read-only: copy before writing); skips the test without them."""
+    try:
+        return real_data.real_datasets()
+    except real_data.RealDataMissing as missing:
+        pytest.skip(str(missing))
 
 
 def copy_real(name: str, dest: Path) -> Path:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-CHAMPION = "champion"
-CHALLENGER = "challenger"
+from tasks.ops.registry import CHALLENGER, CHAMPION, champion_version
+
 TOLERANCE = 1e-9  # limits are inclusive; float noise in a difference (0.47 - 0.5) must not flip a check
 
 
@@ -49,16 +49,6 @@ def decide(comparison: dict[str, Any] | None, rule: dict[str, float]) -> dict[st
     passed = all(c["passed"] for c in checks)
     reasons = [("pass: " if c["passed"] else "FAIL: ") + c["reason"] for c in checks]
     return {"promote": passed, "first_model": False, "checks": checks, "reasons": reasons}
-
-
-def champion_version(client: Any, model_name: str) -> str | None:
-    """The version holding `champion`, or None when there is none (or the model is not registered)."""
-    from mlflow.exceptions import MlflowException
-
-    try:
-        return str(client.get_model_version_by_alias(model_name, CHAMPION).version)
-    except MlflowException:
-        return None
 
 
 def apply_decision(client: Any, model_name: str, version: str, decision: dict[str, Any]) -> dict[str, Any]:

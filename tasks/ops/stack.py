@@ -174,3 +174,61 @@ def deploy(repo: Path, env: dict[str, str]) -> str:
     if result.returncode != 0:
         raise RuntimeError(f"prefect deploy failed:\n{(result.stdout + result.stderr)[-4000:]}")
     return result.stdout
+
+
+def start_label_studio_for(stack: Stack, repo: Path, port: int, logs: Path) -> str:
+    """Label Studio beside the other services, serving `repo`'s data/relabel; the stack stops it with them."""
+    from tasks.core.paths import Layout
+    from tasks.ops.labelstudio_server import start_label_studio
+
+    running = start_label_studio(port, Layout(repo).relabel, logs)
+    stack.processes.append(running.process)
+    return running.url
+
+
+def wait_while_running(processes: list[subprocess.Popen], stopped: str) -> int:
+    """Block until Ctrl-C (0), or until one of `processes` exits by itself (1, after saying `stopped`)."""
+    try:
+        while all(p.poll() is None for p in processes):
+            time.sleep(1)
+    except KeyboardInterrupt:
+        return 0
+    print(stopped, file=sys.stderr)
+    return 1
+
+
+def stop_on_signals() -> None:
+    """A plain `kill` (SIGTERM) or a closed terminal (SIGHUP) stops the services too, through `finally`."""
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)
+
+
+def run_stack(repo: Path, prefect_port: int, mlflow_port: int, labelstudio_port: int | None = None) -> int:
+    """Start the local stack, register `repo`'s deployments, and keep it up until Ctrl-C; 1 if a service stops.
+
+    With `labelstudio_port`, Label Studio (serving `repo`'s relabel batches) starts and stops with it.
+    """
+    from tasks.ops.zombies import ensure_zombie_automation
+
+    stop_on_signals()
+    logs = default_logs()
+    running = start_server(prefect_port, state_dir() / "prefect", logs)
+    try:
+        with talking_to(running.api_url):
+            ensure_zombie_automation()
+        start_worker(running, logs)
+        mlflow_url = start_mlflow_ui(running, mlflow_port, logs)
+        if labelstudio_port is not None:
+            print(f"Label Studio: {start_label_studio_for(running, repo, labelstudio_port, logs)}")
+        deploy(repo, running.env)
+        print(f"Prefect UI: {running.api_url.removesuffix('/api')}   MLflow UI: {mlflow_url}   logs: {logs}")
+        print(f"export PREFECT_API_URL={running.api_url}   # then: prefect deployment run 'pipeline/all'")
+        return wait_while_running(running.processes, "a service stopped; see the logs")
+    except KeyboardInterrupt:  # during the start
+        return 0
+    finally:
+        running.stop()

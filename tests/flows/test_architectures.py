@@ -16,8 +16,8 @@ pytestmark = pytest.mark.slow
 def test_two_architectures_give_a_table_and_a_plot(make_project, prefect_harness):
     overrides = {"architectures": {"models": ["yolov8n.yaml", "yolo11n.yaml"], "epochs": 1, "data": "all"}}
     project = make_project(overrides, {"evaluate": {"speed_images": 4}})
-    prepare_flow(project.params())
-    rows = architectures_flow(project.params())
+    prepare_flow(project.params(), project.root)
+    rows = architectures_flow(project.params(), project.root)
     reports = project.root / "reports/architectures"
     table = json.loads((reports / "table.json").read_text())
     assert [r["model"] for r in table["rows"]] == ["yolov8n.yaml", "yolo11n.yaml"] == [r["model"] for r in rows]

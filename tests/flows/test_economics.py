@@ -18,8 +18,8 @@ def project(tmp_path_factory, prefect_harness) -> Project:
     """A project of its own, so its MLflow store holds the economics run only."""
     project = new_project(tmp_path_factory.mktemp("economics") / "project", {"forgetting": {"tolerance": 0.0}})
     with project.active():
-        prepare_flow(project.params())
-        economics_flow(project.params())
+        prepare_flow(project.params(), project.root)
+        economics_flow(project.params(), project.root)
     return project
 
 

@@ -32,14 +32,14 @@ def project(tmp_path_factory, prefect_harness) -> Project:
     project.write_params(EVALUATE, FIRST, STRICT, name="strict.yaml")
     root = project.root
     with project.active():
-        prepare_flow(project.params())
-        train_flow(project.params())
-        evaluate_flow(project.params())
+        prepare_flow(project.params(), root)
+        train_flow(project.params(), root)
+        evaluate_flow(project.params(), root)
         (root / "first").mkdir()
         for name in ("metrics/evaluate.json", "metrics/evaluate_images.json", "reports/evaluate/decision.json"):
             (root / "first" / Path(name).name).write_text((root / name).read_text())
-        train_flow(project.params())
-        evaluate_flow(project.params("strict.yaml"))
+        train_flow(project.params(), root)
+        evaluate_flow(project.params("strict.yaml"), root)
     return project
 
 

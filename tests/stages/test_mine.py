@@ -34,7 +34,7 @@ def project(tmp_path_factory, trained_project) -> Project:
     project = trained_project.copy_to(tmp_path_factory.mktemp("mine") / "project")
     project.update_params(ON_TRAIN)
     with project.active():
-        mine_flow(project.params())
+        mine_flow(project.params(), project.root)
     return project
 
 
@@ -57,13 +57,18 @@ def test_batch_has_k_images_drafts_manifest_and_tool_files(project):
     manifest = json.loads((batch / "manifest.json").read_text())
     k = TINY["mine"]["k"]
     assert len(manifest["images"]) == k and manifest["names"] == ["ring", "cross", "star"]
+    recorded = manifest["model_val_map50_95"]
+    weak = recorded is None or recorded < manifest["params"]["cold_start"]
+    assert manifest["strategy"] == "uncertainty"
+    assert manifest["rule"] == ("cold-start-diversity" if weak else "uncertainty")
     files = sorted(e["file"] for e in manifest["images"])
     assert sorted(p.name for p in (batch / "images").iterdir()) == files
     assert sorted(p.stem for p in (batch / "labels").iterdir()) == sorted(Path(f).stem for f in files)
     table = json.loads((project.root / "reports/mine/scores.json").read_text())["images"]
     weight = project.params().mine.uniqueness_weight
     for rank, entry in enumerate(manifest["images"], 1):
-        assert entry["rank"] == rank and entry["reason"].startswith("score rank")
+        assert entry["rank"] == rank and entry["rule"] == manifest["rule"]
+        assert entry["reason"].startswith("cold start" if weak else "score rank")
         assert entry["scores"] == table[entry["image"]], "the manifest carries the scores the pool was ranked on"
         row = entry["scores"]
         assert set(row) >= {"least_confidence", "entropy", "consistency", "uniqueness"}
@@ -102,10 +107,13 @@ def test_fiftyone_index_has_every_split_evaluation_and_tags(project):
 
 
 def test_next_round_excludes_earlier_choices(own_copy):
-    mine_flow(load_params(own_copy.update_params({"mine": {"round": 2}})))
+    round_two = {"mine": {"round": 2, "cold_start": 0.0}}  # uncertainty, weak model or not
+    mine_flow(load_params(own_copy.update_params(round_two)), own_copy.root)
     first = {e["image"] for e in json.loads(Path("data/relabel/round-1/manifest.json").read_text())["images"]}
-    second = {e["image"] for e in json.loads(Path("data/relabel/round-2/manifest.json").read_text())["images"]}
+    entries = json.loads(Path("data/relabel/round-2/manifest.json").read_text())["images"]
+    second = {e["image"] for e in entries}
     assert len(first) == len(second) == TINY["mine"]["k"] and not first & second
+    assert all(e["rule"] == "uncertainty" and e["reason"].startswith("score rank") for e in entries)
     assert json.loads(Path("data/relabel/round-2/manifest.json").read_text())["excluded"] == len(first)
 
 
@@ -129,7 +137,7 @@ def test_database_deleted_then_rebuilt_from_files_gives_same_tags_and_scores(pro
     fresh_db = tmp_path / "db"
     rebuild = (
         "from flows.app import rebuild_index\nfrom tasks.core.params import load_params\n"
-        "rebuild_index(load_params('params.yaml'))\n" + snapshot_code(dataset)
+        "rebuild_index(load_params('params.yaml'), __import__('pathlib').Path('.'))\n" + snapshot_code(dataset)
     )
     fresh = f"import os\nos.environ['FIFTYONE_DATABASE_DIR'] = {str(fresh_db)!r}\n"
     fresh += "os.environ.pop('FIFTYONE_PRIVATE_DATABASE_PORT', None)  # else it joins this process's mongod\n"
@@ -235,7 +243,7 @@ def test_export_then_import_of_corrected_labels_changes_exactly_those(own_copy, 
     assert changed == expected | {"labels/round-1/manifest.json"} and set(before) <= set(after)
     for path in files:
         assert (Path("data/labels/round-1/labels") / path.name).read_bytes() == path.read_bytes()
-    prepare_flow(own_copy.params())  # the next round trains on them
+    prepare_flow(own_copy.params(), own_copy.root)  # the next round trains on them
     train_labels = Path("data/prepared/new/labels/train")
     for path in files:
         assert (train_labels / path.name).read_bytes() == path.read_bytes()

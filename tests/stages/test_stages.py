@@ -23,8 +23,8 @@ def project(tmp_path_factory, trained_project) -> Project:
     """The session's trained project (prepare, train with two epochs), copied; then transfer and evaluate."""
     project = trained_project.copy_to(tmp_path_factory.mktemp("stages") / "project")
     with project.active():
-        transfer_flow(project.params())
-        evaluate_flow(project.params())
+        transfer_flow(project.params(), project.root)
+        evaluate_flow(project.params(), project.root)
     return project
 
 
@@ -116,18 +116,18 @@ def test_registered_model_loads_and_predicts(project, monkeypatch):
 def test_transfer_can_start_from_a_registry_alias_or_version(project, tmp_path, monkeypatch):
     from ultralytics.nn.tasks import load_checkpoint
 
-    from tasks.ops.tracking import download_registered_weights
+    from tasks.core.paths import Layout
     from tasks.train.transfer import resolve_source
 
     project.enter(monkeypatch)  # the registry is the current store
     train_card = json.loads((project.root / "models/train/card.json").read_text())
     transfer_card = json.loads((project.root / "models/transfer/card.json").read_text())
     project.mlflow().set_registered_model_alias("yoloop-detector", "champion", train_card["model_version"])
-    champion = resolve_source("models:/yoloop-detector@champion", download_registered_weights, tmp_path / "a")
+    champion = resolve_source("models:/yoloop-detector@champion", Layout(project.root), tmp_path / "a")
     assert champion.transfers_since_scratch == 0
     assert list(load_checkpoint(champion.weights)[0].names.values()) == ["ring", "cross"]
     version = resolve_source(
-        f"models:/yoloop-detector/{transfer_card['model_version']}", download_registered_weights, tmp_path / "b"
+        f"models:/yoloop-detector/{transfer_card['model_version']}", Layout(project.root), tmp_path / "b"
     )
     assert version.transfers_since_scratch == 1
     assert list(load_checkpoint(version.weights)[0].names.values()) == ["ring", "cross", "star"]
@@ -136,7 +136,7 @@ def test_transfer_can_start_from_a_registry_alias_or_version(project, tmp_path, 
 def test_transfer_retrains_from_scratch_after_retrain_every_transfers(project, tmp_path, monkeypatch):
     """From a model 1 transfer away, retrain_every 1 means scratch; in a copy, since it replaces models/transfer."""
     copy = project.copy_to(tmp_path / "project").enter(monkeypatch)
-    transfer_flow(load_params(copy.write_params(RETRAIN)))
+    transfer_flow(load_params(copy.write_params(RETRAIN)), copy.root)
     card = json.loads((copy.root / "models/transfer/card.json").read_text())
     assert card["plan"] == "retrain" and card["start"] == "yolov8n.yaml" and card["transfers_since_scratch"] == 0
     assert card["carried_classes"] == [] and card["names"] == ["ring", "cross", "star"]
