@@ -31,21 +31,9 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import ROOT, timed
+from benchmarks.common import ROOT, real_datasets_or_exit, timed
 from benchmarks.label_efficiency_profiles import DATASETS, PROFILES, Profile
 from tasks.core.schema_mine import STRATEGIES
-from testkit.real_data import RealDataMissing, real_datasets
-
-# The prepare stage runs as a subprocess (`timed`, with testkit's environment: Prefect's ephemeral
-# server gets 120 s to start on a loaded machine, not its default 20 s).
-
-
-def datasets_dir() -> Path:
-    """The real datasets testkit finds ($YOLOOP_REAL_DATASETS first); stops with the reason when there are none."""
-    try:
-        return real_datasets()
-    except RealDataMissing as missing:
-        raise SystemExit(f"label_efficiency: {missing}") from None
 
 
 def prepared_project(dataset: str, profile: Profile, root: Path, cold_start: float | None) -> Path:
@@ -58,7 +46,7 @@ def prepared_project(dataset: str, profile: Profile, root: Path, cold_start: flo
     root.mkdir(parents=True, exist_ok=True)
     params = load_params(write_params(root / "params.yaml", {"prepare": spec["prepare"]}, profile.params(cold_start)))
     if spec["source"]:
-        source = datasets_dir() / spec["source"]
+        source = real_datasets_or_exit() / spec["source"]
         import_dataset(source, spec["source"], "auto", params.imports, raw=root / "data" / "raw", use_dvc=False)
     timed([sys.executable, "-m", "flows.prepare"], cwd=root, log=root / "prepare.log")
     return root

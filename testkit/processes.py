@@ -42,7 +42,19 @@ def copy_project(dest: Path) -> Path:
         if source.is_file() and not generated:
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, dest / name)
-    run("git", "init", "-q", cwd=dest)
-    run("git", "add", "-A", cwd=dest)
-    run("git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "copy", cwd=dest)
-    return dest
+    return init_repo(dest, dvc=False, commit=True)
+
+
+def init_repo(root: Path, dvc: bool = True, commit: bool = False) -> Path:
+    """`root` (made if missing) as a git repository, with `dvc init` unless told not, its files committed if asked.
+
+    What `yoloop import` and `labels import` need to `dvc add` into, as a user's repository would be.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    run("git", "init", "-q", cwd=root)
+    if dvc:
+        python("-m", "dvc", "init", "-q", cwd=root)
+    if commit:
+        run("git", "add", "-A", cwd=root)
+        run("git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init", cwd=root)
+    return root

@@ -34,9 +34,9 @@ def merged(base: dict, overrides: dict) -> dict:
     return result
 
 
-def write_params(path: Path, *overrides: dict[str, Any]) -> Path:
-    """Write the project's params with `overrides` applied in order; returns `path`."""
-    params = yaml.safe_load(PROJECT_PARAMS.read_text())
+def write_params(path: Path, *overrides: dict[str, Any], base: Path = PROJECT_PARAMS) -> Path:
+    """Write `base` (the project's params.yaml) with `overrides` applied in order to `path`; returns `path`."""
+    params = yaml.safe_load(base.read_text())
     for override in overrides:
         params = merged(params, override)
     path.write_text(yaml.safe_dump(params, sort_keys=False))

@@ -82,7 +82,5 @@ def trained_project(tmp_path_factory: pytest.TempPathFactory, prefect_harness) -
     from flows.train import train_flow
 
     project = new_project(tmp_path_factory.mktemp("trained") / "project", TRAINED)
-    with project.active():
-        prepare_flow(project.params(), project.root)
-        train_flow(project.params(), project.root)
+    project.run(prepare_flow, train_flow)
     return project

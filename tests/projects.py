@@ -12,18 +12,17 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from tasks.core.params import Params, load_params
 from testkit.processes import copy_project
-from testkit.profiles import TINY, merged, write_params
+from testkit.profiles import TINY, write_params
 
 
 @dataclass(frozen=True)
@@ -53,11 +52,7 @@ class Project:
     def update_params(self, *overrides: dict[str, Any], name: str = "params.yaml") -> Path:
         """This project's params file with `overrides` merged in, the rest as it was; returns the file."""
         path = self.root / name
-        params = yaml.safe_load(path.read_text())
-        for override in overrides:
-            params = merged(params, override)
-        path.write_text(yaml.safe_dump(params, sort_keys=False))
-        return path
+        return write_params(path, *overrides, base=path)
 
     def params(self, name: str = "params.yaml") -> Params:
         return load_params(self.root / name)
@@ -81,6 +76,13 @@ class Project:
         """`enter` for fixtures wider than a test (module, session), where `monkeypatch` is not available."""
         with pytest.MonkeyPatch.context() as patch:
             yield self.enter(patch)
+
+    def run(self, *stage_flows: Callable[[Params, Path], Any], params: str = "params.yaml") -> list[Any]:
+        """Each flow in turn, as `(params, root)`, with this project active; their results.
+
+        For fixtures wider than a test (in a test, the project `make_project` made is already entered)."""
+        with self.active():
+            return [stage_flow(self.params(params), self.root) for stage_flow in stage_flows]
 
     def copy_to(self, dest: Path) -> Project:
         """A copy of every file (data, models, the MLflow store) that is a project of its own."""

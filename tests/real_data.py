@@ -9,7 +9,7 @@ import pytest
 from testkit import real_data
 from testkit.real_data import tree_digest
 
-__all__ = ["copy_real", "real_datasets", "tree_digest"]
+__all__ = ["copy_real", "copy_real_sets", "real_datasets", "tree_digest"]
 
 
 def real_datasets() -> Path:
@@ -26,3 +26,10 @@ def copy_real(name: str, dest: Path) -> Path:
         return real_data.copy_real(name, dest)
     except real_data.RealDataMissing as missing:
         pytest.skip(str(missing))
+
+
+def copy_real_sets(dest: Path, *names: str) -> Path:
+    """Private copies of the named dataset folders side by side in `dest` (a module's fixture); returns `dest`."""
+    for name in names:
+        copy_real(name, dest)
+    return dest

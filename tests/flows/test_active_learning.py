@@ -29,9 +29,7 @@ LOOP = {
 @pytest.fixture(scope="module")
 def loop(tmp_path_factory, prefect_harness) -> Project:
     project = new_project(tmp_path_factory.mktemp("loop") / "project", LOOP)
-    with project.active():
-        prepare_flow(project.params(), project.root)
-        oracle_flow(project.params(), project.root)
+    project.run(prepare_flow, oracle_flow)
     return project
 
 

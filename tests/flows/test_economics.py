@@ -17,9 +17,7 @@ pytestmark = pytest.mark.slow
 def project(tmp_path_factory, prefect_harness) -> Project:
     """A project of its own, so its MLflow store holds the economics run only."""
     project = new_project(tmp_path_factory.mktemp("economics") / "project", {"forgetting": {"tolerance": 0.0}})
-    with project.active():
-        prepare_flow(project.params(), project.root)
-        economics_flow(project.params(), project.root)
+    project.run(prepare_flow, economics_flow)
     return project
 
 

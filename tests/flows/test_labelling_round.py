@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 
 import pytest
@@ -11,6 +10,7 @@ import yaml
 from testkit.processes import project_env
 from testkit.profiles import TINY
 from tests.flows.paused import paused_run
+from tests.relabel_batch import ONE_STAR, returned_labels
 
 pytestmark = pytest.mark.slow
 
@@ -35,9 +35,8 @@ def test_round_pauses_for_labels_then_trains_on_them_and_mines_the_next_batch(
     batch = repo / "data/relabel/round-1"
     assert len(list((batch / "images").iterdir())) == TINY["mine"]["k"]
     returned = tmp_path / "returned"
-    shutil.copytree(batch / "labels", returned / "labels")
-    corrected = sorted((returned / "labels").glob("*.txt"))[0]
-    corrected.write_text("2 0.500000 0.500000 0.200000 0.200000\n")
+    corrected = returned_labels(batch, returned)[0]
+    corrected.write_text(ONE_STAR)
     resume_flow_run(run.id, run_input={"labels_dir": str(returned)})
     worker.join(timeout=1200)
 

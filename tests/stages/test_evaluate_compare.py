@@ -31,15 +31,12 @@ def project(tmp_path_factory, prefect_harness) -> Project:
     project = new_project(tmp_path_factory.mktemp("evaluate") / "project", EVALUATE, FIRST)
     project.write_params(EVALUATE, FIRST, STRICT, name="strict.yaml")
     root = project.root
-    with project.active():
-        prepare_flow(project.params(), root)
-        train_flow(project.params(), root)
-        evaluate_flow(project.params(), root)
-        (root / "first").mkdir()
-        for name in ("metrics/evaluate.json", "metrics/evaluate_images.json", "reports/evaluate/decision.json"):
-            (root / "first" / Path(name).name).write_text((root / name).read_text())
-        train_flow(project.params(), root)
-        evaluate_flow(project.params("strict.yaml"), root)
+    project.run(prepare_flow, train_flow, evaluate_flow)
+    (root / "first").mkdir()
+    for name in ("metrics/evaluate.json", "metrics/evaluate_images.json", "reports/evaluate/decision.json"):
+        (root / "first" / Path(name).name).write_text((root / name).read_text())
+    project.run(train_flow)
+    project.run(evaluate_flow, params="strict.yaml")
     return project
 
 

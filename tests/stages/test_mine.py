@@ -22,6 +22,7 @@ from testkit.processes import project_env, python
 from testkit.profiles import TINY
 from testkit.waiting import wait_for
 from tests.projects import Project
+from tests.relabel_batch import ONE_STAR, returned_labels
 
 pytestmark = pytest.mark.slow
 
@@ -33,8 +34,7 @@ VIEWS = {"false_positives", "missed_objects", "low_confidence", "possible_label_
 def project(tmp_path_factory, trained_project) -> Project:
     project = trained_project.copy_to(tmp_path_factory.mktemp("mine") / "project")
     project.update_params(ON_TRAIN)
-    with project.active():
-        mine_flow(project.params(), project.root)
+    project.run(mine_flow)
     return project
 
 
@@ -148,14 +148,6 @@ def test_database_deleted_then_rebuilt_from_files_gives_same_tags_and_scores(pro
     assert sum("relabel-round-1" in row[0] for row in first["rows"].values()) == TINY["mine"]["k"]
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def answers(url: str, server, log_tail) -> bool:
     """Whether `url` answers 200 now; fails at once, with the log, if the `server` process has ended."""
     import urllib.request
@@ -173,6 +165,8 @@ def test_app_in_headless_chromium_shows_the_dataset_and_samples(project, tmp_pat
 
     import numpy as np
     from PIL import Image
+
+    from tasks.ops.stack import free_port
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     assert chromium, "chromium is needed (Debian: apt-get install -y chromium; `make test` installs it)"
@@ -206,15 +200,9 @@ def test_app_in_headless_chromium_shows_the_dataset_and_samples(project, tmp_pat
 # Labels back, each test in a copy of its own: they add data/labels/round-1 and re-prepare.
 
 
-def returned_copy(tmp_path: Path, name: str) -> Path:
-    returned = tmp_path / name
-    shutil.copytree(Path("data/relabel/round-1/labels"), returned / "labels")
-    return returned
-
-
 def test_a_bad_returned_label_leaves_the_dataset_unchanged(own_copy, tmp_path):
-    returned = returned_copy(tmp_path, "bad")
-    first = sorted((returned / "labels").glob("*.txt"))[0]
+    returned = tmp_path / "bad"
+    first = returned_labels(own_copy.root / "data/relabel/round-1", returned)[0]
     first.write_text("7 0.5 0.5 0.1 0.1\n")  # a class the batch does not have
     (returned / "labels" / "pool_99999.txt").write_text("0 0.5 0.5 0.1 0.1\n")  # an image not in the batch
     before = tree_digest(Path("data"))
@@ -228,9 +216,9 @@ def test_a_bad_returned_label_leaves_the_dataset_unchanged(own_copy, tmp_path):
 
 
 def test_export_then_import_of_corrected_labels_changes_exactly_those(own_copy, tmp_path):
-    returned = returned_copy(tmp_path, "fixed")
-    files = sorted((returned / "labels").glob("*.txt"))
-    files[0].write_text("2 0.500000 0.500000 0.200000 0.200000\n")  # corrected: one star
+    returned = tmp_path / "fixed"
+    files = returned_labels(own_copy.root / "data/relabel/round-1", returned)
+    files[0].write_text(ONE_STAR)  # corrected: one star
     files[1].write_text("")  # nothing there after all
     before = tree_digest(Path("data"))
     python("-m", "flows.cli", "labels", "import", str(returned), cwd=own_copy.root)

@@ -22,9 +22,7 @@ RETRAIN = {"transfer": {"from": "transfer", "retrain_every": 1, "epochs": 2}}
 def project(tmp_path_factory, trained_project) -> Project:
     """The session's trained project (prepare, train with two epochs), copied; then transfer and evaluate."""
     project = trained_project.copy_to(tmp_path_factory.mktemp("stages") / "project")
-    with project.active():
-        transfer_flow(project.params(), project.root)
-        evaluate_flow(project.params(), project.root)
+    project.run(transfer_flow, evaluate_flow)
     return project
 
 

@@ -61,8 +61,7 @@ def test_replay_takes_a_fixed_share_of_the_old_images():
     assert len(sample_replay(images, 0.001, seed=3)) == 1
 
 
-def test_missing_sources_are_named(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def test_missing_sources_are_named(tmp_path):
     with pytest.raises(InputError, match=r"models/train/weights.pt: missing; run `dvc repro train` first"):
         resolve_source("train", Layout(tmp_path), tmp_path)
     with pytest.raises(InputError, match="nope.pt: no such weights file"):
