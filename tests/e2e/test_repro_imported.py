@@ -39,7 +39,7 @@ def test_import_then_repro_trains_and_evaluates(tmp_path, monkeypatch):
     assert card["classes"] == {"base": ["oslik", "ovecka"], "new": ["prasatko"]}
     metrics = json.loads((repo / "metrics/prepare.json").read_text())
     images = sum(metrics["images"].values())
-    assert images == 36  # 26 toys + 10 pig photos, no duplicates between them
+    assert images == 37  # 26 toys + 11 pig photos (one loose in prasatko's test/), no duplicates between them
     assert metrics["instances"]["new/train"]["prasatko"] > 0 and metrics["instances"]["test"]
     assert json.loads((repo / "metrics/evaluate.json").read_text())["images"] == metrics["images"]["test"]
     assert "Running stage" not in python("-m", "dvc", "repro", cwd=repo).stdout
