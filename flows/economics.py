@@ -2,7 +2,8 @@
 
 Not a DVC stage (it trains four models); run it when new classes arrive to decide between
 a transfer now and a retrain from scratch. Writes reports/economics/{report.md,report.json,per_class.png}.
-The experiments' design lives in tasks/studies/economics_runs.py.
+The experiments' design lives in tasks/studies/economics_runs.py. With `economics.jobs: 2`, D trains
+in a process of its own (a Prefect task run like the others) while A, B and C train here.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from prefect import flow
 
 from flows.stage import main
 from flows.steps.evaluate import evaluate_detector_task
-from flows.steps.train import train_detector_task
+from flows.steps.train import train_detector_in_process_task, train_detector_task
 from tasks.core.paths import Layout, fresh_scratch
 from tasks.core.prepared import read_card
 from tasks.core.schema import Params
@@ -30,7 +31,8 @@ def economics_flow(params: Params, root: Path, out: Path | None = None) -> dict[
     layout = Layout(root)
     dataset = read_card(layout.prepared)
     work = fresh_scratch("economics")
-    outcomes = train_experiments(params, dataset, work, train=train_detector_task)
+    aside = (lambda *args: train_detector_in_process_task.submit(*args).result) if params.economics.jobs > 1 else None
+    outcomes = train_experiments(params, dataset, work, train=train_detector_task, start_aside=aside)
     rows = {n: measure(params, dataset, n, o, work / n, evaluate_detector_task) for n, o in outcomes.items()}
     report = economics_study(params, dataset, rows, outcomes["A"].device, current_lineage(layout))
     files = write_economics_report(report, out or layout.reports / "economics")

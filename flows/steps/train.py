@@ -2,7 +2,7 @@
 
 from flows.steps import as_task
 from tasks.core.prepared import stage_training_set
-from tasks.train.fit import train_detector
+from tasks.train.fit import train_detector, train_detector_in_process
 from tasks.train.transfer import stage_transfer_set
 from tasks.train.widen_head import write_start_checkpoint
 
@@ -11,3 +11,5 @@ stage_transfer_set_task = as_task(stage_transfer_set)
 write_start_checkpoint_task = as_task(write_start_checkpoint)
 # A failed attempt (a lost device, a torn file) is retried and resumes from its last checkpoint.
 train_detector_task = as_task(train_detector, retries=1)
+# The same, in a process of its own: the economics study trains D beside A, B and C (economics.jobs: 2).
+train_detector_in_process_task = as_task(train_detector_in_process, retries=1)

@@ -45,11 +45,12 @@ GROUP_SHOWN = 3  # places named on such a line; report.json keeps every one
 
 
 def _kind(reason: str) -> str:
-    """A reason with its numbers blanked: 'box (1,2)-(3,4) past the 416x416 image' is one kind for every box."""
-    return re.sub(r"\d+(\.\d+)?", "#", reason)
+    """A reason with its paths and numbers blanked: 'box (1,2)-(3,4) past the 416x416 image' is one kind for every
+    box, 'same image as 2plysaci/images/train/a.jpg; kept once' one kind for every copy."""
+    return re.sub(r"\d+(\.\d+)?", "#", re.sub(r"\S+/\S+", "<path>", reason))
 
 
-def _grouped_lines(chosen: list[Finding]) -> list[str]:
+def grouped_lines(chosen: list[Finding], full_list: str = "report.json") -> list[str]:
     """One line per finding, except that a kind repeated many times is one line, in the place of its first:
     the first in full, how many more, and where the next few are."""
     by_kind: dict[str, list[Finding]] = {}
@@ -60,7 +61,7 @@ def _grouped_lines(chosen: list[Finding]) -> list[str]:
         if len(group) < GROUP_AT:
             lines += [f"  {f}" for f in group]
             continue
-        lines.append(f"  {group[0]}  [and {len(group) - 1} more like it{_places(group)}; all in report.json]")
+        lines.append(f"  {group[0]}  [and {len(group) - 1} more like it{_places(group)}; all in {full_list}]")
     return lines
 
 
@@ -78,7 +79,7 @@ def _places(group: list[Finding]) -> str:
     return f" in {len(files)} files: " + ", ".join(list(shown)[:GROUP_SHOWN]) + more
 
 
-def summarize(findings: list[Finding], title: str) -> str:
+def summarize(findings: list[Finding], title: str, full_list: str = "report.json") -> str:
     """A readable report: counts per severity, then the findings, errors first, repeated reasons grouped."""
     counts = Counter(f.severity for f in findings)
     lines = [title, ", ".join(f"{counts[s]} {s}s" for s in SEVERITIES), ""]
@@ -86,6 +87,6 @@ def summarize(findings: list[Finding], title: str) -> str:
         chosen = [f for f in findings if f.severity == severity]
         if chosen:
             lines.append(f"{severity.upper()}S ({len(chosen)})")
-            lines += _grouped_lines(chosen)
+            lines += grouped_lines(chosen, full_list)
             lines.append("")
     return "\n".join(lines)

@@ -18,6 +18,7 @@ from tasks.core.errors import InputError
 from tasks.core.yolo_files import Label, label_path, list_images, read_labels, write_data_yaml, write_json, write_labels
 
 DATASET_CARD = "dataset.json"
+LEFT_OUT = "left_out.json"  # copies of pictures the merge of imported sets left out, and why (tasks/prepare/merge.py)
 SUBSET_FOLDERS = {"base": ["base"], "new": ["new"], "all": ["base", "new"]}
 SPLIT_IMAGE_DIRS = {
     "base/train": "base/images/train",
@@ -70,6 +71,12 @@ def read_split_stats(root: Path) -> dict[str, dict] | None:
     """What each split of the card holds (images, boxes per class), or None before the first prepare."""
     card_path = root / DATASET_CARD
     return json.loads(card_path.read_text()).get("splits", {}) if card_path.exists() else None
+
+
+def read_left_out(root: Path) -> list[dict]:
+    """The copies `prepare` left out of the imported sets (duplicates, leaks); none for the built-in data."""
+    path = root / LEFT_OUT
+    return json.loads(path.read_text()) if path.is_file() else []
 
 
 def copy_remapped(images: list[Path], source_names: list[str], target_names: list[str], dest: Path) -> None:

@@ -18,6 +18,7 @@ class ForgettingParams(Section):
 class EconomicsParams(Section):
     price_per_device_hour: float = Field(2.0, ge=0)  # what one device-hour costs (any currency)
     quality_floor: float = Field(0.95, gt=0, le=1)  # transfer must reach this share of scratch-on-all mAP50-95
+    jobs: int = Field(1, ge=1, le=2)  # 2: D (scratch on all data) trains in a process of its own beside A, B, C
 
 
 class PromotionRule(Section):

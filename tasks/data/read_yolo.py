@@ -81,29 +81,48 @@ def resolve_split(split: str, text: str, base: Path, where: str) -> tuple[Path |
     if text.startswith("../") and (base / text[3:]).is_dir():
         reason = f"{split}: {text!r} does not exist; found {text[3:]!r} (Ultralytics drops a leading ../)"
         return base / text[3:], [Finding(where, None, reason, "warning")]
-    hint = _hint(base / text[3:] if text.startswith("../") else direct)
-    return None, [Finding(where, None, f"{split}: folder {text!r} does not exist{hint}", "error")]
+    return _loose_folder(split, text, base / text[3:] if text.startswith("../") else direct, where)
 
 
-def _hint(missing: Path) -> str:
-    parent = missing.parent
-    if missing.name == "images" and parent.is_dir():
-        images = [p for p in parent.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES]
-        if images:
-            return f" ({parent.name}/ holds {len(images)} images directly, outside an images/ folder; not imported)"
-    return ""
+def _loose_folder(split: str, text: str, missing: Path, where: str) -> tuple[Path | None, list[Finding]]:
+    """`<split>/images` is missing but `<split>/` holds labelled images directly (prasatko's test/): take those.
+
+    Ultralytics reads a label beside an image whose path has no `images/` part, so the labelled
+    images there are the split; the unlabelled ones are left out (read_split), since in a folder
+    the yaml never named they are photos kept to try the model on, not backgrounds.
+    """
+    parent, missing_text = missing.parent, f"{split}: folder {text!r} does not exist"
+    if missing.name != "images" or not parent.is_dir():
+        return None, [Finding(where, None, missing_text, "error")]
+    images = [p for p in parent.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES]
+    labelled = [p for p in images if p.with_suffix(".txt").is_file()]
+    held = f"{parent.name}/ holds {len(images)} images directly, outside an images/ folder"
+    if not images:
+        return None, [Finding(where, None, missing_text, "error")]
+    if not labelled:
+        return None, [Finding(where, None, f"{missing_text} ({held}, none with a label file beside it; not imported)",
+                              "error")]
+    reason = f"{missing_text}; {held}: took the {len(labelled)} with a label file beside it as {split}"
+    return parent, [Finding(where, None, reason, "warning")]
 
 
 def _label_of(image: Path) -> Path:
     return label_path(image) if "images" in image.parts else image.with_suffix(".txt")
 
 
-def read_split(split: str, folder: Path, names: list[str]) -> tuple[list[SourceItem], list[Finding]]:
-    """Every image of one split with its parsed labels; label files with no image are reported."""
+def read_split(
+    split: str, folder: Path, names: list[str], labelled_only: bool = False
+) -> tuple[list[SourceItem], list[Finding]]:
+    """Every image of one split with its parsed labels (`labelled_only`: those with a label file); label files with
+    no image are reported."""
     items, findings = [], []
     images = list_images(folder)
     for image in images:
         label_file = _label_of(image)
+        if labelled_only and not label_file.is_file():
+            reason = f"{split}: no label file beside it outside an images/ folder: a photo to try, not imported"
+            findings.append(Finding(str(image), None, reason, "note"))
+            continue
         item = SourceItem(split, image, str(image.relative_to(folder)))
         if label_file.is_file():
             item.label_file = label_file
@@ -142,7 +161,8 @@ def read_yolo(source: Path) -> SourceDataset:
                 dataset.findings.append(Finding(where, None, reason, "error"))
             elif folder:
                 seen[folder.resolve()] = split
-                items, found = read_split(split, folder, names)
+                loose = Path(str(text)).name == "images" and folder.name != "images"  # see _loose_folder
+                items, found = read_split(split, folder, names, labelled_only=loose)
                 dataset.items += items
                 dataset.findings += found
     return dataset

@@ -3,6 +3,8 @@
 The prepared layout is the built-in one (base/, new/, test/; see tasks/core/prepared.py),
 so train and evaluate do not know where the data came from: an image with a box of
 a `new` class goes to new/, any other to base/, and the test split to test/.
+`left_out.json` beside them lists every copy of a picture the merge left out, and why
+(duplicates, leaks); the economics report says which.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ import shutil
 from pathlib import Path
 
 from tasks.core.findings import Finding, summarize
+from tasks.core.prepared import LEFT_OUT
 from tasks.core.schema_data import ImportParams, PrepareParams
-from tasks.core.yolo_files import label_path, write_labels
-from tasks.prepare.merge import MergedImage, merge_datasets
+from tasks.core.yolo_files import label_path, write_json, write_labels
+from tasks.prepare.merge import MergedImage, left_out_table, merge_datasets
 from tasks.prepare.pool import fill_pool, withhold, write_oracle
 
 
@@ -52,6 +55,7 @@ def prepare_from_datasets(
         write_oracle(withheld, lambda image: prepared_path(image, new_ids).name, pool, oracle)
         findings.append(note)
     write_prepared(images, new_ids, prepared)
+    write_json(prepared / LEFT_OUT, left_out_table(images, section.resplit is not None))
     if section.pool:
         labelled = {image.sha256: image.where for image in images}
         count, found = fill_pool(raw, section.pool, labelled, pool)
@@ -62,6 +66,7 @@ def prepare_from_datasets(
                 Finding("params.yaml", None, f"prepare: no {split} images (set prepare.resplit?)", "warning")
             )
     (prepared / "report.txt").write_text(
-        summarize(findings, "prepare: merge of " + ", ".join(d.name for d in section.datasets)) + "\n"
+        summarize(findings, "prepare: merge of " + ", ".join(d.name for d in section.datasets), "metrics/prepare.json")
+        + "\n"
     )
     return findings

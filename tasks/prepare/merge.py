@@ -1,17 +1,21 @@
 """Merge imported datasets (data/raw/<name>) into one training set: classes by name, no duplicates, no leaks.
 
 A class keeps its name, not its id: `prasatko` is id 0 in its own set and id 2
-once merged with `oslik, ovecka`. The same picture (by content hash) is kept once;
-when its copies sit in different splits, that is a leak: strict stops, lenient keeps
-the train copy and drops the others. Re-splitting hashes the content, so a picture
-lands in the same split whatever the order or the number of datasets.
+once merged with `oslik, ovecka`. The same picture (by content hash) is kept once, with
+the boxes of the set that labels the most classes (3plysaci labels the donkey beside the
+pig, prasatko only the pig); when its copies sit in different splits, that is a leak:
+strict stops, lenient keeps the train copy and drops the others. Re-splitting hashes the
+content, so a picture lands in the same split whatever the order or the number of
+datasets; a copy the sources leak is then no leak, only a duplicate, and the finding says
+where the one copy went. Every copy left out is listed in data/prepared/left_out.json.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tasks.core.errors import InputError
 from tasks.core.findings import Finding
@@ -32,6 +36,9 @@ class MergedImage:
     split: str
     labels: list[Label]
     group: str = ""  # copies of one photo (Roboflow's augmentations) share it; else the content hash
+    labelled: tuple[str, ...] = ()  # the classes its dataset labels: of two copies, the one labelling more wins
+    source_split: str = ""  # the split its dataset gave it (re-splitting changes `split`, never this)
+    copies: list[MergedImage] = field(default_factory=list)  # copies of this picture the merge left out
 
     @property
     def where(self) -> str:
@@ -59,35 +66,92 @@ def load_raw(raw: Path, ref: DatasetRef, names: list[str]) -> tuple[list[MergedI
     if unlabelled:
         reason = f"labels only {manifest['names']}: any {', '.join(unlabelled)} in its images counts as background"
         findings.append(Finding(str(path), None, reason, "warning"))
-    images = []
+    images, labelled = [], tuple(n for n in names if n in manifest["names"])
     for entry in manifest["images"]:
         if entry["split"] not in ref.splits:
             continue
         labels = [Label(remap[b[0]], *b[1:]) for b in entry["boxes"] if b[0] in remap]
         file = raw / ref.name / entry["file"]
         split, group = ref.splits[entry["split"]], entry.get("group") or entry["sha256"]
-        images.append(MergedImage(ref.name, entry["file"], file, entry["sha256"], entry["dhash"], split, labels, group))
+        image = MergedImage(ref.name, entry["file"], file, entry["sha256"], entry["dhash"], split, labels, group)
+        image.labelled, image.source_split = labelled, split
+        images.append(image)
     return images, findings
 
 
-def dedupe(images: list[MergedImage]) -> tuple[list[MergedImage], list[Finding]]:
-    """Keep each picture once; copies in different splits are a leak (the earliest split keeps it)."""
-    kept: dict[str, MergedImage] = {}
-    findings = []
-    for image in sorted(images, key=lambda i: SPLIT_ORDER[i.split]):
-        first = kept.setdefault(image.sha256, image)
-        if first is image:
-            continue
-        if first.split != image.split:
-            reason = f"same image as {first.where} ({first.split}): leaks into {image.split}; left out of {image.split}"
-            findings.append(Finding(image.where, None, reason, "error"))
-        else:
-            reason = f"same image as {first.where}; kept once" + (
-                "" if first.labels == image.labels else " (its boxes differ; first kept)"
-            )
-            findings.append(Finding(image.where, None, reason, "warning"))
+def _keeper(copies: list[MergedImage]) -> MergedImage:
+    """The copy in the earliest split; when their boxes differ, the one whose dataset labels the most classes
+    (the others count its classes as background); else the first listed."""
+    earliest = min(SPLIT_ORDER[c.split] for c in copies)
+    candidates = [c for c in copies if SPLIT_ORDER[c.split] == earliest]
+    if all(c.labels == candidates[0].labels for c in candidates):
+        return candidates[0]
+    return max(candidates, key=lambda c: len(c.labelled))  # ties: the first listed
+
+
+def dedupe(images: list[MergedImage]) -> list[MergedImage]:
+    """Keep each picture once (see `_keeper`); the other copies go to the kept one's `copies`."""
+    by_picture: dict[str, list[MergedImage]] = {}
+    for image in images:
+        by_picture.setdefault(image.sha256, []).append(image)
+    kept = []
+    for copies in by_picture.values():
+        keeper = _keeper(copies)
+        keeper.copies = [c for c in copies if c is not keeper]
+        kept.append(keeper)
     order = {id(i): n for n, i in enumerate(images)}
-    return sorted(kept.values(), key=lambda i: order[id(i)]), findings
+    return sorted(kept, key=lambda i: order[id(i)])
+
+
+def _boxes_note(copy: MergedImage, keeper: MergedImage) -> str:
+    if copy.labels == keeper.labels:
+        return ""
+    if len(keeper.labelled) > len(copy.labelled):
+        return (
+            f" (its boxes differ; kept {keeper.dataset}'s, which labels {', '.join(keeper.labelled)}: "
+            f"{copy.dataset} labels only {', '.join(copy.labelled)})"
+        )
+    return " (its boxes differ; first kept)"
+
+
+def copy_kind(copy: MergedImage, keeper: MergedImage) -> str:
+    """duplicate (same bytes, same source split), leak (same bytes, another split), near-duplicate (dHash)."""
+    if copy.sha256 != keeper.sha256:
+        return "near-duplicate"
+    return "duplicate" if copy.source_split == keeper.source_split else "leak"
+
+
+def copy_finding(copy: MergedImage, keeper: MergedImage, resplit: bool) -> Finding:
+    """Why `copy` was left out, once the splits are final; a leak of the sources is no leak once re-split."""
+    kind = copy_kind(copy, keeper)
+    if kind == "duplicate":
+        reason = f"same image as {keeper.where}; kept once{_boxes_note(copy, keeper)}"
+        return Finding(copy.where, None, reason, "warning")
+    if kind == "leak" and resplit:
+        reason = (
+            f"same image as {keeper.where}: {copy.dataset} has it in {copy.source_split}, {keeper.dataset} in "
+            f"{keeper.source_split} (a leak between the sources); kept once, in {keeper.split} (prepare.resplit)"
+        )
+        return Finding(copy.where, None, reason, "warning")
+    same = "same image as" if kind == "leak" else "near-identical to"
+    reason = f"{same} {keeper.where} ({keeper.split}): leaks into {copy.split}; left out of {copy.split}"
+    return Finding(copy.where, None, reason, "error")
+
+
+def left_out_table(images: list[MergedImage], resplit: bool) -> list[dict[str, Any]]:
+    """Every copy the merge left out: where it was, the copy kept instead and its split, and why."""
+    return [
+        {
+            "image": copy.where,
+            "split": copy.split if copy_kind(copy, keeper) == "near-duplicate" else copy.source_split,
+            "kept": keeper.where,
+            "kept_split": keeper.split,
+            "kind": copy_kind(copy, keeper),
+            "reason": copy_finding(copy, keeper, resplit).reason,
+        }
+        for keeper in images
+        for copy in keeper.copies
+    ]
 
 
 def unit_hash(seed: int, key: str) -> float:
@@ -107,18 +171,17 @@ def _hamming(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
-def near_leaks(images: list[MergedImage], bits: int) -> list[Finding]:
-    """Pictures in val or test within `bits` dHash bits of a picture in an earlier split (re-encoded, resized)."""
-    findings, earlier = [], [i for i in images if i.split == "train"]
+def near_leaks(images: list[MergedImage], bits: int) -> list[tuple[MergedImage, MergedImage]]:
+    """(picture in val or test, the picture of an earlier split within `bits` dHash bits of it: re-encoded, resized)."""
+    pairs, earlier = [], [i for i in images if i.split == "train"]
     for split in ("val", "test"):
         current = [i for i in images if i.split == split]
         for image in current:
             match = next((e for e in earlier if _hamming(e.dhash, image.dhash) <= bits), None)
             if match:
-                reason = f"near-identical to {match.where} ({match.split}): leaks into {split}; left out of {split}"
-                findings.append(Finding(image.where, None, reason, "error"))
+                pairs.append((image, match))
         earlier += current
-    return findings
+    return pairs
 
 
 def merge_datasets(
@@ -135,15 +198,16 @@ def merge_datasets(
         loaded, found = load_raw(raw, ref, names)
         images += loaded
         findings += found
-    images, found = dedupe(images)
-    findings += found
+    images = dedupe(images)
     if fractions is not None:
         resplit(images, fractions, seed)
     if checks.near_duplicates:
-        leaks = near_leaks(images, checks.near_duplicate_bits)
-        leaked = {f.path for f in leaks}
-        images = [i for i in images if i.where not in leaked]
-        findings += leaks
+        pairs = near_leaks(images, checks.near_duplicate_bits)
+        for image, match in pairs:
+            match.copies += [image, *image.copies]
+        leaked = {id(image) for image, _ in pairs}
+        images = [i for i in images if id(i) not in leaked]
+    findings += [copy_finding(c, keeper, fractions is not None) for keeper in images for c in keeper.copies]
     if checks.policy == "strict" and any(f.severity == "error" for f in findings):
         raise InputError([str(f) for f in findings if f.severity == "error"])
     return images, findings

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from tasks.core.findings import Finding
+from tasks.core.findings import Finding, grouped_lines
 from tasks.core.paths import Layout
 from tasks.core.yolo_files import write_json
 from tasks.data.class_stats import imbalance_findings, imbalance_ratio
 
 
 def print_findings(findings: list[Finding]) -> None:
-    """Warnings and errors on the console (notes stay in the reports)."""
-    for finding in findings:
-        if finding.severity != "note":
-            print(f"{finding.severity}: {finding}")
+    """Warnings and errors on the console, a kind repeated many times as one line (notes stay in the reports)."""
+    for severity in ("error", "warning"):
+        for line in grouped_lines([f for f in findings if f.severity == severity], "metrics/prepare.json"):
+            print(f"{severity}: {line.strip()}")
 
 
 def write_prepare_summary(

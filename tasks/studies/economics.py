@@ -58,32 +58,45 @@ def recommend(
     quality_floor: float,
     plan: Literal["transfer", "retrain"],
 ) -> Recommendation:
-    """Transfer on all data (C) when it keeps the old classes and nearly matches scratch (D); else retrain."""
+    """Transfer on all data (C) when it keeps the old classes and nearly matches scratch (D); else retrain.
+
+    When D scores 0 its share says nothing; when C scores 0 too, nothing was learned: retrain, and longer.
+    """
     c, d = rows["C"], rows["D"]
-    quality = c.map50_95 / d.map50_95 if d.map50_95 > 0 else 1.0
     compute = c.device_s / d.device_s if d.device_s > 0 else 0.0
-    figures = (
-        f"C reaches {quality:.0%} of D's mAP50-95 ({c.map50_95:.3f} vs {d.map50_95:.3f}) "
-        f"with {compute:.0%} of its device time ({c.cost:.4f} vs {d.cost:.4f})"
-    )
+    quality = c.map50_95 / d.map50_95 if d.map50_95 > 0 else None
+    cost = f"({c.cost:.4f} vs {d.cost:.4f})"
+    if quality is not None:
+        figures = f"C reaches {quality:.0%} of D's mAP50-95 ({c.map50_95:.3f} vs {d.map50_95:.3f}) "
+        figures += f"with {compute:.0%} of its device time {cost}"
+    else:
+        figures = f"D scores 0 mAP50-95 (C {c.map50_95:.3f}): no share of it to compare; C takes {compute:.0%} "
+        figures += f"of D's device time {cost}"
     reasons = []
     if plan == "retrain":
         reasons.append("the model is retrain_every transfers away from a scratch run: time for a full retrain")
     if flags_c:
         reasons += [f"C forgets: {flag.reason}" for flag in flags_c]
-    if quality < quality_floor:
+    if quality is not None and quality < quality_floor:
         reasons.append(f"{figures}, below the quality floor of {quality_floor:.0%}")
+    if c.map50_95 <= 0 and d.map50_95 <= 0:
+        reasons.append(f"{figures}; neither detects anything on the test split: train longer to decide")
     if reasons:
         return Recommendation("retrain", reasons)
     return Recommendation("transfer", [f"{figures}, and keeps the old classes"])
 
 
 def economics_report(
-    rows: dict[str, Experiment], recommendation: Recommendation, settings: dict[str, Any]
+    rows: dict[str, Experiment],
+    recommendation: Recommendation,
+    settings: dict[str, Any],
+    data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The report as plain data: one row per experiment, the recommendation, and the settings used."""
+    """The report as plain data: one row per experiment, the recommendation, the settings used, and the data
+    (the shared test split, and the copies prepare left out so that no model is tested on what it trained on)."""
     return {
         "experiments": {name: row.to_json() for name, row in rows.items()},
         "recommendation": {"action": recommendation.action, "reasons": recommendation.reasons},
         "settings": settings,
+        "data": data or {},
     }

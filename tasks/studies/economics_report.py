@@ -13,6 +13,40 @@ def _ap(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
+LISTED = 10  # left-out copies named one by one in report.md; report.json (and left_out.json) keep every one
+
+
+def _split_sizes(images: dict[str, int], part: str) -> str:
+    return f"train {images.get(f'{part}/train', 0)}, val {images.get(f'{part}/val', 0)} images"
+
+
+def data_lines(data: dict[str, Any]) -> list[str]:
+    """The shared test split, what each model trained on, and every copy prepare left out, with why."""
+    if not data:
+        return []
+    images, boxes = data["images"], data["test_boxes"]
+    lines = [
+        "## The data",
+        "",
+        f"One test split for the four models: {images.get('test', 0)} images, boxes "
+        + ", ".join(f"{name} {count}" for name, count in boxes.items())
+        + f". A trains on base ({_split_sizes(images, 'base')}), B on new ({_split_sizes(images, 'new')}), "
+        "C and D on both.",
+    ]
+    left_out = data["left_out"]
+    if not left_out:
+        return [*lines, "", "prepare left no copy out: no picture was in two sets or two splits.", ""]
+    same = [row for row in left_out if row["kind"] == "duplicate" and "boxes differ" not in row["reason"]]
+    named = [row for row in left_out if row not in same]
+    lines += ["", f"prepare left {len(left_out)} copies out (`data/prepared/left_out.json`):", ""]
+    lines += [f"- {row['kind']}: `{row['image']}` ({row['split']}): {row['reason']}" for row in named[:LISTED]]
+    if len(named) > LISTED:
+        lines.append(f"- and {len(named) - LISTED} more like these")
+    if same:
+        lines.append(f"- {len(same)} duplicates: the same picture with the same boxes in two sets, kept once")
+    return [*lines, ""]
+
+
 def render_markdown(report: dict[str, Any]) -> str:
     """A table of the four experiments (per class, cost) and the recommendation with its reasons."""
     rows = report["experiments"]
@@ -37,8 +71,9 @@ def render_markdown(report: dict[str, Any]) -> str:
         cells += [f"{row['device_s']:.1f}", f"{total:.1f}", f"{row['cost']:.4f}", f"{row['map50_95']:.3f}"]
         cells += [_ap(row["per_class"][c]) for c in classes] + [forgot]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    lines += ["", *data_lines(report.get("data", {}))]
     action = report["recommendation"]["action"]
-    lines += ["", f"## Recommendation: {'transfer now' if action == 'transfer' else 'retrain from scratch'}", ""]
+    lines += [f"## Recommendation: {'transfer now' if action == 'transfer' else 'retrain from scratch'}", ""]
     lines += [f"- {reason}" for reason in report["recommendation"]["reasons"]]
     lines += ["", f"Schedule: a full retrain every {settings['retrain_every']} transfers (`transfer.retrain_every`)."]
     return "\n".join(lines) + "\n"

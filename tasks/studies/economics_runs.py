@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tasks.core.prepared import PreparedDataset, stage_test_set, stage_training_set
+from tasks.core.prepared import PreparedDataset, read_left_out, read_split_stats, stage_test_set, stage_training_set
 from tasks.core.runtime import resolve_device
 from tasks.core.schema import Params
 from tasks.evaluate.forgetting import ap_by_class, check_forgetting
@@ -26,12 +26,13 @@ from tasks.train.transfer_start import transfer_start
 EXPERIMENT_DATA = {"A": "base", "B": "new_only", "C": "all", "D": "all"}
 Trainer = Callable[..., TrainOutcome]
 Evaluator = Callable[..., tuple[Any, Any]]
+Starter = Callable[..., Callable[[], TrainOutcome]]  # starts a training elsewhere; returns the wait for its outcome
 
 
-def train_scratch(params: Params, dataset: PreparedDataset, data: str, work: Path, train: Trainer) -> TrainOutcome:
+def scratch_run(params: Params, dataset: PreparedDataset, data: str, work: Path) -> tuple[str, Path, dict, Path]:
+    """The arguments of a scratch training on `data`: model, staged dataset yaml, Ultralytics args, run folder."""
     args = ultralytics_args(params.train, resolve_device(params.project.device), params.project.seed)
-    data_yaml = stage_training_set(dataset, data, work / "data")
-    return train(params.train.model, data_yaml, args, work / "run")
+    return params.train.model, stage_training_set(dataset, data, work / "data"), args, work / "run"
 
 
 def train_transfer(
@@ -44,15 +45,23 @@ def train_transfer(
 
 
 def train_experiments(
-    params: Params, dataset: PreparedDataset, work: Path, train: Trainer = train_detector
+    params: Params,
+    dataset: PreparedDataset,
+    work: Path,
+    train: Trainer = train_detector,
+    start_aside: Starter | None = None,
 ) -> dict[str, TrainOutcome]:
-    """A, then B and C from A's weights, then D."""
-    outcomes = {"A": train_scratch(params, dataset, EXPERIMENT_DATA["A"], work / "A", train)}
+    """A, then B and C from A's weights, then D; with `start_aside`, D trains meanwhile, elsewhere (D needs
+    nothing of A: on two CPU cores the study then takes about as long as its longest chain)."""
+    wait_for_d = start_aside(*scratch_run(params, dataset, EXPERIMENT_DATA["D"], work / "D")) if start_aside else None
+    outcomes = {"A": train(*scratch_run(params, dataset, EXPERIMENT_DATA["A"], work / "A"))}
     for name in "BC":
         outcomes[name] = train_transfer(
             params, dataset, outcomes["A"].weights, EXPERIMENT_DATA[name], work / name, train
         )
-    outcomes["D"] = train_scratch(params, dataset, EXPERIMENT_DATA["D"], work / "D", train)
+    outcomes["D"] = (
+        wait_for_d() if wait_for_d else train(*scratch_run(params, dataset, EXPERIMENT_DATA["D"], work / "D"))
+    )
     return outcomes
 
 
@@ -104,7 +113,19 @@ def economics_study(
         "test_images": len(list((dataset.root / "test" / "images").glob("*"))),
         "device": device,
     }
-    return economics_report(rows, recommendation, settings)
+    return economics_report(rows, recommendation, settings, data_summary(dataset))
+
+
+def data_summary(dataset: PreparedDataset) -> dict[str, Any]:
+    """What the four models were trained and tested on: images per split, boxes per class in the shared test
+    split, and the copies prepare left out (data/prepared/left_out.json), so the report can say which and why."""
+    stats = read_split_stats(dataset.root) or {}
+    test = stats.get("test", {"classes": {}})
+    return {
+        "images": {split: s["images"] for split, s in stats.items()},
+        "test_boxes": {name: c["instances"] for name, c in test["classes"].items()},
+        "left_out": read_left_out(dataset.root),
+    }
 
 
 def experiment_metrics(rows: dict[str, Experiment]) -> dict[str, float]:

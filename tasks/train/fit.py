@@ -73,6 +73,26 @@ def train_detector(
     return outcome_of(detector.trainer, time.perf_counter() - started, resumed=checkpoint is not None)
 
 
+def train_detector_in_process(
+    model: str,
+    data_yaml: Path,
+    args: dict[str, Any],
+    run_dir: Path,
+    callbacks: dict[str, list[Callback]] | None = None,
+) -> TrainOutcome:
+    """`train_detector` in a process of its own, so that it trains beside a training in this process.
+
+    On a CPU, Ultralytics trains with cpu_count - 1 threads (at most 8): one on two cores, so two
+    trainings at once use both. `callbacks` must pickle (module-level functions, no closures).
+    """
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    quiet_ultralytics()  # settings written here, before the child reads them: two first starts race to write them
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(train_detector, model, data_yaml, args, run_dir, callbacks).result()
+
+
 def outcome_of(trainer: Any, wall_s: float, resumed: bool) -> TrainOutcome:
     """What an Ultralytics trainer left behind once `train` returned."""
     epochs = trainer.epoch + 1

@@ -38,7 +38,7 @@ def test_import_then_repro_trains_and_evaluates(make_project, tmp_path):
     assert card["classes"] == {"base": ["oslik", "ovecka"], "new": ["prasatko"]}
     metrics = json.loads((repo / "metrics/prepare.json").read_text())
     images = sum(metrics["images"].values())
-    assert images == 36  # 26 toys + 10 pig photos, no duplicates between them
+    assert images == 37  # 26 toys + 11 pig photos (one loose in prasatko's test/), no duplicates between them
     assert metrics["instances"]["new/train"]["prasatko"] > 0
     assert sum(metrics["instances"]["test"].values()) > 0, "the test split has boxes to score"
     assert json.loads((repo / "metrics/evaluate.json").read_text())["images"] == metrics["images"]["test"]
