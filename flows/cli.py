@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 
+from flows.cluster_cli import add_cluster_commands
 from flows.stage import EXIT_BAD_INPUT, run_stage
 from tasks.core.errors import InputError
 from tasks.core.params import load_params
@@ -57,7 +58,9 @@ def _stack(options: argparse.Namespace) -> int:
     try:
         with stack.talking_to(running.api_url):
             ensure_zombie_automation()
-        stack.start_worker(running, logs)
+        from tasks.ops.workers import start_gpu_workers
+
+        start_gpu_workers(running, logs, options.workers)  # one process worker per GPU
         mlflow_url = stack.start_mlflow_ui(running, options.mlflow_port, logs)
         stack.deploy(Path.cwd(), running.env)
         print(f"Prefect UI: {running.api_url.removesuffix('/api')}   MLflow UI: {mlflow_url}   logs: {logs}")
@@ -175,12 +178,14 @@ def build_parser() -> argparse.ArgumentParser:
     stack = commands.add_parser("stack", help="start Prefect server + worker (pool gpu) + MLflow UI on 127.0.0.1")
     stack.add_argument("--prefect-port", type=int, default=4200)
     stack.add_argument("--mlflow-port", type=int, default=5000)
+    stack.add_argument("--workers", type=int, default=1, help="process workers on the pool gpu, worker i on GPU i")
     stack.set_defaults(handler=_stack)
     _add_import_parser(commands)
     architectures = commands.add_parser("architectures", help="train each architectures.models yaml; table + plot")
     architectures.add_argument("--params", default="params.yaml")
     architectures.set_defaults(handler=_architectures)
     add_mining_commands(commands)
+    add_cluster_commands(commands)
     loop = commands.add_parser("active-learning", help="oracle rounds: mined vs random batches, label savings")
     loop.add_argument("--params", default="params.yaml")
     loop.set_defaults(handler=_active_learning)

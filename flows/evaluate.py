@@ -23,7 +23,7 @@ from tasks.evaluate.against_champion import Candidate, compare_with_champion, ti
 from tasks.evaluate.export_check import calibration_images, export_and_score, export_cost, export_variants
 from tasks.evaluate.forgetting import ap_by_class, check_forgetting, veto_forgetting
 from tasks.evaluate.per_image import operating_table
-from tasks.evaluate.promotion import apply_decision, champion_version, decide
+from tasks.evaluate.promotion import apply_decision, champion_version, decide, settle
 from tasks.evaluate.report import write_decision, write_report
 from tasks.evaluate.speed import measure_speed, model_size
 from tasks.evaluate.validate import PLOT_FILES, copy_plots, evaluate_with_image_stats, write_pr_curve
@@ -134,7 +134,7 @@ def judge(params: Params, dataset: PreparedDataset, candidate: Candidate, forget
     if candidate.version is None:
         registry = {"champion_before": champion, "champion_after": champion, "changed": False, "version": None}
         return comparison, {**decision, "promote": False, "reasons": ["the model is not registered"]}, registry
-    return comparison, decision, apply_decision(client, name, candidate.version, decision)
+    return comparison, decision, apply_decision(client, name, candidate.version, decision, compared_with=champion)
 
 
 def forgetting_check(params: Params, dataset: PreparedDataset, per_class: dict, work: Path) -> dict:
@@ -166,7 +166,8 @@ def evaluate_flow(params: Params) -> dict:
         result["forgetting"] = forgetting_check(params, dataset, result["per_class"], work)
         version = str(card["model_version"]) if card.get("model_version") else None
         candidate = Candidate(weights, card["names"], version, records)
-        comparison, decision, registry = judge(params, dataset, candidate, result["forgetting"], work)
+        # compare-and-set: if another evaluation moved the champion meanwhile, compare against the new one
+        comparison, decision, registry = settle(lambda: judge(params, dataset, candidate, result["forgetting"], work))
         write_json(METRICS / "evaluate.json", result)
         write_json(METRICS / "compare.json", comparison or {"champion": registry["champion_before"]})
         files = write_decision(OUT, decision, registry, section.promotion.model_dump())

@@ -155,13 +155,19 @@ def default_logs() -> Path:
     return state_dir() / "logs"
 
 
-def deploy(repo: Path, env: dict[str, str]) -> str:
-    """Register every deployment of `repo/prefect.yaml` with the server in `env`."""
+def deploy(repo: Path, env: dict[str, str], origin: str | None = None, branch: str | None = None) -> str:
+    """Register every deployment of `repo/prefect.yaml` with the server in `env`.
+
+    `origin` and `branch` are what the clone-pipeline deployments clone (default: the repository's
+    `origin` remote, or the repository itself, at its current branch).
+    """
+    from tasks.ops.workspace_clone import clone_variables
+
     variables = {
         "YOLOOP_REPO": str(repo.resolve()),
-        "YOLOOP_CUDA_VISIBLE_DEVICES": env.get("CUDA_VISIBLE_DEVICES", "0"),
         "YOLOOP_STATE_DIR": str(state_dir()),
-        "MLFLOW_TRACKING_URI": tracking_uri(),
+        "MLFLOW_TRACKING_URI": env.get("MLFLOW_TRACKING_URI") or tracking_uri(),
+        **clone_variables(repo, origin, branch),
     }
     result = subprocess.run(
         [_bin("prefect"), "--no-prompt", "deploy", "--all"],
