@@ -4,6 +4,7 @@ that goes down mid-push."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -28,6 +29,14 @@ def s3(tmp_path_factory):
         server.terminate()
 
 
+@pytest.fixture
+def s3_credentials(s3, monkeypatch):
+    """This process talks to the store too (tasks.ops.s3.check_remote): the test user's key in its environment."""
+    for key, value in s3.env().items():
+        monkeypatch.setenv(key, value)
+    return s3.credentials
+
+
 def _dvc(repo: Path, *args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
     result = subprocess.run(
         [sys.executable, "-m", "dvc", *args], cwd=repo, env=env, capture_output=True, text=True, timeout=600
@@ -36,22 +45,32 @@ def _dvc(repo: Path, *args: str, env: dict[str, str], check: bool = True) -> sub
     return result
 
 
-def _data_repo(path: Path, s3: LocalS3, prefix: str, files: int, size: int) -> Path:
-    """A git + DVC repository with one tracked folder of random files and the S3 remote as default."""
+@pytest.fixture(scope="module")
+def template(s3, tmp_path_factory) -> Path:
+    """A git + DVC repository whose default remote is the S3 store, made once; tests copy it."""
+    path = tmp_path_factory.mktemp("template") / "repo"
     path.mkdir()
     subprocess.run(["git", "init", "-q"], cwd=path, check=True)
-    env = project_env(**s3.env())
-    _dvc(path, "init", "-q", env=env)
-    use_s3_remote(path, s3, prefix)
-    (path / "images").mkdir()
-    for i in range(files):
-        (path / "images" / f"{i:04d}.bin").write_bytes(os.urandom(size))
-    _dvc(path, "add", "-q", "images", env=env)
+    _dvc(path, "init", "-q", env=project_env())
+    use_s3_remote(path, s3, "placeholder")
     return path
 
 
-def test_push_then_pull_into_an_empty_cache(tmp_path, s3):
-    repo = _data_repo(tmp_path / "repo", s3, "roundtrip", files=5, size=1000)
+def _data_repo(template: Path, path: Path, prefix: str, files: int, size: int) -> Path:
+    """A copy of the template pushing to s3://yoloop/<prefix>, with one tracked folder of random files."""
+    shutil.copytree(template, path, symlinks=True)
+    config = path / ".dvc" / "config"
+    config.write_text(config.read_text().replace("s3://yoloop/placeholder", f"s3://yoloop/{prefix}"))
+    (path / "images").mkdir()
+    for i in range(files):
+        (path / "images" / f"{i:04d}.bin").write_bytes(os.urandom(size))
+    if files:
+        _dvc(path, "add", "-q", "images", env=project_env())
+    return path
+
+
+def test_push_then_pull_into_an_empty_cache(tmp_path, s3, template, s3_credentials):
+    repo = _data_repo(template, tmp_path / "repo", "roundtrip", files=5, size=1000)
     env = project_env(**s3.env())
     assert "reachable, credentials accepted" in check_remote(repo)
     assert "6 files pushed" in _dvc(repo, "push", env=env).stdout  # five files and the folder's listing
@@ -72,10 +91,10 @@ def test_push_then_pull_into_an_empty_cache(tmp_path, s3):
         ("url", "s3://no-such-bucket/dvc", ["bucket 'no-such-bucket' does not exist", "remote.storage.url"]),
     ],
 )
-def test_a_wrong_setting_is_named_before_any_work(tmp_path, s3, monkeypatch, setting, value, expected):
-    repo = _data_repo(tmp_path / "repo", s3, "wrong", files=1, size=10)
-    for key, good in s3.credentials.items():
-        monkeypatch.setenv(key, good)
+def test_a_wrong_setting_is_named_before_any_work(
+    tmp_path, template, s3_credentials, monkeypatch, setting, value, expected
+):
+    repo = _data_repo(template, tmp_path / "repo", "wrong", files=0, size=0)
     if setting.startswith("AWS_"):
         monkeypatch.setenv(setting, value)
     else:
@@ -88,8 +107,8 @@ def test_a_wrong_setting_is_named_before_any_work(tmp_path, s3, monkeypatch, set
         assert part in message
 
 
-def test_the_cli_names_the_remote_and_exits_2(tmp_path, s3):
-    repo = _data_repo(tmp_path / "repo", s3, "cli", files=1, size=10)
+def test_the_cli_names_the_remote_and_exits_2(tmp_path, s3, template):
+    repo = _data_repo(template, tmp_path / "repo", "cli", files=0, size=0)
     env = project_env(**{**s3.env(), "AWS_SECRET_ACCESS_KEY": "wrong"})
     result = subprocess.run(
         [sys.executable, "-m", "flows.cli", "remote", "check"], cwd=repo, env=env, capture_output=True, text=True
@@ -98,8 +117,8 @@ def test_the_cli_names_the_remote_and_exits_2(tmp_path, s3):
     assert "error: DVC remote 'storage' (s3://yoloop/cli)" in result.stderr
 
 
-def test_a_push_cut_by_the_server_going_down_fails_then_completes_with_nothing_lost(tmp_path, s3):
-    repo = _data_repo(tmp_path / "repo", s3, "outage", files=120, size=50_000)
+def test_a_push_cut_by_the_server_going_down_fails_then_completes_with_nothing_lost(tmp_path, s3, template):
+    repo = _data_repo(template, tmp_path / "repo", "outage", files=120, size=50_000)
     # One attempt per request, so the cut push fails in seconds rather than after botocore's back-off.
     env = project_env(**s3.env(), AWS_MAX_ATTEMPTS="1")
     push = subprocess.Popen(
