@@ -8,6 +8,8 @@ is a database on one machine; on several, point `backend_store_uri` at PostgreSQ
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +22,18 @@ class TrackingServer:
     url: str
     process: subprocess.Popen
 
+    def stop(self) -> None:
+        """SIGTERM to the server's process group (`mlflow server` runs uvicorn in a child process)."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
 
-def server_command(backend_store_uri: str, artifacts_destination: str, port: int, workers: int = 2) -> list[str]:
+
+def server_command(backend_store_uri: str, artifacts_destination: str, port: int, workers: int = 1) -> list[str]:
+    """One uvicorn worker suits SQLite (one writer at a time); a server database can take more."""
     return [
         _bin("mlflow"),
         "server",
@@ -48,6 +60,6 @@ def start_tracking_server(
     try:
         wait_until_up(f"{url}/health", timeout_s=180, process=process)
     except BaseException:
-        process.terminate()
+        TrackingServer(url, process).stop()
         raise
     return TrackingServer(url, process)
