@@ -32,6 +32,7 @@ def clone_pipeline_flow(
 ) -> dict[str, Any]:
     """Check the remote, dvc pull, reproduce `targets` (all when empty), publish a result branch."""
     logger, repo = get_run_logger(), Path.cwd()
+    logger.info(f"clone {repo}, CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES')}")
     logger.info(check_remote_task(repo))
     logger.info(pull_data_task(repo)[-2000:])
     targets, overrides = list(targets or []), dict(set_params or {})

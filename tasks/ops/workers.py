@@ -42,16 +42,19 @@ def create_pool(stack: Stack, pool: str, concurrency: int) -> None:
         subprocess.run([_bin("prefect"), *args], env=stack.env, check=True, capture_output=True)
 
 
+def start_worker_process(stack: Stack, logs: Path, name: str, device: str, pool: str = WORK_POOL) -> None:
+    """One worker on `pool` that runs one flow run at a time on GPU `device`, with an emptied scratch folder."""
+    env = {**stack.env, "CUDA_VISIBLE_DEVICES": device, "TMPDIR": str(scratch_folder(name))}
+    command = [_bin("prefect"), "worker", "start", "--pool", pool, "--type", "process", "--name", name, "--limit", "1"]
+    stack.processes.append(_spawn(command, env, logs / f"worker-{name}.log"))
+
+
 def start_gpu_workers(stack: Stack, logs: Path, count: int, pool: str = WORK_POOL) -> list[str]:
     """Start `count` workers on `pool`, worker i on GPU i; return the worker names."""
     if count < 1:
         raise ValueError("--workers must be at least 1")
     create_pool(stack, pool, count)
-    names = []
-    for index, device in enumerate(gpu_devices(count, stack.env.get("CUDA_VISIBLE_DEVICES"))):
-        name = f"{pool}-{index}"
-        env = {**stack.env, "CUDA_VISIBLE_DEVICES": device, "TMPDIR": str(scratch_folder(name))}
-        command = [_bin("prefect"), "worker", "start", "--pool", pool, "--type", "process"]
-        stack.processes.append(_spawn([*command, "--name", name, "--limit", "1"], env, logs / f"worker-{name}.log"))
-        names.append(name)
+    names = [f"{pool}-{index}" for index in range(count)]
+    for name, device in zip(names, gpu_devices(count, stack.env.get("CUDA_VISIBLE_DEVICES")), strict=True):
+        start_worker_process(stack, logs, name, device, pool)
     return names
