@@ -37,7 +37,18 @@ class ScoreWeights(Section):
         return self
 
 
+class RayParams(Section):
+    """Pool scoring sharded over Ray actors (`mine.engine: ray`), one per GPU by default."""
+
+    address: str | None = None  # None: this process's Ray session, else $RAY_ADDRESS, else a new local one
+    workers: int = Field(0, ge=0)  # 0: as many as the cluster's GPUs (or CPUs) allow at the sizes below
+    gpus_per_worker: float = Field(1.0, ge=0)  # 0 scores on CPU actors (a cluster without GPUs)
+    cpus_per_worker: float = Field(1.0, gt=0)
+
+
 class MineParams(Section):
+    engine: Literal["local", "ray"] = "local"  # ray: pool scoring on Ray actors; same scores, same batch
+    ray: RayParams = RayParams()
     imgsz: int = Field(160, ge=32, le=4096)
     batch: int = Field(32, ge=1)
     model: Literal["train", "transfer"] = "train"
