@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -41,40 +42,52 @@ def s3(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def tracking(s3, tmp_path_factory):
-    """The tracking server's URL: runs in SQLite, artifacts proxied to s3://yoloop/mlartifacts."""
-    folder = tmp_path_factory.mktemp("tracking")
+def servers(s3, tmp_path_factory):
+    """`mlflow server` (runs in SQLite, artifacts proxied to s3://yoloop/mlartifacts) and a Prefect server,
+    started side by side (each takes a while to import and migrate its database)."""
+    folder, home = tmp_path_factory.mktemp("tracking"), tmp_path_factory.mktemp("prefect-home")
     env = {**project_env(), **s3.env()}
     database, artifacts = f"sqlite:///{folder / 'mlflow.db'}", "s3://yoloop/mlartifacts"
-    server = start_tracking_server(database, artifacts, stack.free_port(), env, folder / "mlflow.log")
-    yield server.url
-    server.stop()
+    with ThreadPoolExecutor(2) as starting:
+        tracking = starting.submit(start_tracking_server, database, artifacts, stack.free_port(), env, folder / "log")
+        prefect = starting.submit(stack.start_server, stack.free_port(), home, home / "logs")
+    try:
+        yield tracking.result(), prefect.result()
+    finally:
+        for started, stop in ((tracking, lambda server: server.stop()), (prefect, lambda running: running.stop())):
+            if started.exception() is None:
+                stop(started.result())
 
 
 @pytest.fixture(scope="module")
-def cluster(s3, tracking, tmp_path_factory):
-    """A Prefect server, the zombie automation, and two workers on the pool `gpu` (GPU 0 and GPU 1)."""
-    home = tmp_path_factory.mktemp("prefect-home")
-    running = stack.start_server(stack.free_port(), home, home / "logs")
-    try:
-        running.env.update({**s3.env(), "MLFLOW_TRACKING_URI": tracking, "CUDA_VISIBLE_DEVICES": "0,1"})
-        with stack.talking_to(running.api_url):
-            ensure_zombie_automation()
-        names = start_gpu_workers(running, home / "logs", 2)
-        running.workers = dict(zip(names, running.processes[-2:], strict=True))  # type: ignore[attr-defined]
-        yield running
-    finally:
-        running.stop()
+def tracking(servers) -> str:
+    return servers[0].url
+
+
+@pytest.fixture(scope="module")
+def cluster(s3, servers, tracking):
+    """The Prefect server with the zombie automation and two workers on the pool `gpu` (GPU 0 and GPU 1)."""
+    running = servers[1]
+    running.env.update({**s3.env(), "MLFLOW_TRACKING_URI": tracking, "CUDA_VISIBLE_DEVICES": "0,1"})
+    with stack.talking_to(running.api_url):
+        ensure_zombie_automation()
+    names = start_gpu_workers(running, Path(running.env["PREFECT_HOME"]) / "logs", 2)
+    running.workers = dict(zip(names, running.processes[-2:], strict=True))  # type: ignore[attr-defined]
+    return running
 
 
 @pytest.fixture(scope="module")
 def origin(cluster, s3, tmp_path_factory) -> str:
-    """The team's git origin (bare): the project with TINY params and the S3 remote committed; deployed."""
+    """The team's git origin (bare): the project with TINY params, the S3 remote and the prepared data pushed
+    (so runs pull it rather than prepare again); deployed."""
     base = tmp_path_factory.mktemp("origin")
     repo = copy_project(base / "workspace")
     write_params(repo / "params.yaml", TINY)
     use_s3_remote(repo, s3, "dvc")
-    commit_all(repo, "TINY params; the S3 remote")
+    env = project_env(**s3.env())
+    for args in (["repro", "prepare"], ["push"]):
+        subprocess.run([sys.executable, "-m", "dvc", *args], cwd=repo, env=env, check=True, capture_output=True)
+    commit_all(repo, "TINY params; the S3 remote; prepared data")
     url = bare_origin(repo, base / "origin.git")
     output = stack.deploy(repo, cluster.env)
     assert "clone-pipeline/train" in output
@@ -212,8 +225,10 @@ def test_two_clone_runs_on_two_workers_at_once_both_land_their_results(tmp_path,
     assert first.state.is_completed(), (first.state, _logs(cluster, first.id)[-3000:])
     assert second.state.is_completed(), (second.state, _logs(cluster, second.id)[-3000:])
     assert first.start_time < second.end_time and second.start_time < first.end_time  # they ran at the same time
-    devices = {line.rsplit("=", 1)[1] for run in runs for line in _logs(cluster, run).splitlines() if "CUDA_" in line}
+    logs = [_logs(cluster, run) for run in runs]
+    devices = {line.rsplit("=", 1)[1] for log in logs for line in log.splitlines() if "CUDA_VISIBLE_DEVICES=" in line}
     assert devices == {"0", "1"}  # one run on each worker's GPU
+    assert all("files fetched" in log and "data/prepared" in log for log in logs)  # dvc pull, not prepare again
     branches = sorted(set(remote_refs(origin)) - set(before))
     assert len(branches) == 2 and all(ref.startswith(f"refs/heads/{RESULTS_PREFIX}") for ref in branches)
     workspace = tmp_path / "user"
