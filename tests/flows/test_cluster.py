@@ -84,9 +84,10 @@ def origin(cluster, s3, tmp_path_factory) -> str:
     repo = copy_project(base / "workspace")
     write_params(repo / "params.yaml", TINY)
     use_s3_remote(repo, s3, "dvc")
-    env = project_env(**s3.env())
+    env = project_env(**s3.env(), PREFECT_API_URL=cluster.api_url)  # the stage's flow reports to the server
     for args in (["repro", "prepare"], ["push"]):
-        subprocess.run([sys.executable, "-m", "dvc", *args], cwd=repo, env=env, check=True, capture_output=True)
+        done = subprocess.run([sys.executable, "-m", "dvc", *args], cwd=repo, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     commit_all(repo, "TINY params; the S3 remote; prepared data")
     url = bare_origin(repo, base / "origin.git")
     output = stack.deploy(repo, cluster.env)
