@@ -5,6 +5,8 @@ figures leave out starting the cluster and the actors, which the mine stage pays
 then scores the whole pool with scores, shortlist and views. Prints images per second and the
 ratio to local. On one machine the actors share its cores with each other; Ray is given logical
 GPUs (one per actor) so that `gpus_per_worker: 1` places one actor per "GPU" as on a cluster.
+On a 2-core CPU machine two actors cannot beat local: local already uses cores - 1 torch threads
+(Ultralytics' select_device), and the driver and Ray's processes need the rest.
 
     python -m benchmarks.sharded_mining [--images 400] [--weights models/train/weights.pt]
 """
