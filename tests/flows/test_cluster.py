@@ -239,6 +239,10 @@ def test_two_clone_runs_on_two_workers_at_once_both_land_their_results(tmp_path,
     assert sorted(f"refs/heads/{name}" for name in listed) == branches
     rates = set()
     for name in listed:
+        changed = subprocess.run(["git", "diff", "--name-only", "HEAD", f"origin/{name}"], cwd=workspace, text=True,
+                                 capture_output=True, check=True).stdout.split()  # fmt: skip
+        small = ("dvc.lock", "params.yaml", ".gitignore", "metrics/", "reports/")  # data and models go to S3
+        assert "dvc.lock" in changed and all(p.endswith(small) or p.startswith(small) for p in changed), changed
         _cli(workspace, "results", "pull", name, env=env)
         rates.add(yaml.safe_load((workspace / "params.yaml").read_text())["train"]["lr0"])
         assert (workspace / "models" / "train" / "weights.pt").stat().st_size > 0  # pulled from the S3 remote
