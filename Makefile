@@ -6,7 +6,7 @@ DVC_REMOTE ?= $(HOME)/.cache/yoloop/dvc-remote
 # dvc.yaml runs `python -m flows.<stage>`: the project's interpreter comes first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup demo test lint browser
+.PHONY: setup demo test lint browser labelstudio
 
 setup: $(VENV)/.installed .dvc/config.local
 
@@ -33,7 +33,16 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 	  $(SUDO) apt-get install -y chromium || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
 
-test: $(VENV)/.installed browser
+# Label Studio in a venv of its own (its pins clash with the project's); tests/stages/test_labelstudio.py starts it.
+LS_VENV := .venv-labelstudio
+labelstudio: $(LS_VENV)/.installed
+$(LS_VENV)/.installed: requirements-labelstudio.txt constraints-labelstudio.txt
+	$(PYTHON) -m venv $(LS_VENV)
+	$(LS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LS_VENV)/bin/python -m pip install --quiet -c constraints-labelstudio.txt -r requirements-labelstudio.txt
+	touch $@
+
+test: $(VENV)/.installed $(LS_VENV)/.installed browser
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed

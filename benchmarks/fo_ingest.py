@@ -16,15 +16,16 @@ import time
 from pathlib import Path
 
 import benchmarks.common  # noqa: F401  (state dir, so the database, out of the project)
+from tasks.core.paths import Layout
 from tasks.core.yolo_files import Label, write_labels
 from tasks.mine.fiftyone_index import ingest, sample_records
-from tasks.mine.fiftyone_setup import load_fiftyone
+from tasks.ops.fiftyone_setup import load_fiftyone
 
 NAMES = ["ring", "cross", "star"]
 
 
 def fake_split(folder: Path, count: int, boxes: int) -> dict[str, list]:
-    """`count` image files (never decoded) with `boxes` ground-truth boxes each; predictions per key."""
+    """`count` image files (never decoded) with `boxes` ground-truth boxes each; predictions per key (from `folder`)."""
     (folder / "images").mkdir(parents=True)
     predictions = {}
     for i in range(count):
@@ -32,7 +33,9 @@ def fake_split(folder: Path, count: int, boxes: int) -> dict[str, list]:
         image.touch()
         rows = [Label(j % 3, 0.1 + 0.2 * j % 0.8, 0.5, 0.1, 0.1) for j in range(boxes)]
         write_labels(folder / "labels" / f"img_{i:06d}.txt", rows)
-        predictions[image.as_posix()] = [[NAMES[r.cls], 0.5, r.x - 0.05, 0.45, 0.1, 0.1] for r in rows]
+        predictions[image.relative_to(folder).as_posix()] = [
+            [NAMES[r.cls], 0.5, r.x - 0.05, 0.45, 0.1, 0.1] for r in rows
+        ]
     return predictions
 
 
@@ -53,7 +56,7 @@ def main() -> None:
         bare_s = time.perf_counter() - started
         scores = {k: {"mining_score": 0.5} for k in predictions}
         started = time.perf_counter()
-        records = sample_records({"test": folder / "images"}, NAMES, predictions, scores, {})
+        records = sample_records({"test": folder / "images"}, NAMES, predictions, scores, {}, Layout(folder))
         ingest(fo.Dataset("bench-boxes", overwrite=True), records)
         boxes_s = time.perf_counter() - started
         for name in ("bench-warmup", "bench-bare", "bench-boxes"):

@@ -7,31 +7,58 @@ import importlib
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from flows.cluster_cli import add_cluster_commands
-from flows.stage import EXIT_BAD_INPUT, run_stage
+from flows.labelstudio import add_labelstudio_command, add_push_pull_actions
+from flows.report import add_report_command
+from flows.stage import EXIT_BAD_INPUT, print_input_error, project_root, run_stage
 from tasks.core.errors import InputError
 from tasks.core.params import load_params
+from tasks.core.paths import Layout
 
 STAGES = ("prepare", "train", "transfer", "evaluate", "mine")
 
 
+def _run_flow(module: str, name: str, params: str) -> int:
+    return run_stage(getattr(importlib.import_module(module), name), ["--params", params])
+
+
 def _run_stage(options: argparse.Namespace) -> int:
-    module = importlib.import_module(f"flows.{options.stage}")
-    return run_stage(getattr(module, f"{options.stage}_flow"), ["--params", options.params])
-
-
-def _check_params(options: argparse.Namespace) -> int:
-    load_params(options.params)
-    print(f"{options.params}: valid")
-    return 0
+    return _run_flow(f"flows.{options.stage}", f"{options.stage}_flow", options.params)
 
 
 def _economics(options: argparse.Namespace) -> int:
     """Scratch vs transfer, the four experiments (not in `dvc repro`): reports/economics/."""
-    from flows.economics import economics_flow
+    return _run_flow("flows.economics", "economics_flow", options.params)
 
-    return run_stage(economics_flow, ["--params", options.params])
+
+def _architectures(options: argparse.Namespace) -> int:
+    """Train and compare candidate model yamls (architectures section); not part of `dvc repro`."""
+    return _run_flow("flows.architectures", "architectures_flow", options.params)
+
+
+def _active_learning(options: argparse.Namespace) -> int:
+    """Oracle rounds of each selection strategy vs random, over repeats; not part of `dvc repro`."""
+    return _run_flow("flows.active_learning", "oracle_flow", options.params)
+
+
+# Flows run outside `dvc repro`: command -> (handler, help)
+STUDIES = {
+    "economics": (_economics, "scratch vs transfer: four experiments and a report"),
+    "architectures": (_architectures, "train each architectures.models yaml; table + plot"),
+    "active-learning": (_active_learning, "oracle rounds: strategies vs random, repeats, intervals"),
+}
+
+
+def _check_params(options: argparse.Namespace) -> int:
+    """Valid params, and a champion of `tracking.registered_model` that knows some of prepare's classes."""
+    from tasks.evaluate.champion_classes import check_champion_classes
+
+    params = load_params(options.params)
+    check_champion_classes(params.tracking, params.prepare.classes.all)
+    print(f"{options.params}: valid")
+    return 0
 
 
 def _repro(options: argparse.Namespace) -> int:
@@ -41,95 +68,40 @@ def _repro(options: argparse.Namespace) -> int:
 
 def _stack(options: argparse.Namespace) -> int:
     """Start the local stack, register the deployments, and keep it up until Ctrl-C."""
-    import time
-    from pathlib import Path
+    from tasks.ops.stack import run_stack
 
-    from tasks.core.runtime import state_dir
-    from tasks.ops import stack
-    from tasks.ops.zombies import ensure_zombie_automation
-
-    def stop(signum: int, _frame: object) -> None:
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, stop)  # a plain `kill` must stop the services too
-    signal.signal(signal.SIGHUP, stop)
-    logs = stack.default_logs()
-    running = stack.start_server(options.prefect_port, state_dir() / "prefect", logs)
-    try:
-        with stack.talking_to(running.api_url):
-            ensure_zombie_automation()
-        from tasks.ops.workers import start_gpu_workers
-
-        start_gpu_workers(running, logs, options.workers)  # one process worker per GPU
-        mlflow_url = stack.start_mlflow_ui(running, options.mlflow_port, logs)
-        stack.deploy(Path.cwd(), running.env)
-        print(f"Prefect UI: {running.api_url.removesuffix('/api')}   MLflow UI: {mlflow_url}   logs: {logs}")
-        print(f"export PREFECT_API_URL={running.api_url}   # then: prefect deployment run 'pipeline/all'")
-        while all(p.poll() is None for p in running.processes):
-            time.sleep(1)
-        print("a service stopped; see the logs", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        running.stop()
+    labelstudio_port = options.labelstudio_port if options.labelstudio else None
+    return run_stack(project_root(), options.prefect_port, options.mlflow_port, labelstudio_port, options.workers)
 
 
 def _import(options: argparse.Namespace) -> int:
-    """Import a YOLO, VOC or COCO dataset into data/raw/NAME, checked, quarantined, versioned."""
-    from pathlib import Path
-
+    """Import a YOLO, VOC or COCO dataset (or unlabelled photos) into data/raw/NAME, checked, quarantined, versioned."""
     from flows.import_data import import_dataset, print_failure, print_result
+    from tasks.core.schema_data import ImportParams
     from tasks.data.validate_import import ValidationFailed
 
-    params = load_params(options.params).imports if Path(options.params).exists() else None
-    if options.policy:
-        from tasks.core.schema_data import ImportParams
-
-        params = (params or ImportParams()).model_copy(update={"policy": options.policy})
+    params = load_params(options.params).imports if Path(options.params).exists() else ImportParams()
+    overrides = {"policy": options.policy, "video_fps": options.fps}
+    params = params.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    raw = Layout(project_root()).raw
     try:
-        print_result(import_dataset(Path(options.source), options.name, options.format, params))
+        source, name = Path(options.source), options.name
+        print_result(import_dataset(source, name, options.format, params, raw=raw, unlabelled=options.unlabelled))
     except ValidationFailed as exc:
         print_failure(exc)
         return EXIT_BAD_INPUT
     return 0
 
 
-def _add_import_parser(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("import", help="import a YOLO, Pascal VOC or COCO dataset into data/raw/NAME")
-    parser.add_argument("source", help="dataset yaml or folder (YOLO), VOC folder, or COCO JSON file or folder")
-    parser.add_argument("--name", required=True, help="the copy goes to data/raw/NAME")
-    parser.add_argument("--format", default="auto", choices=("auto", "yolo", "voc", "coco"))
-    parser.add_argument("--policy", choices=("strict", "lenient"), help="override imports.policy of params.yaml")
-    parser.add_argument("--params", default="params.yaml")
-    parser.set_defaults(handler=_import)
-
-
-def _active_learning(options: argparse.Namespace) -> int:
-    """Oracle rounds of mined vs random batches on the built-in data; not part of `dvc repro`."""
-    from flows.active_learning import oracle_flow
-
-    return run_stage(oracle_flow, ["--params", options.params])
-
-
-def _architectures(options: argparse.Namespace) -> int:
-    """Train and compare candidate model yamls (architectures section); not part of `dvc repro`."""
-    from flows.architectures import architectures_flow
-
-    return run_stage(architectures_flow, ["--params", options.params])
-
-
 def _labels_import(options: argparse.Namespace) -> int:
     """Validate returned labels against their relabel batch, merge them into data/labels/round-N, dvc add it."""
-    from pathlib import Path
-
-    from tasks.core.paths import LABELS, RELABEL
     from tasks.mine.labels_import import import_labels
-    from tasks.ops.dvc_repo import dvc
+    from tasks.ops.dvc_repo import dvc_add
 
-    dest, count = import_labels(Path(options.dir), RELABEL, LABELS)
-    if Path(".dvc").is_dir() and not options.no_dvc:
-        dvc("add", str(dest))
+    layout = Layout(project_root())
+    dest, count = import_labels(Path(options.dir), layout.relabel, layout.labels)
+    if not options.no_dvc:
+        dvc_add(dest)
     print(f"imported {count} label files into {dest}; the next `dvc repro` trains on them")
     return 0
 
@@ -142,16 +114,61 @@ def _app(options: argparse.Namespace) -> int:
         raise KeyboardInterrupt  # a plain `kill` closes the App session cleanly
 
     signal.signal(signal.SIGTERM, stop)
-    return serve_app(load_params(options.params), options.port, options.rebuild)
+    return serve_app(load_params(options.params), project_root(), options.port, options.rebuild)
 
 
-def add_mining_commands(commands: argparse._SubParsersAction) -> None:
+def _add_flow_commands(commands: argparse._SubParsersAction) -> None:
+    stage = commands.add_parser("stage", help="run one stage's flow directly (no DVC bookkeeping)")
+    stage.add_argument("stage", choices=STAGES)
+    stage.add_argument("--params", default="params.yaml")
+    stage.set_defaults(handler=_run_stage)
+    for command, (handler, help_text) in STUDIES.items():
+        study = commands.add_parser(command, help=help_text)
+        study.add_argument("--params", default="params.yaml")
+        study.set_defaults(handler=handler)
+    repro = commands.add_parser("repro", help="run the pipeline with dvc repro")
+    repro.add_argument("targets", nargs="*")
+    repro.set_defaults(handler=_repro)
+
+
+def _add_import_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "import", help="import a YOLO, VOC or COCO dataset (or unlabelled photos) into data/raw/NAME"
+    )
+    parser.add_argument("source", help="dataset yaml or folder (YOLO, VOC, COCO), COCO JSON, or photos/videos")
+    parser.add_argument("--name", required=True, help="the copy goes to data/raw/NAME")
+    parser.add_argument("--format", default="auto", choices=("auto", "yolo", "voc", "coco"))
+    parser.add_argument("--policy", choices=("strict", "lenient"), help="override imports.policy of params.yaml")
+    parser.add_argument("--unlabelled", action="store_true", help="photos and videos without labels: the mining pool")
+    parser.add_argument("--fps", type=float, help="--unlabelled: video frames per second (imports.video_fps)")
+    parser.add_argument("--params", default="params.yaml")
+    parser.set_defaults(handler=_import)
+
+
+def _add_data_commands(commands: argparse._SubParsersAction) -> None:
+    _add_import_parser(commands)
     labels = commands.add_parser("labels", help="labels taken back from labelling tools")
     actions = labels.add_subparsers(dest="action", required=True)
     importing = actions.add_parser("import", help="validate and merge a returned relabel batch (YOLO .txt files)")
     importing.add_argument("dir", help="folder with labels/*.txt (or *.txt) for images of one relabel batch")
     importing.add_argument("--no-dvc", action="store_true", help="do not `dvc add` the new version")
     importing.set_defaults(handler=_labels_import)
+    add_push_pull_actions(actions)
+
+
+def _add_service_commands(commands: argparse._SubParsersAction) -> None:
+    check = commands.add_parser("check-params", help="validate params.yaml and report every problem")
+    check.add_argument("--params", default="params.yaml")
+    check.set_defaults(handler=_check_params)
+    stack = commands.add_parser("stack", help="start Prefect server + worker (pool gpu) + MLflow UI on 127.0.0.1")
+    stack.add_argument("--prefect-port", type=int, default=4200)
+    stack.add_argument("--mlflow-port", type=int, default=5000)
+    stack.add_argument("--labelstudio", action="store_true", help="start Label Studio too (yoloop labelstudio)")
+    stack.add_argument("--labelstudio-port", type=int, default=8080)
+    stack.add_argument("--workers", type=int, default=1, help="process workers on the pool gpu, worker i on GPU i")
+    stack.set_defaults(handler=_stack)
+    add_labelstudio_command(commands)
+    add_report_command(commands)
     app = commands.add_parser("app", help="the FiftyOne App on 127.0.0.1 with the mining views")
     app.add_argument("--params", default="params.yaml")
     app.add_argument("--port", type=int, default=5151)
@@ -162,33 +179,10 @@ def add_mining_commands(commands: argparse._SubParsersAction) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yoloop", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    stage = commands.add_parser("stage", help="run one stage's flow directly (no DVC bookkeeping)")
-    stage.add_argument("stage", choices=STAGES)
-    stage.add_argument("--params", default="params.yaml")
-    stage.set_defaults(handler=_run_stage)
-    check = commands.add_parser("check-params", help="validate params.yaml and report every problem")
-    check.add_argument("--params", default="params.yaml")
-    check.set_defaults(handler=_check_params)
-    repro = commands.add_parser("repro", help="run the pipeline with dvc repro")
-    repro.add_argument("targets", nargs="*")
-    repro.set_defaults(handler=_repro)
-    economics = commands.add_parser("economics", help="scratch vs transfer: four experiments and a report")
-    economics.add_argument("--params", default="params.yaml")
-    economics.set_defaults(handler=_economics)
-    stack = commands.add_parser("stack", help="start Prefect server + worker (pool gpu) + MLflow UI on 127.0.0.1")
-    stack.add_argument("--prefect-port", type=int, default=4200)
-    stack.add_argument("--mlflow-port", type=int, default=5000)
-    stack.add_argument("--workers", type=int, default=1, help="process workers on the pool gpu, worker i on GPU i")
-    stack.set_defaults(handler=_stack)
-    _add_import_parser(commands)
-    architectures = commands.add_parser("architectures", help="train each architectures.models yaml; table + plot")
-    architectures.add_argument("--params", default="params.yaml")
-    architectures.set_defaults(handler=_architectures)
-    add_mining_commands(commands)
+    _add_flow_commands(commands)
+    _add_data_commands(commands)
+    _add_service_commands(commands)
     add_cluster_commands(commands)
-    loop = commands.add_parser("active-learning", help="oracle rounds: mined vs random batches, label savings")
-    loop.add_argument("--params", default="params.yaml")
-    loop.set_defaults(handler=_active_learning)
     return parser
 
 
@@ -197,9 +191,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         sys.exit(options.handler(options))
     except InputError as exc:
-        for line in exc.lines:
-            print(f"error: {line}", file=sys.stderr)
-        sys.exit(EXIT_BAD_INPUT)
+        sys.exit(print_input_error(exc))
 
 
 if __name__ == "__main__":

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+
+from flows.stage import project_root
 
 
 def _remote_check(_options: argparse.Namespace) -> int:
     """The default DVC remote answers and accepts the credentials (what every clone run checks first)."""
     from tasks.ops.s3 import check_remote
 
-    print(check_remote(Path(".")))
+    print(check_remote(project_root()))
     return 0
 
 
@@ -18,11 +19,11 @@ def _results_pull(options: argparse.Namespace) -> int:
     """Fetch the result branches that runs pushed; with a name, switch to it and `dvc pull` its outputs."""
     from tasks.ops.workspace_clone import checkout_result, fetch_results
 
-    names = fetch_results(Path("."), options.origin)
+    names = fetch_results(project_root(), options.origin)
     if not options.name:
         print("\n".join(names) if names else f"no results on {options.origin} yet")
         return 0
-    print(checkout_result(Path("."), options.name, options.origin))
+    print(checkout_result(project_root(), options.name, options.origin))
     return 0
 
 

@@ -6,17 +6,16 @@ watches; its result is a DVC-tracked folder, which the prepare flow then reads.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from tasks.core.errors import InputError
-from tasks.core.findings import errors, summarize
+from tasks.core.findings import summarize
 from tasks.core.schema_data import ImportParams
-from tasks.data.raw_copy import track, write_raw_copy
-from tasks.data.validate_import import ValidationFailed, all_findings, read_source, validate
-
-RAW = Path("data/raw")
+from tasks.core.yolo_files import MANIFEST
+from tasks.data.importing import read_checked
+from tasks.data.raw_copy import check_dataset_name, write_raw_copy
+from tasks.data.validate_import import ValidationFailed
+from tasks.ops.dvc_repo import version_with_dvc
 
 
 @dataclass
@@ -32,21 +31,20 @@ def import_dataset(
     name: str,
     fmt: str = "auto",
     params: ImportParams | None = None,
-    raw: Path = RAW,
+    *,
+    raw: Path,
     use_dvc: bool = True,
+    unlabelled: bool = False,
 ) -> ImportResult:
-    """Import `source` into `raw/name`; strict policy raises ValidationFailed listing every finding."""
+    """Import `source` into `raw/name` (the project's data/raw); strict policy raises ValidationFailed listing
+    every finding. Nothing to import (no image, no label at all, nothing kept) is an InputError, and nothing
+    is written."""
     params = params or ImportParams()
-    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
-        raise InputError(f"--name {name!r}: use letters, digits, '_', '-' or '.' only")
-    dataset = read_source(source, fmt)
-    checked = validate(dataset)
-    findings = all_findings(dataset, checked)
-    if params.policy == "strict" and errors(findings):
-        raise ValidationFailed(findings)
+    check_dataset_name(name)
     dest = raw / name
-    report = write_raw_copy(dataset, checked, findings, dest, params)
-    versioning = track(dest) if use_dvc else "DVC skipped"
+    with read_checked(source, fmt, params, raw, unlabelled=unlabelled, name=name) as found:
+        report = write_raw_copy(found.dataset, found.checked, found.findings, dest, params)
+    versioning = version_with_dvc(dest) if use_dvc else "DVC skipped"
     return ImportResult(dest, report, (dest / "report.txt").read_text(), versioning)
 
 
@@ -56,7 +54,7 @@ def print_result(result: ImportResult) -> None:
     print(
         f"images: {report['images']}, backgrounds: {report['backgrounds']}, quarantined: {len(report['quarantined'])}"
     )
-    print(f"copy: {result.dest}  (report: {result.dest / 'report.txt'}, manifest: {result.dest / 'manifest.json'})")
+    print(f"copy: {result.dest}  (report: {result.dest / 'report.txt'}, manifest: {result.dest / MANIFEST})")
     print(result.versioning)
 
 

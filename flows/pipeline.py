@@ -10,11 +10,9 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from tasks.core.runtime import as_task
-from tasks.ops import dvc_repo as dvc_ops
-
-reproduce_task = as_task(dvc_ops.reproduce)
-push_task = as_task(dvc_ops.push, retries=2)
+from flows.stage import project_root
+from flows.steps.operations import push_task, reproduce_task
+from tasks.ops.dvc_repo import locked_outputs
 
 
 @flow(name="pipeline")
@@ -22,12 +20,12 @@ def pipeline_flow(
     targets: list[str] | None = None, set_params: dict[str, Any] | None = None, push: bool = True
 ) -> dict[str, str]:
     """Reproduce `targets` (all stages when empty) with optional param overrides; return dvc.lock's outputs."""
-    logger = get_run_logger()
-    output = reproduce_task(list(targets or []), dict(set_params or {}))
+    logger, repo = get_run_logger(), project_root()
+    output = reproduce_task(list(targets or []), dict(set_params or {}), repo)
     logger.info(output[-3000:])
     if push:
-        logger.info(push_task())
-    return dvc_ops.locked_outputs()
+        logger.info(push_task(repo))
+    return locked_outputs(repo)
 
 
 if __name__ == "__main__":

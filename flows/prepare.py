@@ -2,52 +2,37 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from prefect import flow
 
 from flows.stage import main
-from tasks.core.paths import LABELS, METRICS, ORACLE, POOL, PREPARED, REPORTS
+from flows.steps.prepare import generate_builtin_task, prepare_from_datasets_task, split_stats_task
+from tasks.core.paths import Layout
 from tasks.core.prepared import PreparedDataset, write_card
-from tasks.core.runtime import as_task
 from tasks.core.schema import Params
-from tasks.core.yolo_files import atomic_dir, write_json
-from tasks.data.class_stats import imbalance_findings, imbalance_ratio, plot_class_stats, split_stats
-from tasks.prepare.builtin import generate_builtin
-from tasks.prepare.from_imports import prepare_from_datasets
+from tasks.core.yolo_files import atomic_dir
+from tasks.data.class_stats import plot_class_stats
 from tasks.prepare.label_rounds import add_label_rounds
-
-generate_builtin_task = as_task(generate_builtin)
-split_stats_task = as_task(split_stats)
-prepare_from_datasets_task = as_task(prepare_from_datasets)
+from tasks.prepare.summary import write_prepare_summary
 
 
 @flow(name="prepare")
-def prepare_flow(params: Params) -> dict:
+def prepare_flow(params: Params, root: Path) -> dict:
     """Generate the built-in dataset, or merge the imported ones, into fresh folders; then swap them in."""
-    section = params.prepare
+    section, layout = params.prepare, Layout(root)
     findings = []
-    with atomic_dir(PREPARED) as prepared, atomic_dir(POOL) as pool, atomic_dir(ORACLE) as oracle:
+    with atomic_dir(layout.prepared) as prepared, atomic_dir(layout.pool) as pool, atomic_dir(layout.oracle) as oracle:
         if section.source == "datasets":
-            findings = prepare_from_datasets_task(section, params.imports, prepared)
+            findings = prepare_from_datasets_task(section, params.imports, prepared, layout.raw, pool, oracle)
         else:
             generate_builtin_task(section.builtin, section.classes, section.seed, prepared, pool, oracle)
-        add_label_rounds(LABELS, prepared)  # labels taken back by `yoloop labels import`
+        add_label_rounds(layout, prepared)  # labels taken back by `yoloop labels import`
         dataset = PreparedDataset(prepared, section.classes.base, section.classes.new)
         stats = {split: split_stats_task(path, dataset.names) for split, path in dataset.split_dirs().items()}
         write_card(dataset, stats)
-    findings += imbalance_findings(stats, params.imports.imbalance_ratio, str(METRICS / "prepare.json"))
-    plot_class_stats(stats, REPORTS / "prepare" / "class_stats.png")
-    for finding in findings:
-        if finding.severity != "note":
-            print(f"{finding.severity}: {finding}")
-    summary = {
-        "images": {split: s["images"] for split, s in stats.items()},
-        "instances": {split: {n: c["instances"] for n, c in s["classes"].items()} for split, s in stats.items()},
-        "imbalance_ratio": {split: imbalance_ratio(s) for split, s in stats.items()},
-        "backgrounds": {split: s["backgrounds"] for split, s in stats.items()},
-        "warnings": [str(f) for f in findings if f.severity != "note"],
-    }
-    write_json(METRICS / "prepare.json", summary)
-    return summary
+    plot_class_stats(stats, layout.reports / "prepare" / "class_stats.png")
+    return write_prepare_summary(layout, stats, findings, params.imports.imbalance_ratio)
 
 
 if __name__ == "__main__":

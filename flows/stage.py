@@ -3,13 +3,19 @@
 Params are validated before the flow (and any Prefect or MLflow machinery) starts.
 Bad input (params, missing or malformed data) exits with code 2 and one line per
 problem, each naming its file, line or key.
+
+This is the one place that decides the project root: the current directory, where DVC
+runs every stage (and the CLI and the deployments run). It stays relative (`.`), so every
+path a stage prints or records is named from the root as dvc.yaml names it.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from tasks.core.errors import InputError
@@ -19,19 +25,28 @@ from tasks.core.schema import Params
 EXIT_BAD_INPUT = 2
 
 
-def run_stage(stage_flow: Callable[[Params], Any], argv: list[str] | None = None) -> int:
+def project_root(repo: str | Path = os.curdir) -> Path:
+    """The repository the stages run in: `repo`, by default the current directory."""
+    return Path(repo)
+
+
+def print_input_error(exc: InputError) -> int:
+    for line in exc.lines:
+        print(f"error: {line}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def run_stage(stage_flow: Callable[[Params, Path], Any], argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=f"python -m flows.{stage_flow.__name__.removesuffix('_flow')}")
     parser.add_argument("--params", default="params.yaml", help="params file (default: params.yaml)")
     options = parser.parse_args(argv)
     try:
         params = load_params(options.params)
-        stage_flow(params)
+        stage_flow(params, project_root())
     except InputError as exc:
-        for line in exc.lines:
-            print(f"error: {line}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return print_input_error(exc)
     return 0
 
 
-def main(stage_flow: Callable[[Params], Any]) -> None:
+def main(stage_flow: Callable[[Params, Path], Any]) -> None:
     sys.exit(run_stage(stage_flow))

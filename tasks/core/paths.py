@@ -1,30 +1,57 @@
-"""Where each stage reads and writes, relative to the repository root (DVC's working directory).
+"""Where each stage reads and writes: the project's folders under one explicit root.
 
-dvc.yaml names the same paths; a stage never writes outside its declared outputs,
-except into the scratch folder, which no one versions.
+The root is the repository, where DVC runs every stage; the entry point of the flows
+(flows/stage.py) decides it once and every task takes it, so no task relies on the
+current directory. dvc.yaml names the same folders relative to the root; a stage never
+writes outside its declared outputs, except into the scratch folder, which no one versions.
 """
 
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 from tasks.core.runtime import state_dir
 
-PREPARED = Path("data/prepared")
-POOL = Path("data/pool")
-ORACLE = Path("data/oracle")
-RELABEL = Path("data/relabel")  # relabel batches handed out by `mine`, one folder per round
-LABELS = Path("data/labels")  # labels taken back by `yoloop labels import`, one folder per round
-MODELS = Path("models")
-METRICS = Path("metrics")
-REPORTS = Path("reports")
-WEIGHTS_FILE = "weights.pt"
-MODEL_CARD = "card.json"
+
+class ProjectPath:
+    """A folder (or file) of the project, named from its root as dvc.yaml names it; read on a Layout, a Path."""
+
+    def __init__(self, relative: str):
+        self.relative = Path(relative)
+
+    def __get__(self, layout: Layout, owner: type) -> Path:
+        return layout.root / self.relative
 
 
-def model_dir(stage: str) -> Path:
-    return MODELS / stage
+@dataclass(frozen=True)
+class Layout:
+    """The folders of a project at `root`."""
+
+    root: Path
+
+    raw = ProjectPath("data/raw")  # imported datasets (`yoloop import`), read-only, each `dvc add`ed
+    prepared = ProjectPath("data/prepared")
+    pool = ProjectPath("data/pool")
+    oracle = ProjectPath("data/oracle")  # the built-in pool's true boxes, kept aside for the simulated labeller
+    relabel = ProjectPath("data/relabel")  # relabel batches handed out by `mine`, one folder per round
+    labels = ProjectPath("data/labels")  # labels taken back by `yoloop labels import`, one folder per round
+    models = ProjectPath("models")
+    metrics = ProjectPath("metrics")
+    reports = ProjectPath("reports")
+
+    def model_dir(self, stage: str) -> Path:
+        """models/<stage>: the weights and card a training stage publishes."""
+        return self.models / stage
+
+    def key(self, path: Path) -> str:
+        """How records (manifests, reports, the FiftyOne index) name a file: its path from the root.
+
+        Records never hold where the checkout happens to lie, so the same data gives the same
+        DVC outputs on every machine and keys match across rounds.
+        """
+        return (path.relative_to(self.root) if path.is_relative_to(self.root) else path).as_posix()
 
 
 def fresh_scratch(name: str) -> Path:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tasks.core.errors import InputError
-from tasks.core.yolo_files import Label, label_path, list_images, read_labels, write_data_yaml, write_json
+from tasks.core.yolo_files import Label, label_path, list_images, read_labels, write_data_yaml, write_json, write_labels
 
 DATASET_CARD = "dataset.json"
 SUBSET_FOLDERS = {"base": ["base"], "new": ["new"], "all": ["base", "new"]}
@@ -66,6 +66,12 @@ def read_card(root: Path) -> PreparedDataset:
     return PreparedDataset(root, card["classes"]["base"], card["classes"]["new"])
 
 
+def read_split_stats(root: Path) -> dict[str, dict] | None:
+    """What each split of the card holds (images, boxes per class), or None before the first prepare."""
+    card_path = root / DATASET_CARD
+    return json.loads(card_path.read_text()).get("splits", {}) if card_path.exists() else None
+
+
 def copy_remapped(images: list[Path], source_names: list[str], target_names: list[str], dest: Path) -> None:
     """Copy images and their labels to `dest/images|labels`, keeping only classes the target knows."""
     remap = {i: target_names.index(n) for i, n in enumerate(source_names) if n in target_names}
@@ -74,7 +80,7 @@ def copy_remapped(images: list[Path], source_names: list[str], target_names: lis
     for image in images:
         shutil.copyfile(image, dest / "images" / image.name)
         kept = [Label(remap[b.cls], b.x, b.y, b.w, b.h) for b in read_labels(label_path(image)) if b.cls in remap]
-        (dest / "labels" / f"{image.stem}.txt").write_text("".join(f"{b.line()}\n" for b in kept))
+        write_labels(dest / "labels" / f"{image.stem}.txt", kept)
 
 
 def stage_training_set(dataset: PreparedDataset, subset: str, work: Path) -> Path:

@@ -1,8 +1,9 @@
 """Process set-up shared by every stage: offline, private, project-local state.
 
 Ultralytics, FiftyOne, DVC, Prefect and MLflow all read their settings from the
-environment when they are first imported, so `configure()` runs on import of the
-`tasks` package, before any of them is imported.
+environment when they are first imported, so the entry points (flows/__init__.py, the
+tests' conftest, the benchmarks) call `configure()` before any of them is imported;
+importing `tasks` itself sets nothing.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CODE_ROOT = Path(__file__).resolve().parents[2]  # the checkout yoloop runs from (its git commit, its .yoloop/)
 STATE_DIR_ENV = "YOLOOP_STATE_DIR"
 
 # Telemetry off and nothing fetched at run time; setdefault lets a user opt back in.
@@ -43,7 +44,7 @@ ULTRALYTICS_SETTINGS = {
 
 def state_dir() -> Path:
     """Where local service state lives (MLflow, Prefect, FiftyOne, Ultralytics settings)."""
-    return Path(os.environ.get(STATE_DIR_ENV, PROJECT_ROOT / ".yoloop")).resolve()
+    return Path(os.environ.get(STATE_DIR_ENV, CODE_ROOT / ".yoloop")).resolve()
 
 
 def quiet_ultralytics() -> None:
@@ -80,11 +81,3 @@ def resolve_device(device: str) -> str:
     import torch
 
     return "0" if torch.cuda.is_available() else "cpu"
-
-
-def as_task(fn, *, name: str | None = None, retries: int = 0):
-    """A Prefect task over a plain function; DVC caches stage results, so Prefect does not."""
-    from prefect import task
-    from prefect.cache_policies import NO_CACHE
-
-    return task(fn, name=name or fn.__name__.replace("_", "-"), retries=retries, cache_policy=NO_CACHE)

@@ -4,7 +4,8 @@ Keys that are Ultralytics arguments keep Ultralytics' names (`epochs`, `imgsz`,
 `batch`, `lr0`, ...) and pass straight through; `ultralytics:` holds any other
 Ultralytics argument, checked against Ultralytics' own list. The sections live in
 schema_data (prepare, imports), schema_fit (train, transfer), schema_evaluate
-(evaluate, forgetting, economics, architectures) and schema_mine (mine, active learning).
+(evaluate, forgetting, economics, architectures), schema_mine (mine, active learning) and
+schema_audit (audit).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
+from tasks.core.schema_audit import AuditParams
 from tasks.core.schema_base import Section
 from tasks.core.schema_data import ImportParams, PrepareParams
 from tasks.core.schema_evaluate import ArchitecturesParams, EconomicsParams, EvaluateParams, ForgettingParams
@@ -54,3 +56,4 @@ class Params(Section):
     architectures: ArchitecturesParams = ArchitecturesParams()
     mine: MineParams = MineParams()
     active_learning: ActiveLearningParams = ActiveLearningParams()
+    audit: AuditParams = AuditParams()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -71,6 +72,8 @@ class ImportParams(Section):
     imbalance_ratio: float = Field(10.0, gt=1)  # warn when the largest class outnumbers the smallest by more
     near_duplicates: bool = False  # also check splits for near-identical pictures (perceptual hash)
     near_duplicate_bits: int = Field(4, ge=0, le=32)  # dHash bits that may differ for "near-identical"
+    video_fps: float = Field(1.0, gt=0, le=120)  # unlabelled imports: frames taken per second of video (--fps)
+    frame_duplicate_bits: int = Field(4, ge=0, le=64)  # a frame this close (dHash) to the last one kept is dropped
 
 
 class DatasetRef(Section):
@@ -95,6 +98,14 @@ class ResplitParams(Section):
         return self
 
 
+class OracleParams(Section):
+    """Withhold the labels of a seeded, hash-stable share of one prepared split: its images become the pool,
+    its labels the oracle's truth (data/oracle/labels), as the built-in source does with its pool."""
+
+    split: Literal["train", "val", "test"] = "train"
+    share: float = Field(gt=0, lt=1)
+
+
 class PrepareParams(Section):
     source: Literal["builtin", "datasets"] = "builtin"
     seed: int = 7
@@ -102,6 +113,8 @@ class PrepareParams(Section):
     builtin: BuiltinParams
     datasets: list[DatasetRef] = Field(default_factory=list, validate_default=True)  # read when source: datasets
     resplit: ResplitParams | None = None  # None: keep each dataset's own splits
+    pool: list[str] = Field(default_factory=list)  # unlabelled imports (yoloop import DIR --unlabelled) -> data/pool
+    oracle: OracleParams | None = None  # a labelled split's share withheld as pool + oracle (benchmarks)
 
     @field_validator("datasets")
     @classmethod
@@ -109,3 +122,24 @@ class PrepareParams(Section):
         if info.data.get("source") == "datasets" and not value:
             raise ValueError("source is datasets: name at least one imported dataset here")
         return value
+
+    @field_validator("pool")
+    @classmethod
+    def _pool_names(cls, value: list[str]) -> list[str]:
+        bad = [n for n in value if not re.fullmatch(r"[A-Za-z0-9_.-]+", n)]
+        if bad or len(set(value)) != len(value):
+            raise ValueError(f"names of unlabelled imports (data/raw/NAME), each once; got {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_pool(self) -> PrepareParams:
+        """The pool comes from one place: unlabelled photos (pool) or withheld labels (oracle), never both, since
+        the oracle could not reveal labels for photos nobody labelled; the built-in source generates its own."""
+        if self.pool and self.oracle:
+            raise ValueError(
+                "pool and oracle cannot both be set: oracle withholds labels of a prepared split to make the pool "
+                "(a simulated labeller reveals them), pool brings unlabelled photos that no oracle can label"
+            )
+        if self.source == "builtin" and (self.pool or self.oracle):
+            raise ValueError("pool and oracle are read with source: datasets (the built-in source generates its pool)")
+        return self

@@ -37,6 +37,10 @@ class ScoreWeights(Section):
         return self
 
 
+STRATEGIES = ("random", "uncertainty", "diversity", "hybrid")
+Strategy = Literal["random", "uncertainty", "diversity", "hybrid"]
+
+
 class RayParams(Section):
     """Pool scoring sharded over Ray actors (`mine.engine: ray`), one per GPU by default."""
 
@@ -47,8 +51,13 @@ class RayParams(Section):
 
 
 class MineParams(Section):
+    """The mine stage; `strategy`, `shortlist` and `cold_start` say how a batch is picked (tasks/mine/strategies.py)."""
+
     engine: Literal["local", "ray"] = "local"  # ray: pool scoring on Ray actors; same scores, same batch
     ray: RayParams = RayParams()
+    strategy: Strategy = "uncertainty"
+    shortlist: int = Field(3, ge=1)  # hybrid: the diverse pick runs inside the top shortlist * k by mining score
+    cold_start: float = Field(0.1, ge=0, le=1)  # val mAP50-95 below this: uncertainty and hybrid pick by diversity
     imgsz: int = Field(160, ge=32, le=4096)
     batch: int = Field(32, ge=1)
     model: Literal["train", "transfer"] = "train"
@@ -64,6 +73,7 @@ class MineParams(Section):
     class_balance: bool = True
     low_confidence: float = Field(0.4, gt=0, lt=1)
     fiftyone_dataset: str = Field("yoloop", min_length=1, pattern=r"^[A-Za-z0-9_-]+$")
+    audit_share: float = Field(0.0, ge=0, le=1)  # share of k given to the top label-mistake images (stage audit)
 
     _stride = field_validator("imgsz")(UltralyticsArgs._stride.__func__)
 
@@ -77,4 +87,14 @@ class ActiveLearningParams(Section):
     epochs: int = Field(30, ge=1)  # a training from scratch (the seed model, and every `retrain_every` rounds)
     transfer_epochs: int = Field(10, ge=1)  # a round that fine-tunes the previous round's model
     retrain_every: int = Field(0, ge=0)  # 0: every round transfers from the previous one
-    arms: list[Literal["mined", "random"]] = Field(default_factory=lambda: ["mined", "random"], min_length=1)
+    arms: list[Strategy] = Field(default_factory=lambda: list(STRATEGIES), min_length=1)  # mine.strategy names
+    repeats: int = Field(3, ge=1)  # each repeat draws another seed set; all arms of a repeat share it and its model
+    pool_images: int = Field(0, ge=0)  # 0: the whole pool; else a sample of this many per repeat (shared by its arms)
+    val_images: int = Field(0, ge=0)  # 0: the whole val split; else a sample per repeat (validation during training)
+
+    @field_validator("arms")
+    @classmethod
+    def _distinct_arms(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"arms repeat: {value}")
+        return value

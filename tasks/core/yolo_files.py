@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+MANIFEST = "manifest.json"  # what a data folder holds (a raw copy, a relabel batch, a label round), per image
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,28 @@ class Label:
 
     def line(self) -> str:
         return f"{self.cls} {self.x:.6f} {self.y:.6f} {self.w:.6f} {self.h:.6f}"
+
+    @classmethod
+    def from_corners(
+        cls, class_id: int, x0: float, y0: float, x1: float, y1: float, width: float = 1.0, height: float = 1.0
+    ) -> Label:
+        """The box with corners (x0, y0)-(x1, y1) in an image of `width` x `height` (1 x 1: already fractions)."""
+        return cls(class_id, (x0 + x1) / 2 / width, (y0 + y1) / 2 / height, (x1 - x0) / width, (y1 - y0) / height)
+
+    def corners(self, width: float = 1.0, height: float = 1.0) -> tuple[float, float, float, float]:
+        """x0, y0, x1, y1 of the box, scaled to an image of `width` x `height` (1 x 1: fractions)."""
+        return (
+            (self.x - self.w / 2) * width,
+            (self.y - self.h / 2) * height,
+            (self.x + self.w / 2) * width,
+            (self.y + self.h / 2) * height,
+        )
+
+
+def top_left_box(x0: float, y0: float, x1: float, y1: float, width: float = 1.0, height: float = 1.0) -> list[float]:
+    """Corners (x0, y0)-(x1, y1) as [x_top_left, y_top_left, w, h] fractions of a `width` x `height` image:
+    FiftyOne's box format, and the reports' (reports/mine, reports/audit)."""
+    return [x0 / width, y0 / height, (x1 - x0) / width, (y1 - y0) / height]
 
 
 def read_labels(path: Path) -> list[Label]:
@@ -54,12 +77,23 @@ def list_images(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
 
 
-def write_json(path: Path, payload: object) -> None:
-    """Write JSON through a temporary file, so readers see the old file or the new one."""
+def write_text_atomic(path: Path, text: str) -> Path:
+    """Write through a temporary file, so readers see the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+    tmp.write_text(text)
     tmp.replace(path)
+    return path
+
+
+def write_json(path: Path, payload: object) -> None:
+    """Sorted, indented JSON, written atomically."""
+    write_text_atomic(path, json.dumps(payload, indent=2, sort_keys=True) + "\n")
+
+
+def read_manifest(folder: Path) -> dict:
+    """`folder/manifest.json`: the index of a raw copy, a relabel batch or a label round."""
+    return json.loads((folder / MANIFEST).read_text())
 
 
 def write_data_yaml(path: Path, names: list[str], splits: dict[str, str | list[str]]) -> Path:

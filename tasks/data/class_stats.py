@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from tasks.core.plots import pyplot, save_figure
 from tasks.core.findings import Finding
 from tasks.core.yolo_files import label_path, list_images, read_labels
 
@@ -62,11 +63,7 @@ def imbalance_findings(stats_by_split: dict[str, dict], max_ratio: float, where:
 
 def plot_class_stats(stats_by_split: dict[str, dict], path: Path) -> Path:
     """Bars of instances per class, one group per split, and the background count in each title."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     splits = list(stats_by_split)
     fig, axes = plt.subplots(1, max(len(splits), 1), figsize=(4 * max(len(splits), 1), 3.5), squeeze=False)
     for ax, split in zip(axes[0], splits, strict=False):
@@ -75,7 +72,4 @@ def plot_class_stats(stats_by_split: dict[str, dict], path: Path) -> Path:
         ax.set_title(f"{split}: {stats_by_split[split]['images']} images, {stats_by_split[split]['backgrounds']} bg")
         ax.tick_params(axis="x", labelrotation=90 if len(classes) > 6 else 0, labelsize=6 if len(classes) > 20 else 9)
     fig.subplots_adjust(bottom=0.3, wspace=0.3)  # not tight_layout: it alone costs more than the bars
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, 80)

@@ -50,14 +50,9 @@ def _class_id(text: str, class_count: int, where: tuple[str, int]) -> tuple[int 
     return cls, None
 
 
-def _polygon_box(coords: list[float]) -> tuple[float, float, float, float]:
+def _polygon_box(cls: int, coords: list[float]) -> Label:
     xs, ys = coords[0::2], coords[1::2]
-    return (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2, max(xs) - min(xs), max(ys) - min(ys)
-
-
-def _clip(x: float, y: float, w: float, h: float) -> tuple[float, float, float, float]:
-    x0, y0, x1, y1 = max(x - w / 2, 0.0), max(y - h / 2, 0.0), min(x + w / 2, 1.0), min(y + h / 2, 1.0)
-    return (x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0
+    return Label.from_corners(cls, min(xs), min(ys), max(xs), max(ys))
 
 
 def check_line(text: str, class_count: int, where: tuple[str, int]) -> tuple[Label | None, list[Finding]]:
@@ -75,12 +70,13 @@ def check_line(text: str, class_count: int, where: tuple[str, int]) -> tuple[Lab
     outside = [v for v in values if not 0.0 <= v <= 1.0]
     if outside:
         return None, [*found, Finding(*where, f"coordinate {outside[0]:g} outside [0, 1]", "error")]
-    x, y, w, h = values if len(fields) == 5 else _polygon_box(values)
-    if w <= 0 or h <= 0:
-        return None, [*found, Finding(*where, f"box has zero or negative area (w={w:g}, h={h:g})", "error")]
-    if min(x - w / 2, y - h / 2) < -EDGE_TOLERANCE or max(x + w / 2, y + h / 2) > 1 + EDGE_TOLERANCE:
+    box = Label(cls, *values) if len(fields) == 5 else _polygon_box(cls, values)
+    if box.w <= 0 or box.h <= 0:
+        return None, [*found, Finding(*where, f"box has zero or negative area (w={box.w:g}, h={box.h:g})", "error")]
+    x0, y0, x1, y1 = box.corners()
+    if min(x0, y0) < -EDGE_TOLERANCE or max(x1, y1) > 1 + EDGE_TOLERANCE:
         found.append(Finding(*where, "box extends past the image edge; clipped", "warning"))
-    return Label(cls, *_clip(x, y, w, h)), found
+    return Label.from_corners(cls, max(x0, 0.0), max(y0, 0.0), min(x1, 1.0), min(y1, 1.0)), found
 
 
 def parse_label_text(text: str, class_count: int, path: str) -> tuple[list[Label], list[Finding]]:

@@ -1,4 +1,4 @@
-"""The canonical copy of an imported dataset: data/raw/<name>, versioned with `dvc add`.
+"""The canonical copy of an imported dataset: data/raw/<name> (`yoloop import` then `dvc add`s it).
 
 Layout: images/<split>/, labels/<split>/ (YOLO), data.yaml, manifest.json (per image:
 source path, sha256, size, split, boxes), report.json and report.txt (every finding,
@@ -8,19 +8,24 @@ files; nothing is deleted, the source is never touched), stats.json and class_st
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
-from tasks.ops.dvc_repo import dvc
+from tasks.core.errors import InputError
+
 from tasks.core.findings import Finding, summarize
 from tasks.data.image_check import inspect_image
 from tasks.data.validate_import import CheckedImage
 from tasks.core.schema_data import ImportParams
-from tasks.data.source import SPLITS, SourceDataset
+from tasks.data.source import POOL_SPLIT, SPLITS, SourceDataset
 from tasks.data.class_stats import imbalance_findings, plot_class_stats, split_stats
-from tasks.core.yolo_files import atomic_dir, write_data_yaml, write_json, write_labels
+from tasks.core.yolo_files import MANIFEST, atomic_dir, write_data_yaml, write_json, write_labels
 
-MANIFEST = "manifest.json"
+def check_dataset_name(name: str) -> None:
+    """A dataset's name becomes a folder of data/raw: letters, digits, '_', '-' and '.' only."""
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+        raise InputError(f"--name {name!r}: use letters, digits, '_', '-' or '.' only")
 
 
 def _unique(name: str, taken: set[str]) -> str:
@@ -47,9 +52,11 @@ def write_image(image: CheckedImage, dest: Path) -> None:
 def _entry(image: CheckedImage, rel: str, source_root: Path) -> dict:
     item, check = image.item, image.check
     source = item.image.relative_to(source_root) if item.image.is_relative_to(source_root) else item.image
+    extra = {k: v for k, v in (("group", item.group), ("origin", item.origin)) if v}
     return {
+        **extra,
         "file": rel,
-        "source": str(source),
+        "source": item.origin or str(source),
         "sha256": check.sha256,
         "dhash": check.dhash,
         "width": check.width,
@@ -78,7 +85,10 @@ def quarantine(image: CheckedImage, root: Path, source_root: Path) -> dict:
 def write_raw_copy(
     dataset: SourceDataset, checked: list[CheckedImage], findings: list[Finding], dest: Path, params: ImportParams
 ) -> dict:
-    """Write the canonical copy atomically; return the report (also saved as report.json)."""
+    """Write the canonical copy atomically; return the report (also saved as report.json).
+
+    An unlabelled import (format `unlabelled`) has images/pool/ and no labels, data.yaml or class stats."""
+    labelled = dataset.format != "unlabelled"
     with atomic_dir(dest) as root:
         manifest, quarantined, taken = [], [], set()
         for image in checked:
@@ -88,14 +98,11 @@ def write_raw_copy(
                 name = _unique(str(Path(image.item.name).with_suffix(image.check.suffix)), taken)
                 rel = f"images/{image.item.split}/{name}"
                 write_image(image, root / rel)
-                write_labels((root / rel.replace("images/", "labels/", 1)).with_suffix(".txt"), image.item.labels)
+                if labelled:
+                    write_labels((root / rel.replace("images/", "labels/", 1)).with_suffix(".txt"), image.item.labels)
                 manifest.append(_entry(image, rel, dataset.root))
-        splits = [s for s in SPLITS if (root / "images" / s).is_dir()]
-        write_data_yaml(root / "data.yaml", dataset.names, {s: f"images/{s}" for s in splits})
-        stats = {s: split_stats(root / "images" / s, dataset.names) for s in splits}
-        findings = [*findings, *imbalance_findings(stats, params.imbalance_ratio, str(dest / "stats.json"))]
-        plot_class_stats(stats, root / "class_stats.png")
-        write_json(root / "stats.json", stats)
+        if labelled:
+            findings = [*findings, *_write_stats(dataset, root, dest, params)]
         write_json(
             root / MANIFEST,
             {"source": str(dataset.root), "format": dataset.format, "names": dataset.names, "images": manifest},
@@ -106,27 +113,24 @@ def write_raw_copy(
     return report
 
 
+def _write_stats(dataset: SourceDataset, root: Path, dest: Path, params: ImportParams) -> list[Finding]:
+    """data.yaml, stats.json and class_stats.png of a labelled copy; the imbalance warnings."""
+    splits = [s for s in SPLITS if (root / "images" / s).is_dir()]
+    write_data_yaml(root / "data.yaml", dataset.names, {s: f"images/{s}" for s in splits})
+    stats = {s: split_stats(root / "images" / s, dataset.names) for s in splits}
+    plot_class_stats(stats, root / "class_stats.png")
+    write_json(root / "stats.json", stats)
+    return imbalance_findings(stats, params.imbalance_ratio, str(dest / "stats.json"))
+
+
 def _report(dataset: SourceDataset, manifest: list, quarantined: list, findings: list[Finding], params) -> dict:
+    splits = SPLITS if dataset.format != "unlabelled" else (POOL_SPLIT,)
     return {
         "source": str(dataset.root),
         "format": dataset.format,
         "policy": params.policy,
-        "images": {s: sum(1 for m in manifest if m["split"] == s) for s in SPLITS},
-        "backgrounds": sum(1 for m in manifest if not m["boxes"]),
+        "images": {s: sum(1 for m in manifest if m["split"] == s) for s in splits},
+        "backgrounds": sum(1 for m in manifest if not m["boxes"]) if dataset.format != "unlabelled" else 0,
         "quarantined": quarantined,
         "findings": [f.as_dict() for f in findings],
     }
-
-
-def dvc_root(path: Path) -> Path | None:
-    return next((p for p in [path, *path.parents] if (p / ".dvc").is_dir()), None)
-
-
-def track(dest: Path) -> str:
-    """`dvc add` the copy when it lies in a DVC repository; otherwise say how to version it later."""
-    root = dvc_root(dest.resolve())
-    if root is None:
-        return f"not inside a DVC repository: {dest} is not versioned (after `dvc init`, run `dvc add {dest}`)"
-    target = dest.resolve().relative_to(root)
-    dvc("add", str(target), repo=root)
-    return f"versioned with DVC: {target}.dvc (commit it with git)"

@@ -1,41 +1,66 @@
 """Read COCO detection JSON: `images`, `annotations` (pixel [x, y, w, h]) and `categories`.
 
-A folder may hold several JSON files (instances_train2017.json, ...): the split is
-read from each file's name. Category ids need not be contiguous (COCO's are not):
-they are renumbered in the order of the categories, which is reported.
+A folder may hold several JSON files (instances_train2017.json, ...; Roboflow writes one
+`_annotations.coco.json` per split folder, train/ valid/ test/): the split is read from
+each file's name, else from its folder's. Category ids need not be contiguous (COCO's are
+not): they are renumbered in the order of the categories, which is reported. Roboflow
+adds its project name as category 0, the supercategory of all the others, with no box:
+it is left out, so the classes are the ones people drew.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from pathlib import Path
 
 from tasks.core.errors import InputError
 from tasks.core.findings import Finding
+from tasks.data.layouts import coco_files, inventory, split_of
 from tasks.data.source import SPLITS, SourceDataset, SourceItem, pixel_box_to_label
 
 
 def _json_files(source: Path) -> list[Path]:
     if source.is_file():
         return [source]
-    files = sorted(source.glob("*.json")) + sorted(source.glob("annotations/*.json"))
+    files = coco_files(inventory(source))
     if not files:
-        raise InputError(f"{source}: no COCO JSON file found")
+        raise InputError(
+            f"{source}: no COCO JSON file found (looked for *.json with images/annotations/categories at the top, "
+            "in annotations/ and in split folders such as train/_annotations.coco.json)"
+        )
     return files
 
 
-def _split_of(path: Path) -> str:
+def _split_of(path: Path, root: Path) -> str:
+    """The split the file's name says (instances_val2017), else its folder's (Roboflow's valid/), else train."""
     stem = path.stem.lower()
-    return next((s for s in SPLITS if s in stem), "val" if "valid" in stem else "train")
+    named = next((s for s in SPLITS if s in stem), "val" if "valid" in stem else None)
+    folder = split_of(path.parent.relative_to(root)) if path.parent.is_relative_to(root) else None
+    return named or folder or "train"
+
+
+def _unused_parent(categories: list[dict], data: dict, where: str) -> tuple[list[dict], list[Finding]]:
+    """Drop a category that labels nothing and is the supercategory of every other one (Roboflow's id 0)."""
+    used = {a.get("category_id") for a in data.get("annotations") or []}
+    for parent in categories:
+        others = [c for c in categories if c is not parent]
+        if others and parent.get("id") not in used and all(c.get("supercategory") == parent.get("name") for c in others):
+            reason = (
+                f"category {parent.get('id')} {parent.get('name')!r} is the supercategory of all the others and "
+                "labels no box (Roboflow's project category); left out"
+            )
+            return others, [Finding(where, None, reason, "note")]
+    return categories, []
 
 
 def _categories(data: dict, where: str) -> tuple[list[str], dict[int, int], list[Finding]]:
-    categories = data.get("categories") or []
+    categories, findings = _unused_parent(data.get("categories") or [], data, where)
     names = [str(c.get("name", "")).strip() for c in categories]
     if not names or len(set(names)) != len(names) or "" in names:
         raise InputError(f"{where}: categories: missing, unnamed or repeated names {names}")
     ids = [c.get("id") for c in categories]
-    findings = []
     if ids != list(range(ids[0], ids[0] + len(ids))) or ids[0] not in (0, 1):
         reason = f"category ids {ids} are not contiguous; renumbered 0..{len(ids) - 1} in this order"
         findings.append(Finding(where, None, reason, "warning"))
@@ -43,33 +68,48 @@ def _categories(data: dict, where: str) -> tuple[list[str], dict[int, int], list
 
 
 def _find_image(json_path: Path, file_name: str, split: str) -> Path | None:
+    """Beside the JSON (Roboflow), in images/ (CVAT, Label Studio), or the file name's last part in any of them."""
     base = json_path.parent
-    for folder in (base, base / "images", base.parent / "images", base.parent / "images" / split, base.parent):
-        if (folder / file_name).is_file():
-            return folder / file_name
+    folders = (base, base / "images", base.parent / "images", base.parent / "images" / split, base.parent)
+    for name in dict.fromkeys((file_name, re.split(r"[\\/]", file_name)[-1])):
+        for folder in folders:
+            if name and (folder / name).is_file():
+                return folder / name
     return None
 
 
-def _read_images(data: dict, json_path: Path, split: str, dataset: SourceDataset) -> dict[int, SourceItem]:
-    items, where = {}, str(json_path)
+def _read_images(data: dict, json_path: Path, split: str) -> tuple[dict[int, SourceItem], dict[int, str]]:
+    """The images found, by id, and the ids of those listed but not on disk (with their file names)."""
+    items, missing = {}, {}
     for entry in data.get("images") or []:
         name = str(entry.get("file_name", ""))
         image = _find_image(json_path, name, split)
         if image is None:
-            dataset.findings.append(Finding(where, None, f"image id {entry.get('id')}: {name!r} not found", "error"))
+            missing[entry.get("id")] = name
             continue
-        item = SourceItem(split, image, Path(name).name, label_file=json_path)
+        item = SourceItem(split, image, image.name, label_file=json_path)
         if entry.get("width") and entry.get("height"):
             item.stated_size = (int(entry["width"]), int(entry["height"]))
         items[entry.get("id")] = item
-    return items
+    return items, missing
+
+
+def _missing_findings(data: dict, missing: dict[int, str], json_path: Path) -> list[Finding]:
+    """One error per image the JSON lists that is not on disk, with the number of its boxes left out."""
+    boxes = Counter(a.get("image_id") for a in data.get("annotations") or [] if a.get("image_id") in missing)
+    where = f"{json_path.parent.name}/ and images/"
+    return [
+        Finding(str(json_path), None, f"image id {image_id}: {name!r} not found: listed in the JSON, not on disk "
+                f"(looked in {where}); its {boxes[image_id]} boxes are left out", "error")
+        for image_id, name in missing.items()
+    ]
 
 
 def _add_annotation(ann: dict, items: dict, ids: dict[int, int], where: str, dataset: SourceDataset) -> None:
     item = items.get(ann.get("image_id"))
     label = f"annotation {ann.get('id')}"
     if item is None:
-        reason = f"{label} refers to image id {ann.get('image_id')}, which is missing"
+        reason = f"{label} refers to image id {ann.get('image_id')}, which the JSON does not list"
         dataset.findings.append(Finding(where, None, reason, "error"))
         return
     if ann.get("category_id") not in ids:
@@ -102,9 +142,11 @@ def read_coco(source: Path) -> SourceDataset:
         elif names != dataset.names:
             raise InputError(f"{json_path}: categories {names} differ from {dataset.names}")
         dataset.findings += findings
-        items = _read_images(data, json_path, _split_of(json_path), dataset)
+        items, missing = _read_images(data, json_path, _split_of(json_path, dataset.root))
+        dataset.findings += _missing_findings(data, missing, json_path)
         for ann in data.get("annotations") or []:
-            _add_annotation(ann, items, ids, str(json_path), dataset)
+            if ann.get("image_id") not in missing:
+                _add_annotation(ann, items, ids, str(json_path), dataset)
         dataset.items += [i for i in items.values() if i.stated_size or _no_size(i, dataset)]
     return dataset
 

@@ -1,21 +1,25 @@
-"""Read a Pascal VOC dataset: Annotations/*.xml, JPEGImages/, ImageSets/Main/<split>.txt.
+"""Read Pascal VOC annotations (one .xml per image) in any of the layouts tools write (tasks/data/voc_layout.py).
 
 VOC has no class list: classes are the object names found, sorted, so the same
 files give the same ids. Boxes are 1-based pixel corners; yoloop keeps them as
-fractions of the size the annotation states, and the importer checks that size
-against the image itself.
+fractions of the size the annotation states, and the import validation checks that size
+against the image itself. The split comes from ImageSets/Main when the dataset has
+one, else from the folder names (train/, valid/, Validation_Images/, ...), else train.
 """
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from xml.parsers import expat
 
 from tasks.core.findings import Finding
-from tasks.data.source import SourceDataset, SourceItem, pixel_box_to_label
+from tasks.data.layouts import Inventory, inventory, voc_files
+from tasks.data.source import SourceDataset, SourceItem, pixel_box_to_label, unsplit_notes
+from tasks.data.voc_layout import ImageIndex, find_image, folder_split, read_listings, unannotated
 
-SPLIT_FILES = {"train": "train", "val": "val", "test": "test"}
+ABSOLUTE = re.compile(r"^([A-Za-z]:[\\/]|[\\/])")
 
 
 def parse_xml(data: bytes) -> ET.Element:
@@ -35,23 +39,6 @@ def parse_xml(data: bytes) -> ET.Element:
 
 def _line(element: ET.Element | None) -> int | None:
     return int(element.get("_line", 0)) or None if element is not None else None
-
-
-def read_splits(root: Path) -> tuple[dict[str, str], list[Finding]]:
-    """Image id -> split from ImageSets/Main; an id listed in two splits is an error (a leak)."""
-    main, splits, findings = root / "ImageSets" / "Main", {}, []
-    for split, stem in SPLIT_FILES.items():
-        listing = main / f"{stem}.txt"
-        if not listing.is_file() and split == "train" and (main / "trainval.txt").is_file():
-            listing = main / "trainval.txt"
-        for number, line in enumerate(listing.read_text().splitlines() if listing.is_file() else [], start=1):
-            image_id = line.split()[0] if line.split() else ""
-            if image_id in splits and splits[image_id] != split:
-                reason = f"{image_id} is also in {splits[image_id]}; kept there"
-                findings.append(Finding(str(listing), number, reason, "error"))
-            elif image_id:
-                splits[image_id] = split
-    return splits, findings
 
 
 def _size(root: ET.Element, where: str) -> tuple[tuple[int, int] | None, list[Finding]]:
@@ -82,63 +69,80 @@ def _objects(root: ET.Element, item: SourceItem, names: list[str], size: tuple[i
         item.labels += [label] if label else []
 
 
-def _image_path(root: Path, annotation: ET.Element, xml_path: Path) -> tuple[Path | None, Finding | None]:
-    name = (annotation.findtext("filename") or "").strip() or f"{xml_path.stem}.jpg"
-    images = (root / "JPEGImages").resolve()
-    image = (images / name).resolve()
-    if not image.is_relative_to(images):
-        line = _line(annotation.find("filename"))
-        return None, Finding(str(xml_path), line, f"filename {name!r} points outside JPEGImages/", "error")
-    if not image.is_file():
-        return None, Finding(str(xml_path), _line(annotation.find("filename")), f"image {name} does not exist", "error")
-    return image, None
-
-
 def _names(annotations: dict[Path, ET.Element]) -> list[str]:
     found = {(o.findtext("name") or "").strip() for a in annotations.values() for o in a.iter("object")}
     return sorted(found - {""})
 
 
-def read_voc(source: Path) -> SourceDataset:
-    splits, findings = read_splits(source)
-    annotations: dict[Path, ET.Element] = {}
-    for xml_path in sorted((source / "Annotations").glob("*.xml")):
+def _filename(annotation: ET.Element) -> str:
+    """<filename> as written; a path from the labeller's machine (LabelImg on Windows) keeps its last part."""
+    name = (annotation.findtext("filename") or "").strip()
+    return re.split(r"[\\/]", name)[-1] if ABSOLUTE.match(name) else name.replace("\\", "/")
+
+
+def _parse_all(found: Inventory, findings: list[Finding]) -> dict[Path, ET.Element]:
+    annotations = {}
+    for xml_path in voc_files(found):
         try:
             annotations[xml_path] = ET.fromstring(xml_path.read_bytes())  # C parser; lines only when needed
         except ET.ParseError as exc:
             findings.append(Finding(str(xml_path), exc.position[0], f"not valid XML: {exc}", "error"))
-    dataset = SourceDataset(source, "voc", _names(annotations), findings=findings)
-    outside = sum(
-        1
-        for a in annotations.values()
-        if (a.findtext("path") or "").startswith(("/", "\\")) or ":" in (a.findtext("path") or "")
-    )
-    if outside:
-        reason = f"{outside} annotations carry an absolute <path> from another machine; ignored, <filename> used"
-        dataset.findings.append(Finding(str(source / "Annotations"), None, reason, "note"))
+    return annotations
+
+
+def read_voc(source: Path) -> SourceDataset:
+    found = inventory(source)
+    dataset = SourceDataset(source, "voc", [])
+    annotations = _parse_all(found, dataset.findings)
+    dataset.names = _names(annotations)
+    index, listings = ImageIndex.of(found), {}
     for xml_path, annotation in annotations.items():
-        found, items = len(dataset.findings), len(dataset.items)
-        _add_item(dataset, xml_path, annotation, splits)
-        if len(dataset.findings) > found or any(i.findings for i in dataset.items[items:]):
-            del dataset.findings[found:], dataset.items[items:]  # again, with line numbers for the findings
-            _add_item(dataset, xml_path, parse_xml(xml_path.read_bytes()), splits)
+        mark = len(dataset.findings), len(dataset.items)
+        _add_item(dataset, index, xml_path, annotation, listings)
+        if len(dataset.findings) > mark[0] or any(i.findings for i in dataset.items[mark[1] :]):
+            del dataset.findings[mark[0] :], dataset.items[mark[1] :]  # again, with line numbers for the findings
+            _add_item(dataset, index, xml_path, parse_xml(xml_path.read_bytes()), listings)
+    dataset.findings += unannotated(index, {i.image for i in dataset.items}, {x.parent for x in annotations})
+    dataset.findings += unsplit_notes(dataset.items)
+    dataset.findings += [f for _, listing_findings in listings.values() for f in listing_findings]
+    _note_foreign_paths(dataset, annotations)
     return dataset
 
 
-def _add_item(dataset: SourceDataset, xml_path: Path, annotation: ET.Element, splits: dict[str, str]) -> None:
-    image, problem = _image_path(dataset.root, annotation, xml_path)
+def _listing(xml_path: Path, listings: dict) -> dict[str, str]:
+    """ImageSets/Main beside the annotation's folder (the VOC devkit), read once."""
+    main = xml_path.parent.parent / "ImageSets" / "Main"
+    if main not in listings:
+        listings[main] = read_listings(main)
+    return listings[main][0]
+
+
+def _add_item(
+    dataset: SourceDataset, index: ImageIndex, xml_path: Path, annotation: ET.Element, listings: dict
+) -> None:
+    image, problem = find_image(index, xml_path, _filename(annotation), _line(annotation.find("filename")))
     if problem:
         dataset.findings.append(problem)
+    if image is None:
         return
-    split = splits.get(xml_path.stem)
-    if split is None:
-        reason = "in no ImageSets/Main split; taken as train" if splits else "no ImageSets/Main splits; taken as train"
-        dataset.findings.append(Finding(str(xml_path), None, reason, "note" if not splits else "warning"))
+    listed = _listing(xml_path, listings)
+    split = listed.get(xml_path.stem) if listed else folder_split(index.found, image, xml_path)
+    if listed and split is None:
+        dataset.findings.append(Finding(str(xml_path), None, "in no ImageSets/Main listing; taken as train", "warning"))
     item = SourceItem(split or "train", image, image.name, label_file=xml_path)
+    item.split_named = split is not None
     item.stated_size, item.findings = _size(annotation, str(xml_path))
     size = item.stated_size or _image_size(image)
     _objects(annotation, item, dataset.names, size)
     dataset.items.append(item)
+
+
+def _note_foreign_paths(dataset: SourceDataset, annotations: dict[Path, ET.Element]) -> None:
+    outside = sum(1 for a in annotations.values() if ABSOLUTE.match((a.findtext("path") or "").strip()))
+    if outside:
+        reason = f"{outside} annotations carry an absolute <path> from another machine; ignored, <filename> used"
+        folder = Path(next(iter(annotations))).parent
+        dataset.findings.append(Finding(str(folder), None, reason, "note"))
 
 
 def _image_size(image: Path) -> tuple[int, int]:
@@ -148,4 +152,4 @@ def _image_size(image: Path) -> tuple[int, int]:
         with Image.open(image) as opened:
             return opened.size
     except OSError:
-        return (1, 1)  # the importer reports the unreadable image itself
+        return (1, 1)  # the import validation reports the unreadable image itself

@@ -25,6 +25,8 @@ def find_yaml(source: Path) -> Path:
     if source.is_file():
         return source
     found = sorted(source.glob("*.yaml")) + sorted(source.glob("*.yml"))
+    with_names = [p for p in found if re.search(r"^names\s*:", p.read_text(errors="replace"), re.MULTILINE)]
+    found = with_names if len(with_names) == 1 else found
     if len(found) != 1:
         raise InputError(f"{source}: expected one dataset yaml, found {len(found)}; pass the yaml itself")
     return found[0]

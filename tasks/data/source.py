@@ -1,20 +1,23 @@
-"""What a reader of a foreign dataset hands to the importer, whatever the format was.
+"""What a reader of a foreign dataset hands to the import validation, whatever the format was.
 
-A reader (tasks/data/read_yolo.py, source_voc.py, source_coco.py) only parses: it lists
-each image with its split, its boxes as YOLO fractions and the findings about its
-annotation; the importer (tasks/data/validate_import.py) checks the pixels and writes the copy.
+A reader (tasks/data/read_yolo.py, read_yolo_plain.py, read_voc.py, read_coco.py,
+read_unlabelled.py) only parses: it lists each image with its split, its boxes as YOLO
+fractions and the findings about its annotation; the import validation
+(tasks/data/validate_import.py) checks the pixels, and tasks/data/raw_copy.py writes the copy.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tasks.core.errors import InputError
 from tasks.core.findings import Finding
 from tasks.core.yolo_files import Label
 
 SPLITS = ("train", "val", "test")
+EDGE_PIXELS = 1.0  # exporters round boxes (Roboflow: 416.3 on a 416 image): clipping that much is only a note
+POOL_SPLIT = "pool"  # the one split of an unlabelled import
 FORMATS = ("yolo", "voc", "coco")
 
 
@@ -29,6 +32,9 @@ class SourceItem:
     label_file: Path | None = None
     findings: list[Finding] = field(default_factory=list)
     stated_size: tuple[int, int] | None = None  # width, height written in the annotation (VOC, COCO)
+    split_named: bool = True  # False: no listing or folder name gave the split (taken as train)
+    origin: str | None = None  # where it came from when not a file of the source (a video frame)
+    group: str | None = None  # copies of one photo (Roboflow's augmentations) share a group
 
 
 @dataclass
@@ -40,21 +46,14 @@ class SourceDataset:
     findings: list[Finding] = field(default_factory=list)  # about the dataset: yaml, folders, orphans
 
 
-def detect_format(source: Path) -> str:
-    """yolo: a dataset yaml (or a folder with one); voc: a folder with Annotations/; coco: a JSON file or folder."""
-    if source.is_file():
-        if source.suffix in (".yaml", ".yml"):
-            return "yolo"
-        if source.suffix == ".json":
-            return "coco"
-    elif source.is_dir():
-        if (source / "Annotations").is_dir():
-            return "voc"
-        if list(source.glob("*.yaml")) + list(source.glob("*.yml")):
-            return "yolo"
-        if list(source.glob("*.json")) + list(source.glob("annotations/*.json")):
-            return "coco"
-    raise InputError(f"{source}: cannot tell the format (no dataset yaml, Annotations/ or COCO JSON); use --format")
+def unsplit_notes(items: list[SourceItem]) -> list[Finding]:
+    """One note per folder whose images no listing or folder name put in a split (all taken as train)."""
+    folders = Counter(item.image.parent for item in items if not item.split_named)
+    return [
+        Finding(str(folder), None, f"{count} images in no split (no split listing, no split folder name); "
+                "taken as train", "note")
+        for folder, count in sorted(folders.items())
+    ]
 
 
 def orient_label(label: Label, orientation: int) -> Label:
@@ -81,12 +80,13 @@ def pixel_box_to_label(
     if x1 <= x0 or y1 <= y0:
         return None, [Finding(*where, f"box has zero or negative area ({x0:g},{y0:g})-({x1:g},{y1:g})", "error")]
     found = []
-    if x0 < 0 or y0 < 0 or x1 > width or y1 > height:
-        found.append(
-            Finding(*where, f"box ({x0:g},{y0:g})-({x1:g},{y1:g}) past the {width}x{height} image; clipped", "warning")
-        )
+    overshoot = max(-x0, -y0, x1 - width, y1 - height)
+    if overshoot > 0:
+        reason = f"box ({x0:g},{y0:g})-({x1:g},{y1:g}) past the {width}x{height} image"
+        severity = "note" if overshoot <= EDGE_PIXELS else "warning"
+        found.append(Finding(*where, reason + (" by under a pixel (rounding); clipped" if severity == "note"
+                                               else "; clipped"), severity))
         x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
         if x1 <= x0 or y1 <= y0:
             return None, [Finding(*where, "box lies entirely outside the image", "error")]
-    label = Label(cls, (x0 + x1) / 2 / width, (y0 + y1) / 2 / height, (x1 - x0) / width, (y1 - y0) / height)
-    return label, found
+    return Label.from_corners(cls, x0, y0, x1, y1, width, height), found

@@ -1,6 +1,6 @@
-"""`yoloop import`: read a foreign dataset, check every file, and write its canonical copy.
+"""`yoloop import`: read a foreign dataset and check every file before its copy is written (tasks/data/raw_copy.py).
 
-Reading (tasks/source_*.py) only parses; here each image is decoded once (hash,
+Reading (tasks/data/read_*.py) only parses; here each image is decoded once (hash,
 size, mode, EXIF), its boxes are matched to its upright pixels, duplicates are
 found by content hash, and the policy decides: strict stops with every finding,
 lenient quarantines the files at fault and goes on. The source is only read.
@@ -14,13 +14,16 @@ from pathlib import Path
 
 from tasks.core.errors import InputError
 from tasks.core.findings import Finding, errors
+from tasks.data.box_agreement import describe_disagreement
 from tasks.data.image_check import ImageCheck, inspect_image
+from tasks.data.layouts import detect_format
 from tasks.data.read_coco import read_coco
 from tasks.data.read_voc import read_voc
-from tasks.data.read_yolo import read_yolo
-from tasks.data.source import SPLITS, SourceDataset, SourceItem, detect_format, orient_label
+from tasks.data.read_yolo_plain import read_yolo_any
+from tasks.data.roboflow import mark_copies
+from tasks.data.source import POOL_SPLIT, SPLITS, SourceDataset, SourceItem, orient_label
 
-READERS: dict[str, Callable[[Path], SourceDataset]] = {"yolo": read_yolo, "voc": read_voc, "coco": read_coco}
+READERS: dict[str, Callable[[Path], SourceDataset]] = {"yolo": read_yolo_any, "voc": read_voc, "coco": read_coco}
 
 
 class ValidationFailed(InputError):
@@ -49,7 +52,9 @@ def read_source(source: Path, fmt: str = "auto") -> SourceDataset:
     fmt = detect_format(source) if fmt == "auto" else fmt
     if fmt not in READERS:
         raise InputError(f"--format {fmt}: expected auto, yolo, voc or coco")
-    return READERS[fmt](source)
+    dataset = READERS[fmt](source)
+    mark_copies(dataset)
+    return dataset
 
 
 def match_size(item: SourceItem, check: ImageCheck) -> list[Finding]:
@@ -72,13 +77,25 @@ def check_item(item: SourceItem) -> CheckedImage:
     checked = CheckedImage(item, check, [*check.findings, *item.findings])
     if check.ok:
         checked.findings += match_size(item, check)
-    if check.ok and not item.labels and not errors(item.findings):
+    if check.ok and item.split != POOL_SPLIT and not item.labels and not errors(item.findings):
         checked.findings.append(Finding(str(item.image), None, "no boxes: kept as a background image", "note"))
     return checked
 
 
-def mark_duplicates(images: list[CheckedImage]) -> None:
-    """Same content twice: in one split it is kept once; in two splits it is a leak (an error on the later)."""
+def _disagreement(seen: CheckedImage, image: CheckedImage, names: list[str]) -> Finding | None:
+    """Same bytes, different boxes: one picture labelled twice, and the labellings disagree."""
+    if sorted(b.line() for b in seen.item.labels) == sorted(b.line() for b in image.item.labels):
+        return None
+    reason = (
+        f"same picture as {seen.item.image.name} ({seen.item.split}) but their boxes disagree: "
+        f"{describe_disagreement(seen.item.labels, image.item.labels, names)}; {seen.item.image.name}'s boxes kept"
+    )
+    return Finding(str(image.item.image), None, reason, "warning")
+
+
+def mark_duplicates(images: list[CheckedImage], names: list[str] | None = None) -> None:
+    """Same content twice: in one split it is kept once; in two splits it is a leak (an error on the later).
+    When the copies' boxes differ, a finding of its own names both files and how far the boxes agree."""
     first: dict[str, CheckedImage] = {}
     order = {split: index for index, split in enumerate(SPLITS)}
     for image in sorted(images, key=lambda i: order.get(i.item.split, 9)):
@@ -88,6 +105,8 @@ def mark_duplicates(images: list[CheckedImage]) -> None:
         if seen is image:
             continue
         where = str(image.item.image)
+        disagreement = _disagreement(seen, image, names or [])
+        image.findings += [disagreement] if disagreement else []
         if seen.item.split == image.item.split:
             image.duplicate_of = seen
             reason = f"same content as {seen.item.image.name} in {seen.item.split}; kept once"
@@ -103,7 +122,7 @@ def validate(dataset: SourceDataset, progress: Callable[[int], None] | None = No
         checked.append(check_item(item))
         if progress:
             progress(index + 1)
-    mark_duplicates(checked)
+    mark_duplicates(checked, dataset.names)
     return checked
 
 

@@ -38,7 +38,9 @@ def dataset_view(records: list[ImageStats], model_names: list[str], dataset: Pre
     return sorted(mapped, key=lambda r: r.image)
 
 
-def summary(records: list[ImageStats], names: list[str], latency_ms: float, version: str | None) -> dict[str, Any]:
+def model_summary(
+    records: list[ImageStats], names: list[str], latency_ms: float, version: str | None
+) -> dict[str, Any]:
     """mAPs and per-class AP of one model on the dataset's classes (classes with no test box left out)."""
     scores = map_from_stats(records, len(names))
     per_class = {n: float(ap) for n, ap in zip(names, scores["per_class"], strict=True) if not np.isnan(ap)}
@@ -46,7 +48,7 @@ def summary(records: list[ImageStats], names: list[str], latency_ms: float, vers
 
 
 @dataclass
-class Candidate:
+class CandidateModel:
     """The model under evaluation, as the first validation left it."""
 
     weights: Path
@@ -56,7 +58,7 @@ class Candidate:
 
 
 def compare_with_champion(
-    new: Candidate,
+    new: CandidateModel,
     old: RegisteredWeights,
     dataset: PreparedDataset,
     section: EvaluateParams,
@@ -76,8 +78,8 @@ def compare_with_champion(
     old_view = dataset_view(old_records, old.names, dataset)
     n_classes = len(dataset.names)
     interval = bootstrap_difference(new_view, old_view, n_classes, section.bootstrap, section.ci_level, seed)
-    new_summary = summary(new_view, dataset.names, latency["new"], new.version)
-    old_summary = summary(old_view, dataset.names, latency["old"], old.version)
+    new_summary = model_summary(new_view, dataset.names, latency["new"], new.version)
+    old_summary = model_summary(old_view, dataset.names, latency["old"], old.version)
     return {**compare_models(new_summary, old_summary, interval, dataset.names), "device": device}
 
 

@@ -53,10 +53,9 @@ def export_onnx(weights: Path, folder: Path, imgsz: int, precision: Precision, d
 
     folder.mkdir(parents=True, exist_ok=True)
     source = Path(shutil.copy2(weights, folder / "weights.pt"))
-    half = precision == "fp16"
-    exported = Path(
-        YOLO(str(source)).export(format="onnx", imgsz=imgsz, half=half, dynamic=True, simplify=True, device=device)
-    )
+    # Ultralytics 8.4 folds `half`/`int8` into `quantize` (and warns on either, even when False): FP16 is 16
+    args = {"format": "onnx", "imgsz": imgsz, "dynamic": True, "simplify": True, "device": device}
+    exported = Path(YOLO(str(source)).export(**args, **({"quantize": 16} if precision == "fp16" else {})))
     if precision == "int8":
         return quantize_int8(exported, calibration, imgsz, folder / "weights_int8.onnx")
     return exported

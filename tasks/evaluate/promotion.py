@@ -17,10 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from tasks.ops.registry import CHALLENGER, CHAMPION, champion_version
 from tasks.ops.registry_lock import promotion_lock
 
-CHAMPION = "champion"
-CHALLENGER = "challenger"
 TOLERANCE = 1e-9  # limits are inclusive; float noise in a difference (0.47 - 0.5) must not flip a check
 SETTLE_ATTEMPTS = 3
 UNCHECKED = "unchecked"  # apply_decision without a compare-and-set (a single user, one process)
@@ -76,16 +75,6 @@ def decide(comparison: dict[str, Any] | None, rule: dict[str, float]) -> dict[st
     passed = all(c["passed"] for c in checks)
     reasons = [("pass: " if c["passed"] else "FAIL: ") + c["reason"] for c in checks]
     return {"promote": passed, "first_model": False, "checks": checks, "reasons": reasons}
-
-
-def champion_version(client: Any, model_name: str) -> str | None:
-    """The version holding `champion`, or None when there is none (or the model is not registered)."""
-    from mlflow.exceptions import MlflowException
-
-    try:
-        return str(client.get_model_version_by_alias(model_name, CHAMPION).version)
-    except MlflowException:
-        return None
 
 
 def apply_decision(

@@ -5,15 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tasks.core.yolo_files import write_json
-
-
-def _write_text(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
-    return path
+from tasks.core.paths import Layout
+from tasks.core.schema_evaluate import EvaluateParams
+from tasks.core.yolo_files import write_json, write_text_atomic
+from tasks.evaluate.validate import PLOT_FILES
 
 
 def decision_lines(decision: dict[str, Any], registry: dict[str, Any]) -> list[str]:
@@ -38,7 +33,7 @@ def write_decision(folder: Path, decision: dict[str, Any], registry: dict[str, A
     """decision.json (machine-readable) and decision.md (the same in words)."""
     write_json(folder / "decision.json", {**decision, "rule": rule, "registry": registry})
     text = "\n".join(["# Promotion decision", "", *decision_lines(decision, registry), ""])
-    return [folder / "decision.json", _write_text(folder / "decision.md", text)]
+    return [folder / "decision.json", write_text_atomic(folder / "decision.md", text)]
 
 
 def _comparison_lines(c: dict[str, Any]) -> list[str]:
@@ -108,4 +103,17 @@ def write_report(
     elif decision.get("first_model"):
         lines += ["No model held `champion` before: this one becomes the first champion, nothing to compare.", ""]
     lines += _model_lines(result) + _export_lines(result["export"])
-    return _write_text(path, "\n".join(lines))
+    return write_text_atomic(path, "\n".join(lines))
+
+
+def write_evaluation(
+    layout: Layout, section: EvaluateParams, result: dict, comparison: dict | None, decision: dict, registry: dict
+) -> list[Path]:
+    """metrics/evaluate.json, metrics/compare.json and reports/evaluate/*; every file to keep as an artifact."""
+    out = layout.reports / "evaluate"
+    write_json(layout.metrics / "evaluate.json", result)
+    write_json(layout.metrics / "compare.json", comparison or {"champion": registry["champion_before"]})
+    files = write_decision(out, decision, registry, section.promotion.model_dump())
+    files.append(write_report(out / "report.md", result, comparison, decision, registry))
+    plots = [out / name for name in PLOT_FILES if (out / name).exists()]
+    return [layout.metrics / "evaluate.json", layout.metrics / "compare.json", out / "pr_curve.csv", *plots, *files]

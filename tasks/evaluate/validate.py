@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from tasks.core.runtime import quiet_ultralytics
+from tasks.core.runtime import quiet_ultralytics, resolve_device
+from tasks.core.schema import Params
 from tasks.evaluate.per_image import ImageStats, record_image_stats
 
 PLOT_FILES = ("BoxPR_curve.png", "confusion_matrix.png", "confusion_matrix_normalized.png", "BoxF1_curve.png")
@@ -31,6 +32,11 @@ class Evaluation:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def validation_args(params: Params) -> dict[str, Any]:
+    """Ultralytics validator arguments of the evaluate section, on the project's device."""
+    return {**params.evaluate.ultralytics_args(), "device": resolve_device(params.project.device)}
 
 
 def _per_class(metrics: Any, model_names: list[str], dataset_names: list[str]) -> dict[str, dict]:

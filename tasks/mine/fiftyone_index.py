@@ -5,7 +5,9 @@ the same samples, tags and scores:
 - samples and ground truth: data/prepared (train/val/test splits) and data/pool/images;
 - predictions and scores: reports/mine/predictions.json and reports/mine/scores.json;
 - tags: `relabel-round-N` from data/relabel/round-N/manifest.json, `labelled-round-N` from
-  data/labels/round-N/manifest.json, plus the split name.
+  data/labels/round-N/manifest.json, plus the split name;
+- the label audit's scores, reasons and out-of-fold predictions: reports/audit (tasks/audit/index.py),
+  when the audit stage ran.
 Evaluation (TP/FP/FN), mistakenness and the saved views are computed again on each build,
 from the same inputs, with the same results.
 """
@@ -17,9 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
+from tasks.audit.index import audit_fields, ingest_audit, label_mistakes_view
+from tasks.audit.report import AuditReport, read_audit
+from tasks.core.errors import InputError
+from tasks.core.paths import Layout
 from tasks.core.prepared import PreparedDataset
-from tasks.core.yolo_files import label_path, list_images, read_labels
-from tasks.mine.fiftyone_setup import load_fiftyone
+from tasks.core.yolo_files import label_path, list_images, read_labels, top_left_box
+from tasks.mine.relabel_export import round_manifests
+from tasks.ops.fiftyone_setup import load_fiftyone
 
 SCORE_FIELDS = ("least_confidence", "entropy", "consistency", "uncertainty", "uniqueness", "mining_score")
 
@@ -27,9 +34,9 @@ SCORE_FIELDS = ("least_confidence", "entropy", "consistency", "uncertainty", "un
 def round_tags(root: Path, prefix: str) -> dict[str, list[str]]:
     """Tag per image key from the manifests of data/relabel/round-* or data/labels/round-*."""
     tags: dict[str, list[str]] = {}
-    for manifest in sorted(root.glob("round-*/manifest.json")):
-        for entry in json.loads(manifest.read_text())["images"]:
-            tags.setdefault(entry["image"], []).append(f"{prefix}-{manifest.parent.name}")
+    for folder, manifest in round_manifests(root).items():
+        for entry in manifest["images"]:
+            tags.setdefault(entry["image"], []).append(f"{prefix}-{folder.name}")
     return tags
 
 
@@ -57,19 +64,29 @@ def detections_doc(rows: list[list]) -> dict:
 
 
 def truth_rows(image: Path, names: list[str]) -> list[list]:
-    return [[names[b.cls], None, b.x - b.w / 2, b.y - b.h / 2, b.w, b.h] for b in read_labels(label_path(image))]
+    """The image's label file as [label, None, x_top_left, y_top_left, w, h] rows (fractions)."""
+    return [[names[b.cls], None, *top_left_box(*b.corners())] for b in read_labels(label_path(image))]
 
 
-def sample_records(sources: dict[str, Path], names: list[str], predictions: dict, scores: dict, tags: dict) -> list:
+def sample_records(
+    sources: dict[str, Path],
+    names: list[str],
+    predictions: dict,
+    scores: dict,
+    tags: dict,
+    layout: Layout,
+    audit: AuditReport | None = None,
+) -> list:
     """One record per image of each split folder in `sources` (`pool` has no ground truth).
 
     `names` are the dataset's classes (label ids of the files); predictions already carry names.
+    Each sample's `key` is the image's path from the project root, as the reports and manifests name it.
     """
     records = []
     for split, folder in sources.items():
         absolute = folder.resolve()  # once per folder: resolving each path costs a syscall per component
         for image in list_images(folder):
-            key = image.as_posix()
+            key = layout.key(image)
             records.append(
                 {
                     "filepath": str(absolute / image.relative_to(folder)),
@@ -81,6 +98,8 @@ def sample_records(sources: dict[str, Path], names: list[str], predictions: dict
                     **{field: scores.get(key, {}).get(field) for field in SCORE_FIELDS},
                 }
             )
+            if audit:
+                records[-1].update(audit_fields(audit, key, records[-1]["ground_truth"], detections_doc))
     return records
 
 
@@ -99,23 +118,39 @@ def ingest(index, records: list[dict]) -> None:
         if any(r[field] is not None for r in records):
             index.add_sample_field(field, fo.FloatField)
             index.set_values(field, [r[field] for r in records], validate=False)
+    ingest_audit(index, records)
 
 
-def build_index(name: str, dataset: PreparedDataset, pool: Path, reports: Path, relabel: Path, labels: Path):
-    """(Re)create the persistent dataset `name` from files, then evaluate it and save the views."""
+def build_index(name: str, dataset: PreparedDataset, layout: Layout):
+    """(Re)create the persistent dataset `name` from files (reports/mine, the round manifests), and save it.
+
+    reports/audit's fields join the index when the audit stage ran.
+    """
     fo = load_fiftyone()
 
+    reports = layout.reports / "mine"
     predictions = json.loads((reports / "predictions.json").read_text())
     scores = json.loads((reports / "scores.json").read_text())
-    tags = round_tags(relabel, "relabel")
-    for key, extra in round_tags(labels, "labelled").items():
+    tags = round_tags(layout.relabel, "relabel")
+    for key, extra in round_tags(layout.labels, "labelled").items():
         tags.setdefault(key, []).extend(extra)
-    sources = {**dataset.split_dirs(), "pool": pool / "images"}
+    sources = {**dataset.split_dirs(), "pool": layout.pool / "images"}
     index = fo.Dataset(name, overwrite=True, persistent=True)
-    ingest(index, sample_records(sources, dataset.names, predictions["images"], scores["images"], tags))
+    audit = read_audit(layout.reports / "audit")
+    records = sample_records(sources, dataset.names, predictions["images"], scores["images"], tags, layout, audit)
+    ingest(index, records)
     index.info = {"model": predictions["model"], "names": predictions["names"]}
     index.save()
     return index
+
+
+def rebuild_index(name: str, low_confidence: float, dataset: PreparedDataset, layout: Layout):
+    """The FiftyOne dataset from files only, evaluated, with its saved views: the same every time."""
+    scores = layout.reports / "mine" / "scores.json"
+    if not scores.exists():
+        raise InputError(f"{scores}: missing; run the mine stage first (dvc repro mine)")
+    index = build_index(name, dataset, layout)
+    return index, analyse(index, low_confidence)
 
 
 def analyse(index, low_confidence: float) -> dict[str, int]:
@@ -135,6 +170,9 @@ def analyse(index, low_confidence: float) -> dict[str, int]:
                 (F("mistakenness") >= 0.5) | (F("possible_missing") > 0) | (F("possible_spurious") > 0)
             ).sort_by("mistakenness", reverse=True),
         }
+        audited = label_mistakes_view(labelled)  # the label audit's ranking, when it ran
+        if audited is not None:
+            views["possible_label_mistakes"] = audited
     else:
         views = {}
     views["low_confidence"] = index.filter_labels("predictions", F("confidence") < low_confidence)
@@ -146,16 +184,18 @@ def analyse(index, low_confidence: float) -> dict[str, int]:
     return {view_name: len(view) for view_name, view in views.items()}
 
 
-def uniqueness(keys: list[str], embeddings: np.ndarray) -> dict[str, float]:
-    """FiftyOne brain's uniqueness of each image among `keys`, from the given (backbone) embeddings."""
+def uniqueness(images: dict[str, Path], embeddings: np.ndarray) -> dict[str, float]:
+    """FiftyOne brain's uniqueness of each image (key -> file) from the given (backbone) embeddings, row by row."""
     fo = load_fiftyone()
     import fiftyone.brain as fob
 
+    keys = list(images)
     if len(keys) < 2:
         return dict.fromkeys(keys, 1.0)
     scratch = fo.Dataset()
     try:
-        ids = scratch.add_samples([fo.Sample(filepath=str(Path(k).resolve()), key=k) for k in keys], progress=False)
+        samples = [fo.Sample(filepath=str(images[k].resolve()), key=k) for k in keys]
+        ids = scratch.add_samples(samples, progress=False)
         fob.compute_uniqueness(scratch, embeddings=embeddings, progress=False)
         by_id = dict(zip(scratch.values("id"), scratch.values("uniqueness"), strict=True))
         return {k: float(by_id[i]) for k, i in zip(keys, ids, strict=True)}

@@ -13,7 +13,6 @@ the new files over them) and `dvc add`ed; no other label anywhere is touched.
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from pathlib import Path
@@ -21,9 +20,9 @@ from pathlib import Path
 from tasks.core.errors import InputError
 from tasks.core.findings import Finding
 from tasks.core.runtime import state_dir
-from tasks.core.yolo_files import atomic_dir, write_json
+from tasks.core.yolo_files import MANIFEST, atomic_dir, read_manifest, write_json
 from tasks.data.label_check import check_label_file
-from tasks.mine.relabel_export import MANIFEST
+from tasks.mine.relabel_export import round_manifests
 
 BLOCKING = ("error", "warning")
 
@@ -48,14 +47,14 @@ def class_list_findings(returned: Path, names: list[str]) -> list[Finding]:
 def find_batch(returned: Path, relabel: Path, stems: set[str]) -> Path:
     """The relabel round DIR answers: named by its own manifest, else the round holding most of its images."""
     if (returned / MANIFEST).exists():
-        round_number = json.loads((returned / MANIFEST).read_text()).get("round")
+        round_number = read_manifest(returned).get("round")
         batch = relabel / f"round-{round_number}"
         if not (batch / MANIFEST).exists():
             raise InputError(f"{returned / MANIFEST}: round {round_number} has no batch in {relabel}")
         return batch
     overlap = {
-        manifest.parent: len(stems & {Path(e["file"]).stem for e in json.loads(manifest.read_text())["images"]})
-        for manifest in sorted(relabel.glob(f"round-*/{MANIFEST}"))
+        folder: len(stems & {Path(e["file"]).stem for e in manifest["images"]})
+        for folder, manifest in round_manifests(relabel).items()
     }
     if not overlap or max(overlap.values()) == 0:
         raise InputError(f"{returned}: none of its {len(stems)} label files belongs to a relabel batch in {relabel}")
@@ -64,7 +63,7 @@ def find_batch(returned: Path, relabel: Path, stems: set[str]) -> Path:
 
 def check_returned(files: list[Path], batch: Path) -> list[Finding]:
     """Findings that block the import: images outside the batch, and whatever the label gate finds."""
-    manifest = json.loads((batch / MANIFEST).read_text())
+    manifest = read_manifest(batch)
     in_batch = {Path(e["file"]).stem for e in manifest["images"]}
     findings: list[Finding] = []
     if not files:
@@ -88,7 +87,7 @@ def quarantine_report(returned: Path, findings: list[Finding]) -> Path:
 
 def merge_round(files: list[Path], batch: Path, dest: Path) -> Path:
     """data/labels/round-N: what earlier imports of this round brought, then the returned files over it."""
-    manifest = json.loads((batch / MANIFEST).read_text())
+    manifest = read_manifest(batch)
     by_stem = {Path(e["file"]).stem: e for e in manifest["images"]}
     with atomic_dir(dest) as staging:
         if dest.exists():
@@ -109,7 +108,7 @@ def import_labels(returned: Path, relabel: Path, labels: Path) -> tuple[Path, in
     """Validate DIR against its batch and merge it into data/labels/round-N; (that folder, files imported)."""
     files = returned_label_files(returned)
     batch = find_batch(returned, relabel, {p.stem for p in files})
-    names = json.loads((batch / MANIFEST).read_text())["names"]
+    names = read_manifest(batch)["names"]
     blocking = class_list_findings(returned, names) + check_returned(files, batch)
     if blocking:
         report = quarantine_report(returned, blocking)

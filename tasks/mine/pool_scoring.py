@@ -43,6 +43,13 @@ class Detector:
     net: torch.nn.Module
     names: list[str]
     device: torch.device
+    val_map50_95: float | None = None  # as Ultralytics recorded it in the weights (the cold-start rule reads it)
+
+
+def recorded_val_map(checkpoint: dict | None) -> float | None:
+    """The val mAP50-95 an Ultralytics checkpoint carries (`train_metrics`, saved with best.pt); None if absent."""
+    value = ((checkpoint or {}).get("train_metrics") or {}).get("metrics/mAP50-95(B)")
+    return None if value is None else float(value)
 
 
 def load_detector(weights: Path, device: str) -> Detector:
@@ -52,8 +59,9 @@ def load_detector(weights: Path, device: str) -> Detector:
     from ultralytics.utils.torch_utils import select_device
 
     torch_device = select_device(device, verbose=False)
-    net = YOLO(str(weights)).model.fuse().eval().to(torch_device)
-    return Detector(net, list(net.names.values()), torch_device)
+    model = YOLO(str(weights))
+    net = model.model.fuse().eval().to(torch_device)
+    return Detector(net, list(net.names.values()), torch_device, recorded_val_map(model.ckpt))
 
 
 def read_images(paths: list[Path]) -> list[np.ndarray]:

@@ -2,7 +2,7 @@
 
 data/relabel/round-N/
   images/ labels/            the chosen pool images and the model's draft boxes (YOLO, full class list)
-  manifest.json              round, model, classes, and per image: rank, scores, why it was chosen
+  manifest.json              round, model, classes, strategy; per image: rank, scores, the rule that chose it, why
   cvat_annotations.xml       "CVAT for images 1.1" (Tasks > Upload annotations), boxes as source="auto"
   label_studio_tasks.json    Label Studio JSON tasks with `predictions` (pre-annotations)
   label_studio_config.xml    the matching labelling config (RectangleLabels)
@@ -13,13 +13,16 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
-from tasks.core.yolo_files import Label, atomic_dir, write_json, write_labels
+from tasks.core.yolo_files import MANIFEST, Label, atomic_dir, read_manifest, write_json, write_labels
 from tasks.mine.pool_scoring import ScoredImage
 from tasks.mine.selection import Choice
 
-MANIFEST = "manifest.json"
+if TYPE_CHECKING:
+    from tasks.mine.audit_share import AuditBatch
+
 CVAT_FILE = "cvat_annotations.xml"
 LABEL_STUDIO_TASKS = "label_studio_tasks.json"
 LABEL_STUDIO_CONFIG = "label_studio_config.xml"
@@ -37,7 +40,7 @@ def draft_labels(image: ScoredImage, draft_conf: float, remap: dict[int, int]) -
         image.detections.boxes, image.detections.conf, image.detections.cls, strict=True
     ):
         if conf >= draft_conf:
-            row = Label(remap[int(cls)], (x1 + x2) / 2 / w, (y1 + y2) / 2 / h, (x2 - x1) / w, (y2 - y1) / h)
+            row = Label.from_corners(remap[int(cls)], x1, y1, x2, y2, w, h)
             if min(row.w, row.h) >= 1e-6:  # a box that rounds to no area is no draft
                 rows.setdefault(row.line(), row)
     return list(rows.values())
@@ -58,40 +61,38 @@ def cvat_xml(entries: list[tuple[str, int, int, list[Label]]], names: list[str],
     for index, (file_name, width, height, rows) in enumerate(entries):
         image = ET.SubElement(root, "image", id=str(index), name=file_name, width=str(width), height=str(height))
         for row in rows:
-            corners = {
-                "xtl": (row.x - row.w / 2) * width,
-                "ytl": (row.y - row.h / 2) * height,
-                "xbr": (row.x + row.w / 2) * width,
-                "ybr": (row.y + row.h / 2) * height,
-            }
+            corners = dict(zip(("xtl", "ytl", "xbr", "ybr"), row.corners(width, height), strict=True))
             attrs = {"label": names[row.cls], "source": "auto", "occluded": "0", "z_order": "0"}
             ET.SubElement(image, "box", {**attrs, **{k: f"{v:.2f}" for k, v in corners.items()}})
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
+def label_studio_region(index: int, row: Label, names: list[str], width: int, height: int) -> dict:
+    """One draft box as a Label Studio rectangle: top-left corner and size in percent of the image."""
+    x0, y0, _, _ = row.corners(100, 100)
+    return {
+        "id": f"draft{index}",
+        "from_name": "label",
+        "to_name": "image",
+        "type": "rectanglelabels",
+        "original_width": width,
+        "original_height": height,
+        "image_rotation": 0,
+        "value": {
+            "x": x0,
+            "y": y0,
+            "width": 100 * row.w,
+            "height": 100 * row.h,
+            "rotation": 0,
+            "rectanglelabels": [names[row.cls]],
+        },
+    }
+
+
 def label_studio_task(file_name: str, width: int, height: int, rows: list[Label], names: list[str], model: str) -> dict:
     """One task: the image (served from Label Studio local storage) and the drafts as a prediction."""
-    result = [
-        {
-            "id": f"draft{i}",
-            "from_name": "label",
-            "to_name": "image",
-            "type": "rectanglelabels",
-            "original_width": width,
-            "original_height": height,
-            "image_rotation": 0,
-            "value": {
-                "x": 100 * (r.x - r.w / 2),
-                "y": 100 * (r.y - r.h / 2),
-                "width": 100 * r.w,
-                "height": 100 * r.h,
-                "rotation": 0,
-                "rectanglelabels": [names[r.cls]],
-            },
-        }
-        for i, r in enumerate(rows)
-    ]
+    result = [label_studio_region(i, r, names, width, height) for i, r in enumerate(rows)]
     return {
         "data": {"image": f"/data/local-files/?d=images/{file_name}"},
         "predictions": [{"model_version": model, "result": result}],
@@ -104,6 +105,19 @@ def label_studio_config(names: list[str]) -> str:
     return f'<View>\n  <Image name="image" value="$image"/>\n{rectangles}</View>\n'
 
 
+def manifest_entry(choice: Choice, file_name: str, draft_boxes: int, scores: dict) -> dict:
+    """What the manifest says of one chosen image: its key, file, rank, why it was chosen, its scores."""
+    return {
+        "image": choice.image,
+        "file": file_name,
+        "rank": choice.rank,
+        "rule": choice.rule,
+        "reason": choice.reason,
+        "draft_boxes": draft_boxes,
+        "scores": scores,
+    }
+
+
 def export_relabel_batch(
     choices: list[Choice],
     scored: dict[str, ScoredImage],
@@ -113,11 +127,13 @@ def export_relabel_batch(
     header: dict,
     dest: Path,
     draft_conf: float,
+    audit: AuditBatch | None = None,
 ) -> Path:
     """Write the batch atomically to `dest` (data/relabel/round-N); `header` goes into the manifest.
 
     Labels use the dataset's class list `names` (every class, even one the model does not know yet),
-    so labellers can add any class; the model's drafts are remapped to it by name.
+    so labellers can add any class; the model's drafts are remapped to it by name. `audit` adds the
+    label audit's images after the mined ones, suspect boxes marked (tasks/mine/audit_share.py).
     """
     remap = {i: names.index(n) for i, n in enumerate(model_names)}
     entries, tasks, rows_meta = [], [], []
@@ -131,27 +147,25 @@ def export_relabel_batch(
             write_labels(staging / "labels" / f"{image.path.stem}.txt", rows)
             entries.append((file_name, image.width, image.height, rows))
             tasks.append(label_studio_task(file_name, image.width, image.height, rows, names, header["model"]))
-            rows_meta.append(
-                {
-                    "image": choice.image,
-                    "file": file_name,
-                    "rank": choice.rank,
-                    "reason": choice.reason,
-                    "draft_boxes": len(rows),
-                    "scores": scores[choice.image],
-                }
-            )
+            rows_meta.append(manifest_entry(choice, file_name, len(rows), scores[choice.image]))
+        if audit:
+            audit.add_to(staging, entries, tasks, rows_meta, header["model"])
         write_json(staging / MANIFEST, {**header, "names": names, "images": rows_meta})
-        (staging / CVAT_FILE).write_text(cvat_xml(entries, names, f"yoloop relabel round {header['round']}"))
+        cvat = cvat_xml(entries, names, f"yoloop relabel round {header['round']}")
+        (staging / CVAT_FILE).write_text(audit.mark_cvat(cvat) if audit else cvat)
         (staging / LABEL_STUDIO_TASKS).write_text(json.dumps(tasks, indent=2) + "\n")
-        (staging / LABEL_STUDIO_CONFIG).write_text(label_studio_config(names))
+        config = label_studio_config(names)
+        (staging / LABEL_STUDIO_CONFIG).write_text(audit.mark_label_studio_config(config) if audit else config)
     return dest
+
+
+def round_manifests(folder: Path) -> dict[Path, dict]:
+    """The manifest of each round folder (data/relabel/round-N or data/labels/round-N), by folder, in name order."""
+    return {manifest.parent: read_manifest(manifest.parent) for manifest in sorted(folder.glob(f"round-*/{MANIFEST}"))}
 
 
 def earlier_choices(relabel: Path, labels: Path, round_number: int) -> set[str]:
     """Images handed out in another round, or whose labels came back in any round: never chosen again."""
-    keys: set[str] = set()
-    manifests = [m for m in relabel.glob("round-*/manifest.json") if m.parent.name != f"round-{round_number}"]
-    for manifest in manifests + sorted(labels.glob("round-*/manifest.json")):
-        keys.update(entry["image"] for entry in json.loads(manifest.read_text())["images"])
-    return keys
+    handed_out = {d: m for d, m in round_manifests(relabel).items() if d.name != f"round-{round_number}"}
+    manifests = [*handed_out.values(), *round_manifests(labels).values()]
+    return {entry["image"] for manifest in manifests for entry in manifest["images"]}

@@ -31,6 +31,12 @@ class Choice:
     rank: int
     score: float
     reason: str
+    rule: str = "uncertainty"  # the rule that chose it (tasks/mine/strategies.py), written into the manifest
+
+
+def class_quota(k: int, classes: int, class_balance: bool) -> int:
+    """Places per dominant class in the balanced pass: ceil(k / classes), or all k without balance."""
+    return math.ceil(k / max(classes, 1)) if class_balance else k
 
 
 def normalised(embeddings: np.ndarray) -> np.ndarray:
@@ -49,7 +55,7 @@ def select_batch(
     ranked = sorted((c for c in candidates if c.image not in earlier), key=lambda c: (c.tier, -c.score, c.image))
     kept = [embeddings[i] for i in sorted(earlier) if i in embeddings]
     classes = {c.dominant_class for c in ranked}
-    quota = math.ceil(k / max(len(classes), 1)) if class_balance else k
+    quota = class_quota(k, len(classes), class_balance)
     chosen: list[Choice] = []
     taken: dict[str | None, int] = {}
     for balanced_pass in (True, False) if class_balance else (False,):

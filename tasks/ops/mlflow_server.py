@@ -8,13 +8,11 @@ is a database on one machine; on several, point `backend_store_uri` at PostgreSQ
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from tasks.ops.stack import HOST, _bin, _spawn, wait_until_up
+from tasks.ops.services import HOST, bin_path, spawn, stop_all, wait_until_up
 
 
 @dataclass
@@ -24,18 +22,13 @@ class TrackingServer:
 
     def stop(self) -> None:
         """SIGTERM to the server's process group (`mlflow server` runs uvicorn in a child process)."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
+        stop_all([self.process])
 
 
 def server_command(backend_store_uri: str, artifacts_destination: str, port: int, workers: int = 1) -> list[str]:
     """One uvicorn worker suits SQLite (one writer at a time); a server database can take more."""
     return [
-        _bin("mlflow"),
+        bin_path("mlflow"),
         "server",
         "--backend-store-uri",
         backend_store_uri,
@@ -55,7 +48,7 @@ def start_tracking_server(
     backend_store_uri: str, artifacts_destination: str, port: int, env: dict[str, str], log: Path
 ) -> TrackingServer:
     """Start `mlflow server` and wait until it answers its health check."""
-    process = _spawn(server_command(backend_store_uri, artifacts_destination, port), env, log)
+    process = spawn(server_command(backend_store_uri, artifacts_destination, port), env, log)
     url = f"http://{HOST}:{port}"
     try:
         wait_until_up(f"{url}/health", timeout_s=180, process=process)

@@ -122,7 +122,7 @@ def check_s3_remote(remote: Remote) -> str:
     return f"DVC remote {remote.name!r} ({remote.url} at {endpoint}): reachable, credentials accepted"
 
 
-def check_remote(repo: Path = Path(".")) -> str:
+def check_remote(repo: Path) -> str:
     """Check the default remote before any work; a folder remote must exist, an S3 one must answer."""
     remote = default_remote(repo)
     if remote is None:

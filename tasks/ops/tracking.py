@@ -14,10 +14,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from tasks.core.runtime import PROJECT_ROOT, state_dir
+from tasks.core.paths import Layout
+from tasks.core.runtime import CODE_ROOT, state_dir
 from tasks.core.schema import TrackingParams
+from tasks.ops.dvc_repo import locked_outputs
 
 PYFUNC_MODEL_CODE = Path(__file__).with_name("mlflow_pyfunc.py")
 
@@ -44,23 +44,11 @@ def git_commit() -> str:
     """The commit the code ran from, with `-dirty` when the work tree has changes."""
 
     def git(*args: str) -> str:
-        result = subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
+        result = subprocess.run(["git", *args], cwd=CODE_ROOT, capture_output=True, text=True, check=False)
         return result.stdout.strip() if result.returncode == 0 else ""
 
     commit = git("rev-parse", "HEAD") or "none"
     return f"{commit}-dirty" if git("status", "--porcelain", "--untracked-files=no") else commit
-
-
-def dvc_hash(path: str, lock_file: Path = Path("dvc.lock")) -> str:
-    """The hash DVC recorded for an output `path` (as dvc.yaml names it), or `unversioned`."""
-    if not lock_file.exists():
-        return "unversioned"
-    stages = (yaml.safe_load(lock_file.read_text()) or {}).get("stages", {})
-    for stage in stages.values():
-        for out in stage.get("outs", []):
-            if out.get("path") == path:
-                return str(out.get("md5", "unversioned"))
-    return "unversioned"
 
 
 def _flatten(prefix: str, value: Any) -> dict[str, Any]:
@@ -70,15 +58,16 @@ def _flatten(prefix: str, value: Any) -> dict[str, Any]:
 
 
 @contextmanager
-def stage_run(tracking: TrackingParams, stage: str, params: dict[str, Any], data_path: str) -> Iterator[Any]:
-    """An MLflow run for one stage, with its params and the code and data versions as tags."""
+def stage_run(tracking: TrackingParams, stage: str, params: dict[str, Any], layout: Layout) -> Iterator[Any]:
+    """An MLflow run for one stage, with its params and the code and data (data/prepared) versions as tags."""
     import mlflow
 
     experiment_id = use_experiment(tracking)
+    data_path = layout.key(layout.prepared)
     tags = {
         "yoloop.stage": stage,
         "git_commit": git_commit(),
-        "dvc_data_hash": dvc_hash(data_path),
+        "dvc_data_hash": locked_outputs(layout.root).get(data_path) or "unversioned",
         "dvc_data_path": data_path,
     }
     with mlflow.start_run(experiment_id=experiment_id, run_name=stage, tags=tags) as run:
@@ -113,18 +102,29 @@ def _detector_signature():
 
 
 def register_weights(weights: Path, tracking: TrackingParams, names: list[str]) -> str:
-    """Log the weights as a pyfunc model in the active run and register a new model version."""
+    """Log the weights as a pyfunc model in the active run and register a new model version.
+
+    No input example is logged, on purpose: the model's input is a column of image file paths,
+    and a path is only an example on the machine that wrote it (MLflow would also try to
+    predict on it at every registration). The signature says the input exactly, so MLflow's
+    "An input example was not provided" warning (its text starts with a colour code, hence the
+    leading `.*`) is silenced for this call only.
+    """
+    import warnings
+
     import mlflow
 
-    info = mlflow.pyfunc.log_model(
-        name="model",
-        python_model=str(PYFUNC_MODEL_CODE),
-        signature=_detector_signature(),
-        artifacts={"weights": str(weights)},
-        pip_requirements=["ultralytics", "torch", "pandas"],
-        registered_model_name=tracking.registered_model,
-        metadata={"class_names": names},
-    )
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*An input example was not provided", category=UserWarning)
+        info = mlflow.pyfunc.log_model(
+            name="model",
+            python_model=str(PYFUNC_MODEL_CODE),
+            signature=_detector_signature(),
+            artifacts={"weights": str(weights)},
+            pip_requirements=["ultralytics", "torch", "pandas"],
+            registered_model_name=tracking.registered_model,
+            metadata={"class_names": names},
+        )
     return str(info.registered_model_version)
 
 
@@ -144,28 +144,7 @@ def tag_model_version(tracking: TrackingParams, version: str, tags: dict[str, An
         client.set_model_version_tag(tracking.registered_model, version, key, str(value))
 
 
-def download_registered_weights(uri: str, dest: Path) -> tuple[Path, dict[str, str]]:
-    """The weights of `models:/<name>@<alias>` or `models:/<name>/<version>`, and that version's tags."""
-    import mlflow
-    from mlflow import MlflowClient
-
-    from tasks.core.errors import InputError
-
-    mlflow.set_tracking_uri(tracking_uri())
-    client = MlflowClient(tracking_uri())
-    name, _, ref = uri.removeprefix("models:/").replace("@", "/@").partition("/")
-    try:
-        found = (
-            client.get_model_version_by_alias(name, ref[1:])
-            if ref.startswith("@")
-            else client.get_model_version(name, ref)
-        )
-        folder = Path(mlflow.artifacts.download_artifacts(f"models:/{name}/{found.version}", dst_path=str(dest)))
-    except mlflow.exceptions.MlflowException as exc:
-        raise InputError(
-            [f"params.yaml: transfer.from: {uri}: not in the registry at {tracking_uri()} ({exc})"]
-        ) from exc
-    weights = next(folder.rglob("*.pt"), None)
-    if weights is None:
-        raise InputError([f"params.yaml: transfer.from: {uri}: the registered model holds no .pt weights"])
-    return weights, dict(found.tags)
+def store_is_empty() -> bool:
+    """True when the store is a local SQLite file that does not exist yet (so nothing is registered)."""
+    uri = tracking_uri()
+    return uri.startswith("sqlite:///") and not Path(uri.removeprefix("sqlite:///")).exists()

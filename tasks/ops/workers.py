@@ -12,16 +12,23 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from tasks.core.errors import InputError
 from tasks.core.runtime import state_dir
-from tasks.ops.stack import WORK_POOL, Stack, _bin, _spawn
+from tasks.ops.services import bin_path, spawn
+
+if TYPE_CHECKING:  # tasks/ops/stack.py starts the workers, so it is not imported here
+    from tasks.ops.stack import Stack
+
+WORK_POOL = "gpu"
 
 
 def gpu_devices(count: int, visible: str | None) -> list[str]:
     """The device of each worker: the i-th of $CUDA_VISIBLE_DEVICES when set, else GPU i."""
     listed = [device.strip() for device in (visible or "").split(",") if device.strip()]
     if listed and len(listed) < count:
-        raise ValueError(f"--workers {count}: CUDA_VISIBLE_DEVICES={visible!r} lists only {len(listed)} devices")
+        raise InputError(f"--workers {count}: CUDA_VISIBLE_DEVICES={visible!r} lists only {len(listed)} devices")
     return listed[:count] if listed else [str(i) for i in range(count)]
 
 
@@ -39,20 +46,20 @@ def create_pool(stack: Stack, pool: str, concurrency: int) -> None:
         ["work-pool", "create", pool, "--type", "process", "--overwrite"],
         ["work-pool", "set-concurrency-limit", pool, str(concurrency)],
     ):
-        subprocess.run([_bin("prefect"), *args], env=stack.env, check=True, capture_output=True)
+        subprocess.run([bin_path("prefect"), *args], env=stack.env, check=True, capture_output=True)
 
 
 def start_worker_process(stack: Stack, logs: Path, name: str, device: str, pool: str = WORK_POOL) -> None:
     """One worker on `pool` that runs one flow run at a time on GPU `device`, with an emptied scratch folder."""
     env = {**stack.env, "CUDA_VISIBLE_DEVICES": device, "TMPDIR": str(scratch_folder(name))}
-    command = [_bin("prefect"), "worker", "start", "--pool", pool, "--type", "process", "--name", name, "--limit", "1"]
-    stack.processes.append(_spawn(command, env, logs / f"worker-{name}.log"))
+    command = [bin_path("prefect"), "worker", "start", "--pool", pool, "--type", "process", "--name", name]
+    stack.processes.append(spawn([*command, "--limit", "1"], env, logs / f"worker-{name}.log"))
 
 
 def start_gpu_workers(stack: Stack, logs: Path, count: int, pool: str = WORK_POOL) -> list[str]:
     """Start `count` workers on `pool`, worker i on GPU i; return the worker names."""
     if count < 1:
-        raise ValueError("--workers must be at least 1")
+        raise InputError(f"--workers {count}: must be at least 1")
     create_pool(stack, pool, count)
     names = [f"{pool}-{index}" for index in range(count)]
     for name, device in zip(names, gpu_devices(count, stack.env.get("CUDA_VISIBLE_DEVICES")), strict=True):

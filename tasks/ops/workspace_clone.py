@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
+from tasks.core.errors import InputError
 from tasks.ops import dvc_repo as dvc_ops
 
 RESULTS_PREFIX = "yoloop/runs/"
@@ -24,7 +26,8 @@ class GitError(RuntimeError):
     """A git command failed; the message carries its output."""
 
 
-def git(*args: str, repo: Path = Path(".")) -> str:
+def git(*args: str, repo: Path) -> str:
+    """Run one git command in `repo` and return its output; GitError with git's message when it fails."""
     result = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise GitError(f"git {' '.join(args)} failed in {repo} (exit {result.returncode}):\n{result.stderr[-3000:]}")
@@ -47,13 +50,18 @@ def clone_variables(repo: Path, origin: str | None = None, branch: str | None = 
     return {"YOLOOP_GIT_ORIGIN": origin, "YOLOOP_GIT_BRANCH": branch}
 
 
+def run_name(flow_run_name: str | None, flow_run_id: object | None) -> str:
+    """`<flow run name>-<first 8 of its id>`: readable in the UI, unique across runs (`local` outside Prefect)."""
+    return f"{flow_run_name or 'local'}-{str(flow_run_id or '')[:8]}"
+
+
 def result_branch(run_name: str) -> str:
     """`yoloop/runs/<run>`: one branch per run, so two runs never push to the same ref."""
     safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in run_name)
     return f"{RESULTS_PREFIX}{safe}"
 
 
-def pull_data(repo: Path = Path(".")) -> str:
+def pull_data(repo: Path) -> str:
     """Fetch whatever the remote holds of dvc.lock's outputs; outputs never pushed are rebuilt by repro."""
     if not dvc_ops.dvc("remote", "list", repo=repo).strip():
         return "no DVC remote configured: nothing pulled"
@@ -67,6 +75,12 @@ def _identity(repo: Path) -> list[str]:
         return []
     except GitError:
         return IDENTITY
+
+
+def publish_run(repo: Path, run: str, targets: list[str], overrides: dict[str, Any]) -> dict[str, str]:
+    """Publish what run `run` reproduced on its branch `yoloop/runs/<run>`, the commit saying what it ran."""
+    what = f"dvc repro {' '.join(targets) or '(all)'}" + (f" with {overrides}" if overrides else "")
+    return publish(repo, result_branch(run), f"yoloop run {run}: {what}")
 
 
 def publish(repo: Path, branch: str, message: str) -> dict[str, str]:
@@ -92,8 +106,6 @@ def checkout_result(repo: Path, name: str, origin: str = "origin") -> str:
     branch = name if name.startswith(RESULTS_PREFIX) else result_branch(name)
     known = fetch_results(repo, origin)
     if branch not in known:
-        from tasks.core.errors import InputError
-
         raise InputError(f"{origin}: no result {branch!r}; known: {', '.join(known) or 'none'}")
     git("switch", "-q", "-C", branch, f"{origin}/{branch}", repo=repo)
     pulled = pull_data(repo)

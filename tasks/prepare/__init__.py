@@ -1,5 +1,5 @@
-"""The prepared dataset: merging imported sets by class name, the built-in generator, and the
-label rounds taken back from labellers.
+"""The prepared dataset: merging imported sets by class name, the built-in generator, the label
+rounds taken back from labellers, and the prepare stage's summary.
 
 Imports core/ and data/.
 """

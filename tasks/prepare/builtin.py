@@ -38,16 +38,7 @@ def write_split(
         picture, boxes = render_scene(spec, scene_rng(seed, split, index), shapes[index % len(shapes)])
         stem = f"{split}_{index:05d}"
         (images / f"{stem}.jpg").write_bytes(jpeg_bytes(picture))
-        rows = [
-            Label(
-                CLASS_SHAPES.index(b.class_name),
-                (b.x0 + b.x1) / 2 / side,
-                (b.y0 + b.y1) / 2 / side,
-                (b.x1 - b.x0) / side,
-                (b.y1 - b.y0) / side,
-            )
-            for b in boxes
-        ]
+        rows = [Label.from_corners(CLASS_SHAPES.index(b.class_name), b.x0, b.y0, b.x1, b.y1, side, side) for b in boxes]
         write_labels(labels / f"{stem}.txt", rows)
 
 

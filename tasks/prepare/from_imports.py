@@ -14,8 +14,7 @@ from tasks.core.findings import Finding, summarize
 from tasks.core.schema_data import ImportParams, PrepareParams
 from tasks.core.yolo_files import label_path, write_labels
 from tasks.prepare.merge import MergedImage, merge_datasets
-
-RAW = Path("data/raw")
+from tasks.prepare.pool import fill_pool, withhold, write_oracle
 
 
 def prepared_path(image: MergedImage, new_ids: set[int]) -> Path:
@@ -36,13 +35,27 @@ def write_prepared(images: list[MergedImage], new_ids: set[int], prepared: Path)
 
 
 def prepare_from_datasets(
-    section: PrepareParams, checks: ImportParams, prepared: Path, raw: Path = RAW
+    section: PrepareParams,
+    checks: ImportParams,
+    prepared: Path,
+    raw: Path,
+    pool: Path,
+    oracle: Path,
 ) -> list[Finding]:
-    """Merge, dedupe, split and leak-check the datasets `section` names, then write them under `prepared`."""
+    """Merge, dedupe, split and leak-check the datasets `section` names, then write them under `prepared`;
+    the pool (prepare.pool or prepare.oracle, see tasks/prepare/pool.py) under `pool` and `oracle`."""
     names = section.classes.all
     images, findings = merge_datasets(raw, section.datasets, names, section.resplit, section.seed, checks)
     new_ids = {names.index(n) for n in section.classes.new}
+    if section.oracle is not None:
+        images, withheld, note = withhold(images, section.oracle, section.seed)
+        write_oracle(withheld, lambda image: prepared_path(image, new_ids).name, pool, oracle)
+        findings.append(note)
     write_prepared(images, new_ids, prepared)
+    if section.pool:
+        labelled = {image.sha256: image.where for image in images}
+        count, found = fill_pool(raw, section.pool, labelled, pool)
+        findings += [*found, Finding("params.yaml", None, f"prepare.pool: {count} pictures in the pool", "note")]
     for split in ("train", "val", "test"):
         if not any(i.split == split for i in images):
             findings.append(

@@ -149,19 +149,19 @@ def _visible_enough(masks: list[np.ndarray], owner: np.ndarray, limit: float) ->
     return all((owner == i).sum() >= (1 - limit) * m.sum() for i, m in enumerate(masks))
 
 
-def render_scene(spec: SceneSpec, rng: np.random.Generator, lead_class: str) -> tuple[Image.Image, list[Box]]:
-    """Draw one image: clutter below, objects, then occluders that hide at most `max_occlusion`.
+def _paint_distractor(image: np.ndarray, spec: SceneSpec, rng: np.random.Generator) -> np.ndarray:
+    """Draw one random distractor shape under everything drawn later; returns its mask."""
+    polygons, _, _ = _random_shape(rng.choice(DISTRACTOR_SHAPES), spec, rng)
+    mask = _mask(polygons, spec.image_size)
+    _paint(image, mask, _contrasting_colour(image, mask, rng), rng)
+    return mask
 
-    The first object is of `lead_class`, so a split that cycles it holds every class.
-    """
+
+def _place_objects(
+    image: np.ndarray, spec: SceneSpec, rng: np.random.Generator, lead_class: str
+) -> tuple[np.ndarray, list[np.ndarray], list[Box]]:
+    """Draw the labelled objects, each visible enough; the owner of each pixel, their masks and boxes."""
     side = spec.image_size
-    image = _background(side, rng)
-    clutter = int(rng.integers(spec.clutter_per_image[0], spec.clutter_per_image[1] + 1))
-    under = clutter - clutter // 3
-    for _ in range(under):
-        polygons, _, _ = _random_shape(rng.choice(DISTRACTOR_SHAPES), spec, rng)
-        mask = _mask(polygons, side)
-        _paint(image, mask, _contrasting_colour(image, mask, rng), rng)
     owner = np.full((side, side), -1)
     masks: list[np.ndarray] = []
     boxes: list[Box] = []
@@ -181,14 +181,35 @@ def render_scene(spec: SceneSpec, rng: np.random.Generator, lead_class: str) -> 
         masks.append(mask)
         _paint(image, mask, _contrasting_colour(image, mask, rng), rng)
         boxes.append(Box(name, *np.clip(lo, 0, side), *np.clip(hi, 0, side)))
-    for _ in range(clutter - under):
+    return owner, masks, boxes
+
+
+def _paint_occluders(
+    image: np.ndarray, spec: SceneSpec, rng: np.random.Generator, owner: np.ndarray, masks: list[np.ndarray], count: int
+) -> None:
+    """Distractors over the objects, each kept only if every object stays visible enough."""
+    for _ in range(count):
         polygons, _, _ = _random_shape(rng.choice(DISTRACTOR_SHAPES), spec, rng)
-        mask = _mask(polygons, side)
+        mask = _mask(polygons, spec.image_size)
         trial = owner.copy()
         trial[mask] = -1
         if _visible_enough(masks, trial, spec.max_occlusion):
             owner = trial
             _paint(image, mask, _contrasting_colour(image, mask, rng), rng)
+
+
+def render_scene(spec: SceneSpec, rng: np.random.Generator, lead_class: str) -> tuple[Image.Image, list[Box]]:
+    """Draw one image: clutter below, objects, then occluders that hide at most `max_occlusion`.
+
+    The first object is of `lead_class`, so a split that cycles it holds every class.
+    """
+    image = _background(spec.image_size, rng)
+    clutter = int(rng.integers(spec.clutter_per_image[0], spec.clutter_per_image[1] + 1))
+    under = clutter - clutter // 3
+    for _ in range(under):
+        _paint_distractor(image, spec, rng)
+    owner, masks, boxes = _place_objects(image, spec, rng, lead_class)
+    _paint_occluders(image, spec, rng, owner, masks, clutter - under)
     picture = Image.fromarray(image.astype(np.uint8)).filter(ImageFilter.GaussianBlur(rng.uniform(0, 0.8)))
     return picture, boxes
 

@@ -10,15 +10,13 @@ lands in the same split whatever the order or the number of datasets.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from tasks.core.errors import InputError
 from tasks.core.findings import Finding
 from tasks.core.schema_data import DatasetRef, ImportParams, ResplitParams
-from tasks.core.yolo_files import Label
-from tasks.data.raw_copy import MANIFEST
+from tasks.core.yolo_files import MANIFEST, Label, read_manifest
 from tasks.data.source import SPLITS
 
 SPLIT_ORDER = {split: index for index, split in enumerate(SPLITS)}
@@ -33,6 +31,7 @@ class MergedImage:
     dhash: str
     split: str
     labels: list[Label]
+    group: str = ""  # copies of one photo (Roboflow's augmentations) share it; else the content hash
 
     @property
     def where(self) -> str:
@@ -44,7 +43,12 @@ def load_raw(raw: Path, ref: DatasetRef, names: list[str]) -> tuple[list[MergedI
     path = raw / ref.name / MANIFEST
     if not path.is_file():
         raise InputError(f"prepare.datasets: {ref.name}: {path} missing; run `yoloop import SOURCE --name {ref.name}`")
-    manifest = json.loads(path.read_text())
+    manifest = read_manifest(path.parent)
+    if manifest.get("format") == "unlabelled":
+        raise InputError(
+            f"prepare.datasets: {ref.name} is an unlabelled import (photos without boxes); "
+            "name it in prepare.pool instead"
+        )
     remap = {i: names.index(n) for i, n in enumerate(manifest["names"]) if n in names}
     findings = [
         Finding(str(path), None, f"class {n!r} is not in prepare.classes; its boxes are left out", "warning")
@@ -61,11 +65,8 @@ def load_raw(raw: Path, ref: DatasetRef, names: list[str]) -> tuple[list[MergedI
             continue
         labels = [Label(remap[b[0]], *b[1:]) for b in entry["boxes"] if b[0] in remap]
         file = raw / ref.name / entry["file"]
-        images.append(
-            MergedImage(
-                ref.name, entry["file"], file, entry["sha256"], entry["dhash"], ref.splits[entry["split"]], labels
-            )
-        )
+        split, group = ref.splits[entry["split"]], entry.get("group") or entry["sha256"]
+        images.append(MergedImage(ref.name, entry["file"], file, entry["sha256"], entry["dhash"], split, labels, group))
     return images, findings
 
 
@@ -89,10 +90,16 @@ def dedupe(images: list[MergedImage]) -> tuple[list[MergedImage], list[Finding]]
     return sorted(kept.values(), key=lambda i: order[id(i)]), findings
 
 
+def unit_hash(seed: int, key: str) -> float:
+    """A number in [0, 1) fixed by the seed and the key alone: the same picture always draws the same one."""
+    return int(hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()[:12], 16) / 16**12
+
+
 def resplit(images: list[MergedImage], fractions: ResplitParams, seed: int) -> None:
-    """Deterministic split by content hash: same picture, same seed, same split."""
+    """Deterministic split by content hash: same picture, same seed, same split. Copies of one photo
+    (a Roboflow group) draw by the group, so they land in one split together."""
     for image in images:
-        u = int(hashlib.sha256(f"{seed}:{image.sha256}".encode()).hexdigest()[:12], 16) / 16**12
+        u = unit_hash(seed, image.group or image.sha256)
         image.split = "test" if u < fractions.test else "val" if u < fractions.test + fractions.val else "train"
 
 

@@ -1,5 +1,5 @@
-"""Studies outside `dvc repro`: the economics of scratch against transfer, and architectures
-side by side.
+"""Studies outside `dvc repro`: the economics of scratch against transfer (the four experiments,
+their figures and the report), and architectures side by side.
 
 Imports core/, train/ and evaluate/.
 """

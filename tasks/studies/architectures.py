@@ -2,15 +2,28 @@
 
 A newer architecture is worth its name only if it is more accurate at the speed a team can
 afford; the table and the plot put each candidate's mAP50-95 beside its ms per image, and
-mark the ones no other candidate beats on both (the Pareto front).
+mark the ones no other candidate beats on both (the Pareto front). Each candidate is trained
+with the train section's settings (epochs and data subset from `architectures.epochs` and
+`architectures.data` when set), scored on the test split like the evaluate stage, and timed in
+alternation with the others, so the speeds compare. `train` and `evaluate` are
+train_detector / evaluate_detector or the flow's Prefect tasks over them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tasks.core.plots import pyplot, save_figure
+from tasks.core.prepared import PreparedDataset, stage_test_set, stage_training_set
+from tasks.core.runtime import resolve_device
+from tasks.core.schema import Params
 from tasks.core.yolo_files import write_json
+from tasks.evaluate.against_champion import timing_images
+from tasks.evaluate.speed import model_size, paired_latency
+from tasks.evaluate.validate import evaluate_detector, validation_args
+from tasks.train.fit import TrainOutcome, train_detector, ultralytics_args
 
 COLUMNS = ("model", "parameters", "gflops", "map50", "map50_95", "latency_ms", "train_s")
 
@@ -51,11 +64,7 @@ def table_markdown(rows: list[dict[str, Any]], device: str) -> str:
 
 def plot_speed_accuracy(rows: list[dict[str, Any]], device: str, path: Path) -> Path:
     """mAP50-95 against ms per image, one labelled point per architecture."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     front = pareto_front(rows)
     figure, axes = plt.subplots(figsize=(6, 4))
     for r in rows:
@@ -67,10 +76,7 @@ def plot_speed_accuracy(rows: list[dict[str, Any]], device: str, path: Path) -> 
     axes.set_title("Speed against accuracy")
     axes.grid(alpha=0.3)
     figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path, 120)
 
 
 def write_comparison(
@@ -85,3 +91,46 @@ def write_comparison(
         folder / "table.md",
         plot_speed_accuracy(rows, device, folder / "speed_accuracy.png"),
     ]
+
+
+def candidate_row(model: str, outcome: TrainOutcome, evaluation: Any, imgsz: int) -> dict[str, Any]:
+    """One table row: size and accuracy of a trained candidate, and what its training took."""
+    size = model_size(outcome.weights, imgsz)
+    return {
+        "model": model,
+        "parameters": size["parameters"],
+        "gflops": size["gflops"],
+        "map50": evaluation.map50,
+        "map50_95": evaluation.map50_95,
+        "train_s": round(outcome.wall_s, 1),
+        "epochs": outcome.epochs,
+    }
+
+
+def compare_architectures(
+    params: Params,
+    dataset: PreparedDataset,
+    work: Path,
+    train: Callable[..., TrainOutcome] = train_detector,
+    evaluate: Callable[..., tuple[Any, Any]] = evaluate_detector,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Train, score and time every model of `architectures.models`; the rows, and what they were trained on."""
+    section, evaluate_section = params.architectures, params.evaluate
+    device = resolve_device(params.project.device)
+    subset = section.data or params.train.data
+    data_yaml, names = stage_training_set(dataset, subset, work / "data"), dataset.names_for(subset)
+    test_yaml = stage_test_set(dataset, names, work / "test")
+    train_args = ultralytics_args(params.train, device, params.project.seed)
+    train_args |= {"epochs": section.epochs} if section.epochs else {}
+    rows, weights = [], {}
+    for model in section.models:
+        stem = model.rsplit(".", 1)[0]
+        outcome = train(model, data_yaml, train_args, work / f"train_{stem}")
+        evaluation, _ = evaluate(outcome.weights, test_yaml, names, validation_args(params), work / f"val_{stem}")
+        weights[model] = outcome.weights
+        rows.append(candidate_row(model, outcome, evaluation, evaluate_section.imgsz))
+    images = timing_images(dataset, evaluate_section.speed_images)
+    latency = paired_latency(weights, images, evaluate_section.predictor_args(), device)
+    for row in rows:
+        row["latency_ms"] = latency[row["model"]]
+    return rows, {"data": subset, "classes": names}

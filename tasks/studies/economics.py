@@ -46,13 +46,6 @@ def device_cost(device_s: float, price_per_device_hour: float) -> float:
     return round(device_s / 3600 * price_per_device_hour, 6)
 
 
-def plan_next_training(transfers_since_scratch: int, retrain_every: int) -> Literal["transfer", "retrain"]:
-    """Transfer, unless `retrain_every` transfers in a row already stand between the model and scratch (0: never)."""
-    if retrain_every and transfers_since_scratch >= retrain_every:
-        return "retrain"
-    return "transfer"
-
-
 @dataclass(frozen=True)
 class Recommendation:
     action: Literal["transfer", "retrain"]

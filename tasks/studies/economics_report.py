@@ -1,9 +1,12 @@
-"""The economics report as markdown and as a per-class bar chart."""
+"""The economics report as JSON, as markdown and as a per-class bar chart."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+
+from tasks.core.plots import pyplot, save_figure
+from tasks.core.yolo_files import atomic_dir, write_json
 
 
 def _ap(value: float | None) -> str:
@@ -43,11 +46,7 @@ def render_markdown(report: dict[str, Any]) -> str:
 
 def plot_per_class(report: dict[str, Any], path: Path) -> Path:
     """Grouped bars: mAP50-95 per class for each experiment (a missing bar: the model lacks the class)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     rows = report["experiments"]
     classes = list(next(iter(rows.values()))["per_class"])
     width = 0.8 / len(rows)
@@ -60,7 +59,13 @@ def plot_per_class(report: dict[str, Any], path: Path) -> Path:
     axes.set_ylim(0, 1)
     axes.legend(fontsize=7, loc="upper right")
     figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path, 100)
+
+
+def write_economics_report(report: dict[str, Any], out: Path) -> list[Path]:
+    """report.json, report.md and per_class.png, swapped into `out` at once."""
+    with atomic_dir(out) as staging:
+        write_json(staging / "report.json", report)
+        (staging / "report.md").write_text(render_markdown(report))
+        plot_per_class(report, staging / "per_class.png")
+    return [out / "report.md", out / "report.json", out / "per_class.png"]

@@ -70,8 +70,11 @@ def train_detector(
     else:
         shutil.rmtree(run_dir, ignore_errors=True)
         detector.train(data=str(data_yaml), project=str(run_dir.parent), name=run_dir.name, exist_ok=True, **args)
-    wall_s = time.perf_counter() - started
-    trainer = detector.trainer
+    return outcome_of(detector.trainer, time.perf_counter() - started, resumed=checkpoint is not None)
+
+
+def outcome_of(trainer: Any, wall_s: float, resumed: bool) -> TrainOutcome:
+    """What an Ultralytics trainer left behind once `train` returned."""
     epochs = trainer.epoch + 1
     return TrainOutcome(
         weights=Path(trainer.best),
@@ -82,13 +85,13 @@ def train_detector(
         images_seen=epochs * len(trainer.train_loader.dataset),
         wall_s=wall_s,
         device=str(trainer.device),
-        extra={"resumed_from_epoch": trainer.start_epoch} if checkpoint else {},
+        extra={"resumed_from_epoch": trainer.start_epoch} if resumed else {},
     )
 
 
 def save_model(outcome: TrainOutcome, dest: Path, card: dict[str, Any]) -> Path:
     """Publish the best weights with a card (class names, how they were made) atomically."""
-    from tasks.core.paths import MODEL_CARD, WEIGHTS_FILE
+    from tasks.core.model_card import MODEL_CARD, WEIGHTS_FILE
     from tasks.core.yolo_files import atomic_dir, write_json
 
     with atomic_dir(dest) as staging:

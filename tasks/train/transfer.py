@@ -9,16 +9,17 @@ start; the strategy tests check both the weights and the statistics.
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from tasks.core.errors import InputError
-from tasks.core.paths import MODEL_CARD, WEIGHTS_FILE, model_dir
+from tasks.core.model_card import WEIGHTS_FILE, read_model_card
+from tasks.core.paths import Layout
 from tasks.core.prepared import PreparedDataset, copy_remapped, stage_training_set
 from tasks.core.yolo_files import list_images, write_data_yaml
+from tasks.ops.registry import fetch_registered_weights
 
 TRANSFER_SUBSETS = {"new_only": "new", "all": "all"}
 
@@ -32,28 +33,35 @@ class TransferSource:
     transfers_since_scratch: int
 
 
-def resolve_source(spec: str, registered_model_store: Any, work: Path) -> TransferSource:
+def resolve_source(spec: str, layout: Layout, work: Path) -> TransferSource:
     """A stage's published model, a registry version (`models:/name@alias`, `models:/name/3`), or a .pt file."""
     if spec.startswith("models:/"):
-        weights, card = registered_model_store(spec, work)
-        return TransferSource(weights, spec, int(card.get("transfers_since_scratch", 0)))
+        registered = fetch_registered_weights(spec, work, "transfer.from")
+        return TransferSource(registered.weights, spec, int(registered.tags.get("transfers_since_scratch", 0)))
     if spec.endswith(".pt"):
-        if not Path(spec).is_file():
+        weights = layout.root / spec  # a relative path is the project's
+        if not weights.is_file():
             raise InputError([f"params.yaml: transfer.from: {spec}: no such weights file"])
-        return TransferSource(Path(spec), spec, 0)
-    folder = model_dir(spec)
+        return TransferSource(weights, spec, 0)
+    folder = layout.model_dir(spec)
     if not (folder / WEIGHTS_FILE).is_file():
         raise InputError(
             [f"params.yaml: transfer.from: {folder / WEIGHTS_FILE}: missing; run `dvc repro {spec}` first"]
         )
-    card = json.loads((folder / MODEL_CARD).read_text()) if (folder / MODEL_CARD).exists() else {}
+    card = read_model_card(folder, required=False)
     return TransferSource(folder / WEIGHTS_FILE, f"stage {spec}", int(card.get("transfers_since_scratch", 0)))
 
 
-def current_lineage(stage: str = "transfer") -> int:
+def current_lineage(layout: Layout, stage: str = "transfer") -> int:
     """How many transfers in a row the stage's published model is from a scratch run (0 when none is published)."""
-    card = model_dir(stage) / MODEL_CARD
-    return int(json.loads(card.read_text()).get("transfers_since_scratch", 0)) if card.exists() else 0
+    return int(read_model_card(layout.model_dir(stage), required=False).get("transfers_since_scratch", 0))
+
+
+def plan_next_training(transfers_since_scratch: int, retrain_every: int) -> Literal["transfer", "retrain"]:
+    """Transfer, unless `retrain_every` transfers in a row already stand between the model and scratch (0: never)."""
+    if retrain_every and transfers_since_scratch >= retrain_every:
+        return "retrain"
+    return "transfer"
 
 
 def layer_count(weights: Path) -> int:

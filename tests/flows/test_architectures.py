@@ -22,8 +22,8 @@ def test_two_architectures_give_a_table_and_a_plot(tmp_path, prefect_harness):
     previous = Path.cwd()
     os.chdir(tmp_path)
     try:
-        prepare_flow(params)
-        rows = architectures_flow(params)
+        prepare_flow(params, tmp_path)
+        rows = architectures_flow(params, tmp_path)
     finally:
         os.chdir(previous)
     table = json.loads((tmp_path / "reports/architectures/table.json").read_text())

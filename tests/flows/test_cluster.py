@@ -19,9 +19,10 @@ import pytest
 import yaml
 
 from tasks.core.runtime import state_dir
-from tasks.evaluate.promotion import CHALLENGER, CHAMPION, apply_decision
-from tasks.ops import stack
+from tasks.evaluate.promotion import apply_decision
+from tasks.ops import services, stack
 from tasks.ops.mlflow_server import start_tracking_server
+from tasks.ops.registry import CHALLENGER, CHAMPION
 from tasks.ops.workers import start_gpu_workers, start_worker_process
 from tasks.ops.workspace_clone import RESULTS_PREFIX
 from tasks.ops.zombies import ZOMBIE_AFTER, ensure_zombie_automation
@@ -143,7 +144,7 @@ def test_a_real_prefect_server_takes_the_kubernetes_gpu_pool_template(cluster):
     from prefect.utilities.templating import apply_values
 
     command = ["work-pool", "create", "gpu-k8s", "--type", "kubernetes", "--base-job-template", str(TEMPLATE)]
-    created = subprocess.run([stack._bin("prefect"), *command], env=cluster.env, capture_output=True, text=True)
+    created = subprocess.run([services.bin_path("prefect"), *command], env=cluster.env, capture_output=True, text=True)
     assert created.returncode == 0, created.stdout + created.stderr
     with stack.talking_to(cluster.api_url), get_client(sync_client=True) as client:
         pool = client.read_work_pool("gpu-k8s")
@@ -158,7 +159,7 @@ def test_a_real_prefect_server_takes_the_kubernetes_gpu_pool_template(cluster):
     broken["job_configuration"]["job_manifest"]["spec"]["template"]["spec"]["runtimeClassName"] = "{{ runtime }}"
     (path := Path(cluster.env["PREFECT_HOME"]) / "broken.json").write_text(json.dumps(broken))
     command[2], command[-1] = "gpu-k8s-broken", str(path)
-    refused = subprocess.run([stack._bin("prefect"), *command], env=cluster.env, capture_output=True, text=True)
+    refused = subprocess.run([services.bin_path("prefect"), *command], env=cluster.env, capture_output=True, text=True)
     assert refused.returncode != 0  # the server does check templates: an undeclared variable is refused
     assert "undeclared variable(s): runtime" in " ".join((refused.stdout + refused.stderr).split())
 

@@ -26,8 +26,8 @@ def report_dir(tmp_path_factory, prefect_harness) -> Path:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root / 'mlflow.db'}")
         try:
-            prepare_flow(params)
-            economics_flow(params)
+            prepare_flow(params, root)
+            economics_flow(params, root)
             yield root / "reports/economics"
         finally:
             os.chdir(previous)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from prefect import flow
 
-from flows.labelling import wait_for_labels
+from tasks.ops.labelling_pause import wait_for_labels
 from tests.flows.paused import paused_run
 
 pytestmark = pytest.mark.slow

@@ -37,14 +37,14 @@ def project(tmp_path_factory, prefect_harness) -> Path:
     previous = Path.cwd()
     os.chdir(root)
     try:
-        prepare_flow(params)
-        train_flow(params)
-        evaluate_flow(params)
+        prepare_flow(params, root)
+        train_flow(params, root)
+        evaluate_flow(params, root)
         (root / "first").mkdir()
         for name in ("metrics/evaluate.json", "metrics/evaluate_images.json", "reports/evaluate/decision.json"):
             (root / "first" / Path(name).name).write_text((root / name).read_text())
-        train_flow(params)
-        evaluate_flow(strict)
+        train_flow(params, root)
+        evaluate_flow(strict, root)
         yield root
     finally:
         os.chdir(previous)

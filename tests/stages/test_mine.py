@@ -36,9 +36,9 @@ def project(tmp_path_factory, prefect_harness) -> Path:
     previous = Path.cwd()
     os.chdir(root)
     try:
-        prepare_flow(params)
-        train_flow(params)
-        mine_flow(params)
+        prepare_flow(params, root)
+        train_flow(params, root)
+        mine_flow(params, root)
         yield root
     finally:
         os.chdir(previous)
@@ -65,11 +65,16 @@ def test_batch_has_k_images_drafts_manifest_and_tool_files(project):
     manifest = json.loads((batch / "manifest.json").read_text())
     k = TINY["mine"]["k"]
     assert len(manifest["images"]) == k and manifest["names"] == ["ring", "cross", "star"]
+    recorded = manifest["model_val_map50_95"]
+    weak = recorded is None or recorded < manifest["params"]["cold_start"]
+    assert manifest["strategy"] == "uncertainty"
+    assert manifest["rule"] == ("cold-start-diversity" if weak else "uncertainty")
     files = sorted(e["file"] for e in manifest["images"])
     assert sorted(p.name for p in (batch / "images").iterdir()) == files
     assert sorted(p.stem for p in (batch / "labels").iterdir()) == sorted(Path(f).stem for f in files)
     for entry in manifest["images"]:
-        assert entry["reason"].startswith("score rank") and 0 <= entry["scores"]["mining_score"]
+        assert entry["rule"] == manifest["rule"] and 0 <= entry["scores"]["mining_score"]
+        assert entry["reason"].startswith("cold start" if weak else "score rank")
         assert set(entry["scores"]) >= {"least_confidence", "entropy", "consistency", "uniqueness"}
     cvat = ET.parse(batch / "cvat_annotations.xml").getroot()
     assert cvat.findtext("version") == "1.1"
@@ -105,16 +110,17 @@ def test_fiftyone_index_has_every_split_evaluation_and_tags(project):
 
 
 def test_next_round_excludes_earlier_choices(inside):
-    params = load_params(
-        write_params(inside / "params2.yaml", TINY, ON_TRAIN, {"mine": {"round": 2, "fiftyone_dataset": "r2"}})
-    )
-    mine_flow(params)
+    round_two = {"mine": {"round": 2, "fiftyone_dataset": "r2", "cold_start": 0.0}}  # uncertainty, weak model or not
+    params = load_params(write_params(inside / "params2.yaml", TINY, ON_TRAIN, round_two))
+    mine_flow(params, inside)
     first = {e["image"] for e in json.loads(Path("data/relabel/round-1/manifest.json").read_text())["images"]}
-    second = {e["image"] for e in json.loads(Path("data/relabel/round-2/manifest.json").read_text())["images"]}
+    entries = json.loads(Path("data/relabel/round-2/manifest.json").read_text())["images"]
+    second = {e["image"] for e in entries}
     assert len(second) == TINY["mine"]["k"] and not first & second
+    assert all(e["rule"] == "uncertainty" and e["reason"].startswith("score rank") for e in entries)
     assert json.loads(Path("data/relabel/round-2/manifest.json").read_text())["excluded"] == len(first)
     shutil.rmtree("data/relabel/round-2")
-    mine_flow(load_params(inside / "params.yaml"))  # leave the project as the fixture made it
+    mine_flow(load_params(inside / "params.yaml"), inside)  # leave the project as the fixture made it
 
 
 def snapshot_code(dataset: str) -> str:
@@ -136,7 +142,7 @@ def test_database_deleted_then_rebuilt_from_files_gives_same_tags_and_scores(pro
     fresh_db = tmp_path / "db"
     rebuild = (
         "from flows.app import rebuild_index\nfrom tasks.core.params import load_params\n"
-        "rebuild_index(load_params('params.yaml'))\n" + snapshot_code("yoloop")
+        "rebuild_index(load_params('params.yaml'), __import__('pathlib').Path('.'))\n" + snapshot_code("yoloop")
     )
     fresh = f"import os\nos.environ['FIFTYONE_DATABASE_DIR'] = {str(fresh_db)!r}\n"
     fresh += "os.environ.pop('FIFTYONE_PRIVATE_DATABASE_PORT', None)  # else it joins this process's mongod\n"
@@ -241,7 +247,7 @@ def test_export_then_import_of_corrected_labels_changes_exactly_those(inside, tm
     assert changed == expected | {"labels/round-1/manifest.json"} and set(before) <= set(after)
     for path in files:
         assert (Path("data/labels/round-1/labels") / path.name).read_bytes() == path.read_bytes()
-    prepare_flow(load_params(inside / "params.yaml"))  # the next round trains on them
+    prepare_flow(load_params(inside / "params.yaml"), inside)  # the next round trains on them
     train_labels = Path("data/prepared/new/labels/train")
     for path in files:
         assert (train_labels / path.name).read_bytes() == path.read_bytes()

@@ -28,10 +28,10 @@ def project(tmp_path_factory, prefect_harness) -> Path:
     os.chdir(root)
     os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{root / 'mlflow.db'}"  # other tests' runs stay out
     try:
-        prepare_flow(params)
-        train_flow(params)
-        transfer_flow(params)
-        evaluate_flow(params)
+        prepare_flow(params, root)
+        train_flow(params, root)
+        transfer_flow(params, root)
+        evaluate_flow(params, root)
         yield root
     finally:
         os.environ.pop("MLFLOW_TRACKING_URI")
@@ -123,17 +123,17 @@ def test_transfer_can_start_from_a_registry_alias_or_version(project, tmp_path):
     from mlflow import MlflowClient
     from ultralytics.nn.tasks import load_checkpoint
 
-    from tasks.ops.tracking import download_registered_weights
+    from tasks.core.paths import Layout
     from tasks.train.transfer import resolve_source
 
     train_card = json.loads((project / "models/train/card.json").read_text())
     transfer_card = json.loads((project / "models/transfer/card.json").read_text())
     MlflowClient(tracking_uri()).set_registered_model_alias("yoloop-detector", "champion", train_card["model_version"])
-    champion = resolve_source("models:/yoloop-detector@champion", download_registered_weights, tmp_path / "a")
+    champion = resolve_source("models:/yoloop-detector@champion", Layout(project), tmp_path / "a")
     assert champion.transfers_since_scratch == 0
     assert list(load_checkpoint(champion.weights)[0].names.values()) == ["ring", "cross"]
     version = resolve_source(
-        f"models:/yoloop-detector/{transfer_card['model_version']}", download_registered_weights, tmp_path / "b"
+        f"models:/yoloop-detector/{transfer_card['model_version']}", Layout(project), tmp_path / "b"
     )
     assert version.transfers_since_scratch == 1
     assert list(load_checkpoint(version.weights)[0].names.values()) == ["ring", "cross", "star"]
@@ -144,7 +144,7 @@ def test_transfer_retrains_from_scratch_after_retrain_every_transfers(project):
     params = load_params(
         write_params(project / "params.yaml", TINY, {"transfer": {"from": "transfer", "retrain_every": 1, "epochs": 2}})
     )
-    transfer_flow(params)
+    transfer_flow(params, project)
     card = json.loads((project / "models/transfer/card.json").read_text())
     assert card["plan"] == "retrain" and card["start"] == "yolov8n.yaml" and card["transfers_since_scratch"] == 0
     assert card["carried_classes"] == [] and card["names"] == ["ring", "cross", "star"]

@@ -1,4 +1,4 @@
-"""The loop's bookkeeping: random batches, the oracle, the retrain policy and the label savings."""
+"""The loop's bookkeeping: random batches, the oracle, the retrain policy and labels to reach a target."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tasks.core.errors import InputError
-from tasks.loop.curves import CurvePoint, choose_random, label_savings, labels_to_reach, reveal_labels
+from tasks.loop.curves import CurvePoint, choose_random, labels_to_reach, reveal_labels
 from tasks.loop.rounds import LoopPlan, round_recipe
 
 
@@ -43,20 +43,6 @@ def test_labels_to_reach_interpolates_and_says_never():
     assert labels_to_reach(curve, 0.3) == pytest.approx(15.0)
     assert labels_to_reach(curve, 0.1) == 10.0
     assert labels_to_reach(curve, 0.6) is None
-
-
-def test_savings_compare_the_mined_arm_final_map_with_the_random_curve():
-    mined = _curve("mined", (10, 0.2), (20, 0.45))
-    savings = label_savings(mined, _curve("random", (10, 0.2), (20, 0.3), (30, 0.35), (40, 0.5)))
-    assert savings["random_images_needed"] == pytest.approx(30 + 10 * (0.45 - 0.35) / (0.5 - 0.35))
-    assert savings["mined_over_random"] == pytest.approx(20 / savings["random_images_needed"])
-    assert "needs 37 labelled images" in savings["verdict"]
-    never = label_savings(mined, _curve("random", (10, 0.2), (20, 0.3)))
-    assert never["random_images_needed"] is None and never["mined_over_random"] is None
-    assert never["map50_95_gap_at_equal_labels"] == pytest.approx(0.15)
-    assert "stayed below" in never["verdict"] and "+0.1500" in never["verdict"]
-    worse = label_savings(_curve("mined", (10, 0.2), (20, 0.3)), _curve("random", (10, 0.2), (20, 0.5)))
-    assert worse["mined_over_random"] > 1 and "did not save" in worse["verdict"]
 
 
 def test_retrain_policy_transfers_between_full_retrains():

@@ -43,6 +43,8 @@ CASES = [
     ({"prepare": {"builtin": {"object_scale": [0.5, 0.1]}}}, "prepare.builtin.object_scale: must be [min, max]"),
     ({"prepare": {"builtin": {"images": {"test": -1}}}}, "prepare.builtin.images.test: input should be greater"),
     ({"prepare": {"builtin": {"images": {"tests": 5}}}}, "prepare.builtin.images.tests: unknown key (did you mean"),
+    ({"audit": {"folds": 1}}, "audit.folds: input should be greater than or equal to 2, got 1"),
+    ({"mine": {"audit_share": 1.5}}, "mine.audit_share: input should be less than or equal to 1, got 1.5"),
 ]
 
 

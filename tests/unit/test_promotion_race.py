@@ -4,22 +4,19 @@ same champion cannot both move it; the second compares again, or is refused."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE, RESOURCE_ALREADY_EXISTS, RESOURCE_DOES_NOT_EXIST
 
-from tasks.evaluate.promotion import (
-    CHALLENGER,
-    CHAMPION,
-    ChampionMoved,
-    PromotionRefused,
-    apply_decision,
-    champion_version,
-    settle,
-)
+from tasks.core.params import load_params
+from tasks.evaluate import verdict
+from tasks.evaluate.promotion import ChampionMoved, PromotionRefused, apply_decision, settle
 from tasks.ops import registry_lock
+from tasks.ops.registry import CHALLENGER, CHAMPION, champion_version
+from tests.profiles import PROJECT_PARAMS
 
 PROMOTE = {"promote": True, "reasons": []}
 KEEP = {"promote": False, "reasons": []}
@@ -144,3 +141,31 @@ def test_without_compared_with_the_move_is_unchecked_as_before():
     apply_decision(registry, "m", "1", PROMOTE)
     apply_decision(registry, "m", "2", PROMOTE)
     assert registry.aliases["m"] == {CHAMPION: "2"} and registry.locks_taken == 2
+
+
+def _comparison(gain_low: float) -> dict:
+    """What the bootstrap comparison reports, reduced to what the promotion rule reads."""
+    return {"interval": {"low": gain_low}, "latency_ratio": 1.0, "per_class": {}}
+
+
+def test_the_evaluate_verdict_judges_again_against_a_champion_that_moved_in(monkeypatch):
+    registry = FakeRegistry()
+    apply_decision(registry, "m", "1", PROMOTE, compared_with=None)
+    compared: list[str] = []
+
+    def compare(_params, _dataset, _candidate, champion: str, _work) -> dict:
+        compared.append(champion)
+        if len(compared) == 1:  # another evaluation promotes version 2 while this one compares with 1
+            apply_decision(registry, "m", "2", PROMOTE, compared_with="1")
+        return _comparison(0.1 if champion == "1" else -0.1)  # beats version 1, not version 2
+
+    monkeypatch.setattr(verdict, "client", lambda: registry)
+    monkeypatch.setattr(verdict, "compare_with_current_champion", compare)
+    params = load_params(PROJECT_PARAMS)
+    params = params.model_copy(update={"tracking": params.tracking.model_copy(update={"registered_model": "m"})})
+    candidate = SimpleNamespace(version="3")
+    comparison, decision, after = verdict.judge(params, None, candidate, {"flags": []}, Path("unused"))
+    assert compared == ["1", "2"]
+    assert comparison == _comparison(-0.1) and decision["promote"] is False
+    assert after == {"champion_before": "2", "champion_after": "2", "changed": False, "version": "3"}
+    assert registry.aliases["m"] == {CHAMPION: "2", CHALLENGER: "3"}

@@ -8,6 +8,7 @@ import pytest
 
 from tasks.core.errors import InputError
 from tasks.core.params import ParamsError, load_params
+from tasks.core.paths import Layout
 from tasks.train.transfer import frozen_layers, resolve_source, sample_replay
 from tests.profiles import write_params
 
@@ -63,6 +64,6 @@ def test_replay_takes_a_fixed_share_of_the_old_images():
 def test_missing_sources_are_named(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(InputError, match=r"models/train/weights.pt: missing; run `dvc repro train` first"):
-        resolve_source("train", None, tmp_path)
+        resolve_source("train", Layout(tmp_path), tmp_path)
     with pytest.raises(InputError, match="nope.pt: no such weights file"):
-        resolve_source("nope.pt", None, tmp_path)
+        resolve_source("nope.pt", Layout(tmp_path), tmp_path)

@@ -13,7 +13,7 @@ from prefect import get_run_logger
 from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
 
-WEEK_S = 7 * 24 * 3600
+WEEK_S = 7 * 24 * 3600  # how long a labelling round waits for its labels by default
 
 
 class LabelsReady(RunInput):

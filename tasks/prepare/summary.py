@@ -1,0 +1,35 @@
+"""metrics/prepare.json: what the prepared dataset holds per split, and the warnings about it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tasks.core.findings import Finding
+from tasks.core.paths import Layout
+from tasks.core.yolo_files import write_json
+from tasks.data.class_stats import imbalance_findings, imbalance_ratio
+
+
+def print_findings(findings: list[Finding]) -> None:
+    """Warnings and errors on the console (notes stay in the reports)."""
+    for finding in findings:
+        if finding.severity != "note":
+            print(f"{finding.severity}: {finding}")
+
+
+def write_prepare_summary(
+    layout: Layout, stats: dict[str, dict], findings: list[Finding], max_ratio: float
+) -> dict[str, Any]:
+    """Images, instances per class, imbalance and backgrounds per split; class imbalance beyond `max_ratio` warns."""
+    summary_path = layout.metrics / "prepare.json"
+    findings = [*findings, *imbalance_findings(stats, max_ratio, str(summary_path))]
+    print_findings(findings)
+    summary = {
+        "images": {split: s["images"] for split, s in stats.items()},
+        "instances": {split: {n: c["instances"] for n, c in s["classes"].items()} for split, s in stats.items()},
+        "imbalance_ratio": {split: imbalance_ratio(s) for split, s in stats.items()},
+        "backgrounds": {split: s["backgrounds"] for split, s in stats.items()},
+        "warnings": [str(f) for f in findings if f.severity != "note"],
+    }
+    write_json(summary_path, summary)
+    return summary
