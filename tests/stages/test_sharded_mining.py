@@ -40,17 +40,18 @@ def pool_and_detector(tmp_path_factory):
     write_split("pool", 22, [0, 1, 2], folder / "images", folder / "labels", builtin, 11)
     weights = folder / "untrained.pt"
     YOLO("yolov8n.yaml").save(str(weights))
-    return list_images(folder / "images"), load_detector(weights, "cpu")
+    return {path.name: path for path in list_images(folder / "images")}, load_detector(weights, "cpu")
 
 
 def test_ray_scores_and_batch_are_identical_to_local(ray_cluster, pool_and_detector):
-    paths, detector = pool_and_detector
-    local_pool, local_table, local_choices = rank_pool(detector, paths, MineParams(**SECTION), set())
-    ray_pool, ray_table, ray_choices = rank_pool(detector, paths, MineParams(engine="ray", **SECTION), set())
+    images, detector = pool_and_detector
+    local_pool, local_table, local_choices = rank_pool(detector, images, MineParams(**SECTION), set())
+    ray_pool, ray_table, ray_choices = rank_pool(detector, images, MineParams(engine="ray", **SECTION), set())
     assert [c.image for c in ray_choices] == [c.image for c in local_choices] and len(local_choices) == 3
     assert ray_table == local_table  # every score of every image, exactly
     assert sum(row["shortlisted"] for row in local_table.values()) == 9  # the views ran, on shortlist * k images
-    for mine, theirs in zip(local_pool, ray_pool, strict=True):
+    assert list(ray_pool) == list(local_pool)
+    for mine, theirs in zip(local_pool.values(), ray_pool.values(), strict=True):
         assert mine.path == theirs.path and (mine.width, mine.height) == (theirs.width, theirs.height)
         assert np.array_equal(mine.embedding, theirs.embedding)
         assert np.array_equal(mine.detections.boxes, theirs.detections.boxes)
@@ -68,7 +69,7 @@ def test_one_actor_per_gpu_each_on_its_own(ray_cluster, pool_and_detector):
 
 def test_an_empty_pool_starts_no_actor(ray_cluster, pool_and_detector):
     _, detector = pool_and_detector
-    assert rank_pool(detector, [], MineParams(engine="ray", **SECTION), set())[0] == []
+    assert rank_pool(detector, {}, MineParams(engine="ray", **SECTION), set())[0] == {}
 
 
 def test_gpu_actors_on_a_cluster_without_gpus_are_refused_with_the_key_to_change():
