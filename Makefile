@@ -46,5 +46,5 @@ test: $(VENV)/.installed $(LS_VENV)/.installed browser
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check flows tasks tests benchmarks
-	$(BIN)/ruff format --check flows tasks tests benchmarks
+	$(BIN)/ruff check flows tasks testkit tests benchmarks
+	$(BIN)/ruff format --check flows tasks testkit tests benchmarks

@@ -22,7 +22,18 @@ from tasks.core.runtime import configure  # noqa: E402
 
 configure()
 
-from tests.processes import project_env  # noqa: E402
+from testkit.processes import project_env  # noqa: E402
+from testkit.real_data import RealDataMissing, real_datasets  # noqa: E402
+
+
+def real_datasets_or_exit(given: Path | None = None) -> Path:
+    """The datasets folder given, else the one testkit finds; a benchmark without them stops, saying so."""
+    if given is not None:
+        return given
+    try:
+        return real_datasets()
+    except RealDataMissing as missing:
+        raise SystemExit(f"{Path(sys.argv[0]).stem}: {missing}") from None
 
 
 class PeakMemory:

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.common import timed
-from tests.processes import copy_project
+from testkit.processes import copy_project
 
 TARGET_S, TARGET_BYTES = 15 * 60, 4 * 2**30
 

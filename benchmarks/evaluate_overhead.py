@@ -18,7 +18,7 @@ from pathlib import Path
 from benchmarks.common import timed
 from tasks.core.params import load_params
 from tasks.core.runtime import resolve_device, state_dir
-from tests.profiles import TINY, write_params
+from testkit.profiles import TINY, write_params
 
 
 def direct_val(params_file: Path) -> list[str]:

@@ -17,10 +17,9 @@ from pathlib import Path
 
 from PIL import Image
 
-import benchmarks.common  # noqa: F401  (state dir and sys.path)
+from benchmarks.common import real_datasets_or_exit  # first: the state dir and sys.path
 from flows.import_data import import_dataset
 from tasks.data.validate_import import read_source, validate
-from tests.real_data import real_datasets
 
 SOURCES = {"bccd": "bccd", "coco128": "coco128", "plysaci-3": "plysaci/3plysaci.yaml"}
 GOAL = 2.0
@@ -55,7 +54,7 @@ def measure(name: str, source: Path, scratch: Path) -> None:
 
 
 def main() -> None:
-    root = real_datasets()
+    root = real_datasets_or_exit()
     with tempfile.TemporaryDirectory(prefix="yoloop-bench-import-") as tmp:
         for name, rel in SOURCES.items():
             measure(name, root / rel, Path(tmp))

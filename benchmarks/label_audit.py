@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
 import tempfile
@@ -27,7 +26,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from benchmarks.common import ROOT
+from benchmarks.common import real_datasets_or_exit
 from tasks.core.paths import Layout
 
 # images: audited images (None: all); the rest are the train settings of the fold models.
@@ -43,7 +42,7 @@ SHARES = (0.01, 0.05, 0.10)
 
 def bench_params(work: Path, profile: dict, seed: int):
     from tasks.core.params import load_params
-    from tests.profiles import write_params
+    from testkit.profiles import write_params
 
     train = {k: profile[k] for k in ("epochs", "imgsz", "batch", "workers")}
     overrides = {
@@ -119,7 +118,12 @@ def run(options) -> dict:
     work = Path(tempfile.mkdtemp(prefix="yoloop-bench-audit-"))
     timings, started = {}, time.perf_counter()
     dataset, names, targets, clean = planted_set(
-        Path(options.datasets) / options.dataset, options.dataset, profile, options.rate, options.seed, work
+        real_datasets_or_exit(options.datasets) / options.dataset,
+        options.dataset,
+        profile,
+        options.rate,
+        options.seed,
+        work,
     )
     params = bench_params(work, profile, options.seed)
     images = load_audit_images(audited_images(dataset, "base", params.audit.folds), names, names, Layout(work))
@@ -182,23 +186,13 @@ def print_report(report: dict) -> None:
     )
 
 
-def default_datasets() -> Path:
-    """$YOLOOP_REAL_DATASETS, else ../shared/datasets beside the checkout, else /work/shared/datasets."""
-    candidates = [
-        os.environ.get("YOLOOP_REAL_DATASETS", ""),
-        ROOT.parent / "shared" / "datasets",
-        "/work/shared/datasets",
-    ]
-    return next((Path(c) for c in candidates if c and Path(c).is_dir()), ROOT.parent / "shared" / "datasets")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", choices=("neu-det", "playing-cards"), default="neu-det")
     parser.add_argument("--profile", choices=tuple(PROFILES), default="cpu")
     parser.add_argument("--rate", type=float, default=0.05, help="share of the boxes made wrong (default 0.05)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--datasets", type=Path, default=default_datasets(), help="the folder of real datasets")
+    parser.add_argument("--datasets", type=Path, help="the folder of real datasets (default: the one testkit finds)")
     parser.add_argument("--images", type=int, help="audited images (overrides the profile's)")
     parser.add_argument("--epochs", type=int, help="epochs of every model (overrides the profile's)")
     parser.add_argument("--simulate", action="store_true", help="no training: predictions simulated from the labels")

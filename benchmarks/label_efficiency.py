@@ -31,34 +31,22 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import ROOT, timed
+from benchmarks.common import ROOT, real_datasets_or_exit, timed
 from benchmarks.label_efficiency_profiles import DATASETS, PROFILES, Profile
 from tasks.core.schema_mine import STRATEGIES
-
-# The prepare stage runs as a subprocess with Prefect's ephemeral server; on a loaded machine its default
-# 20 s to start is not always enough.
-os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-DATASET_DIRS = [os.environ.get("YOLOOP_REAL_DATASETS", ""), ROOT.parent / "shared/datasets", "/work/shared/datasets"]
-
-
-def datasets_dir() -> Path:
-    found = next((Path(c) for c in DATASET_DIRS if c and (Path(c) / "PROVENANCE.md").is_file()), None)
-    if found is None:
-        raise SystemExit("the real datasets are not here: set YOLOOP_REAL_DATASETS to the folder that holds them")
-    return found
 
 
 def prepared_project(dataset: str, profile: Profile, root: Path, cold_start: float | None) -> Path:
     """A temporary project with the dataset imported (`yoloop import`'s code) and prepared (the prepare stage)."""
     from flows.import_data import import_dataset
     from tasks.core.params import load_params
-    from tests.profiles import write_params
+    from testkit.profiles import write_params
 
     spec = DATASETS[dataset]
     root.mkdir(parents=True, exist_ok=True)
     params = load_params(write_params(root / "params.yaml", {"prepare": spec["prepare"]}, profile.params(cold_start)))
     if spec["source"]:
-        source = datasets_dir() / spec["source"]
+        source = real_datasets_or_exit() / spec["source"]
         import_dataset(source, spec["source"], "auto", params.imports, raw=root / "data" / "raw", use_dvc=False)
     timed([sys.executable, "-m", "flows.prepare"], cwd=root, log=root / "prepare.log")
     return root

@@ -15,8 +15,8 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.common import timed
-from tests.processes import copy_project
-from tests.profiles import TINY, write_params
+from testkit.processes import copy_project
+from testkit.profiles import TINY, write_params
 
 TARGET_S = 2.0
 

@@ -22,7 +22,7 @@ from tasks.core.runtime import quiet_ultralytics, resolve_device
 from tasks.core.yolo_files import list_images
 from tasks.mine.pool_scoring import load_detector, score_images
 from tasks.prepare.builtin import write_split
-from tests.profiles import PROJECT_PARAMS
+from testkit.profiles import PROJECT_PARAMS
 
 
 def pool_images(folder: Path, count: int) -> list[Path]:

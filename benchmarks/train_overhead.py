@@ -19,7 +19,7 @@ from benchmarks.common import timed
 from tasks.core.params import load_params
 from tasks.core.runtime import resolve_device, state_dir
 from tasks.train.fit import ultralytics_args
-from tests.profiles import write_params
+from testkit.profiles import write_params
 
 
 def direct_command(work: Path, params_file: Path) -> list[str]:

@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from benchmarks.common import timed
-from tests.profiles import PROJECT_PARAMS, write_params
+from testkit.profiles import PROJECT_PARAMS, write_params
 
 
 def overrides(scratch_epochs: int, transfer_epochs: int, scale: float) -> dict:

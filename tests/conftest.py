@@ -1,22 +1,54 @@
-"""Test-wide set-up: every service's state goes to a temporary folder, never the project's."""
+"""Test-wide set-up: every service's state goes to a temporary folder, never the project's.
+
+Fixtures: `make_project` (a project in a temporary folder with its own MLflow store, the current
+directory for the test), `trained_project` (one tiny trained model for the session; copy it before
+changing it), `prefect_harness`, `state_dir`. Option `--order` reruns the suite in another order.
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from testkit.processes import BUSY_MACHINE_ENV
 
 _STATE = Path(tempfile.mkdtemp(prefix="yoloop-test-state-"))
 os.environ["YOLOOP_STATE_DIR"] = str(_STATE)
 os.environ.pop("MLFLOW_TRACKING_URI", None)
 os.environ.pop("PREFECT_API_URL", None)
+for key, value in BUSY_MACHINE_ENV.items():  # also for stages that flows start through DVC (os.environ)
+    os.environ.setdefault(key, value)
 
 from tasks.core.runtime import configure  # noqa: E402
 
 configure()  # the environment, with the state folder above
-from tests.profiles import TINY, write_params  # noqa: E402
+from tests.ordering import HELP, reorder_items, reorderer  # noqa: E402
+from tests.projects import Project, new_project  # noqa: E402
+
+TRAINED = {"train": {"epochs": 2}}  # the shared model: two epochs, so a history has more than one point
+ORDER = pytest.StashKey[tuple]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--order", default="file", help=HELP)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[ORDER] = reorderer(config.getoption("--order"))
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"test order: {config.stash[ORDER][1]}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    reorder = config.stash[ORDER][0]
+    if reorder is not None:
+        items[:] = reorder_items(items, reorder)
 
 
 @pytest.fixture(scope="session")
@@ -34,5 +66,21 @@ def prefect_harness():
 
 
 @pytest.fixture
-def tiny_params_file(tmp_path: Path) -> Path:
-    return write_params(tmp_path / "params.yaml", TINY)
+def make_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Project]:
+    """`make_project(*overrides, name="project", repo=False)`: a new project, entered for this test."""
+
+    def make(*overrides: dict, name: str = "project", repo: bool = False) -> Project:
+        return new_project(tmp_path / name, *overrides, repo=repo).enter(monkeypatch)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def trained_project(tmp_path_factory: pytest.TempPathFactory, prefect_harness) -> Project:
+    """prepare and train (tiny, two epochs) once, for the tests that only need a model: copy it to change it."""
+    from flows.prepare import prepare_flow
+    from flows.train import train_flow
+
+    project = new_project(tmp_path_factory.mktemp("trained") / "project", TRAINED)
+    project.run(prepare_flow, train_flow)
+    return project

@@ -1,41 +1,35 @@
-"""The real datasets of ../shared/datasets (read-only): tests copy them to a temporary folder first."""
+"""The real datasets for tests: testkit's copies, or a skip saying why when they are not on this machine."""
 
 from __future__ import annotations
 
-import hashlib
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.processes import PROJECT
+from testkit import real_data
+from testkit.real_data import tree_digest
 
-CANDIDATES = [
-    os.environ.get("YOLOOP_REAL_DATASETS", ""),
-    PROJECT.parent / "shared" / "datasets",
-    "/work/shared/datasets",
-]
+__all__ = ["copy_real", "copy_real_sets", "real_datasets", "tree_digest"]
 
 
 def real_datasets() -> Path:
-    found = next((Path(c) for c in CANDIDATES if c and (Path(c) / "PROVENANCE.md").is_file()), None)
-    if found is None:
-        pytest.skip("the real datasets are not here (set YOLOOP_REAL_DATASETS)")
-    return found
+    """The folder of the real datasets (read-only: copy before writing); skips the test without them."""
+    try:
+        return real_data.real_datasets()
+    except real_data.RealDataMissing as missing:
+        pytest.skip(str(missing))
 
 
 def copy_real(name: str, dest: Path) -> Path:
-    """A private copy of one dataset folder (plysaci, coco128, bccd)."""
-    target = dest / name
-    if not target.exists():
-        shutil.copytree(real_datasets() / name, target)
-    return target
+    """A private copy of one dataset folder (plysaci, coco128, bccd); skips the test without the datasets."""
+    try:
+        return real_data.copy_real(name, dest)
+    except real_data.RealDataMissing as missing:
+        pytest.skip(str(missing))
 
 
-def tree_digest(root: Path) -> str:
-    """One hash over every file's path and bytes: equal before and after means nothing was touched."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(root)).encode() + hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+def copy_real_sets(dest: Path, *names: str) -> Path:
+    """Private copies of the named dataset folders side by side in `dest` (a module's fixture); returns `dest`."""
+    for name in names:
+        copy_real(name, dest)
+    return dest

@@ -7,6 +7,7 @@ prepare -> train -> mine run.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ from tasks.prepare.glyphs import CLASS_SHAPES
 
 NAMES = list(CLASS_SHAPES)
 SIDE = 96
+ONE_STAR = "2 0.500000 0.500000 0.200000 0.200000\n"  # a labeller's correction: one star in the middle
 
 
 def drafts_from_truth(image: Path, truth: Path, index: int) -> ScoredImage:
@@ -48,3 +50,9 @@ def write_batch(root: Path, count: int = 3, round_number: int = 1) -> Path:
     header = {"round": round_number, "model": "train:1", "params": {}, "excluded": 0}
     dest = root / f"data/relabel/round-{round_number}"
     return export_relabel_batch(choices, scored, scores, NAMES, NAMES, header, dest, draft_conf=0.25)
+
+
+def returned_labels(batch: Path, dest: Path) -> list[Path]:
+    """A relabel batch's label files as a labeller sends them back (copied to dest/labels), sorted by name."""
+    shutil.copytree(batch / "labels", dest / "labels")
+    return sorted((dest / "labels").glob("*.txt"))

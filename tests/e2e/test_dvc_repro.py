@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import copy_project, python
-from tests.profiles import TINY, write_params
+from testkit.processes import python
 
 pytestmark = pytest.mark.slow
 
@@ -17,9 +16,8 @@ def dvc(*args: str, cwd: Path) -> str:
     return python("-m", "dvc", *args, cwd=cwd).stdout
 
 
-def test_repro_then_noop(tmp_path):
-    repo = copy_project(tmp_path / "repo")
-    write_params(repo / "params.yaml", TINY)
+def test_repro_then_noop(make_project):
+    repo = make_project(name="repo", repo=True).root
     first = dvc("repro", cwd=repo)
     for stage in ("prepare", "train", "transfer", "evaluate"):
         assert f"Running stage '{stage}'" in first
@@ -31,11 +29,11 @@ def test_repro_then_noop(tmp_path):
     assert "Data and pipelines are up to date" in dvc("status", cwd=repo)
 
 
-def test_a_params_change_reruns_only_what_reads_it(tmp_path):
-    repo = copy_project(tmp_path / "repo")
-    write_params(repo / "params.yaml", TINY)
+def test_a_params_change_reruns_only_what_reads_it(make_project):
+    project = make_project(name="repo", repo=True)
+    repo = project.root
     dvc("repro", cwd=repo)
-    write_params(repo / "params.yaml", TINY, {"evaluate": {"iou": 0.6}})
+    project.write_params({"evaluate": {"iou": 0.6}})
     output = dvc("repro", cwd=repo)
     assert "Running stage 'evaluate'" in output
     assert "Running stage 'train'" not in output and "Running stage 'prepare'" not in output

@@ -10,18 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from testkit.processes import init_repo, python, run
 from tests.broken_corpus import jpeg, photo
-from tests.processes import python, run
 
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("repo")
-    run("git", "init", "-q", cwd=root)
-    python("-m", "dvc", "init", "-q", cwd=root)
-    run("git", "add", "-A", cwd=root)
-    run("git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init", cwd=root)
-    return root
+    return init_repo(tmp_path_factory.mktemp("repo"), commit=True)
 
 
 def _images(folder: Path, count: int = 2) -> None:

@@ -21,15 +21,12 @@ from flows.import_data import import_dataset
 from tasks.core.schema_data import DatasetRef, ImportParams, ResplitParams
 from tasks.data.layouts import detect_format
 from tasks.prepare.merge import merge_datasets
-from tests.real_data import copy_real, tree_digest
+from tests.real_data import copy_real_sets, tree_digest
 
 
 @pytest.fixture(scope="module")
 def copies(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("real_layouts")
-    for name in ("playing-cards", "neu-det", "coad"):
-        copy_real(name, root)
-    return root
+    return copy_real_sets(tmp_path_factory.mktemp("real_layouts"), "playing-cards", "neu-det", "coad")
 
 
 def _import(copies: Path, name: str, raw: Path) -> tuple[dict, dict, str]:

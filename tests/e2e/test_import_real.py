@@ -18,17 +18,14 @@ from PIL import Image
 from flows.import_data import import_dataset
 from tasks.core.schema_data import ImportParams
 from tasks.data.validate_import import ValidationFailed
-from tests.real_data import copy_real, tree_digest
+from tests.real_data import copy_real_sets, tree_digest
 
 LENIENT, STRICT = ImportParams(policy="lenient"), ImportParams(policy="strict")
 
 
 @pytest.fixture(scope="module")
 def copies(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("real")
-    for name in ("plysaci", "coco128", "bccd"):
-        copy_real(name, root)
-    return root
+    return copy_real_sets(tmp_path_factory.mktemp("real"), "plysaci", "coco128", "bccd")
 
 
 def _run(source: Path, name: str, raw: Path, params: ImportParams = LENIENT):
@@ -117,12 +114,9 @@ def test_bccd_voc_with_imagesets(copies, tmp_path):
 
 def test_cli_import_is_versioned_by_dvc(copies, tmp_path):
     """The real `dvc add` in a fresh git + DVC repository, through the command a user types."""
-    from tests.processes import python, run
+    from testkit.processes import init_repo, python
 
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    run("git", "init", "-q", cwd=repo)
-    python("-m", "dvc", "init", "-q", cwd=repo)
+    repo = init_repo(tmp_path / "repo")
     source = copies / "plysaci" / "prasatko.yaml"
     out = python("-m", "flows.cli", "import", str(source), "--name", "pig", cwd=repo).stdout
     assert "versioned with DVC: data/raw/pig.dvc" in out and "quarantined: 0" in out

@@ -20,8 +20,8 @@ from PIL import Image
 
 from flows.import_data import import_dataset
 from tasks.core.schema_data import ImportParams
+from testkit.processes import init_repo, python
 from tests.broken_corpus import png, with_orientation
-from tests.processes import python, run
 from tests.real_data import real_datasets
 
 CARDS = ["IMG_2383", "IMG_2384", "IMG_2387", "IMG_2391"]  # LabelImg photos of playing-cards/images/test
@@ -98,10 +98,7 @@ def test_one_video_alone_and_every_frame_kept_when_asked(folders, tmp_path):
 
 def test_cli_unlabelled_import_is_versioned(folders, tmp_path):
     _, photos = folders
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    run("git", "init", "-q", cwd=repo)
-    python("-m", "dvc", "init", "-q", cwd=repo)
+    repo = init_repo(tmp_path / "repo")
     cmd = ("-m", "flows.cli", "import", str(photos), "--name", "photos", "--unlabelled", "--fps", "2")
     out = python(*cmd, cwd=repo).stdout
     assert "images: {'pool': 9}" in out and "quarantined: 1" in out  # no labelled set here: 9 in the pool

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.processes import copy_project, python
-from tests.profiles import TINY, write_params
+from testkit.processes import python
+from testkit.profiles import TINY
+from tests.relabel_batch import ONE_STAR, returned_labels
 
 pytestmark = pytest.mark.slow
 
@@ -18,15 +18,13 @@ def dvc(*args: str, cwd: Path) -> str:
     return python("-m", "dvc", *args, cwd=cwd).stdout
 
 
-def test_mined_batch_comes_back_and_the_next_repro_trains_on_it(tmp_path):
-    repo = copy_project(tmp_path / "repo")
-    write_params(repo / "params.yaml", TINY)
+def test_mined_batch_comes_back_and_the_next_repro_trains_on_it(make_project, tmp_path):
+    repo = make_project(name="repo", repo=True).root
     assert "Running stage 'mine'" in dvc("repro", cwd=repo)
     assert "data/relabel/round-1" in (repo / "dvc.lock").read_text()
     returned = tmp_path / "returned"
-    shutil.copytree(repo / "data/relabel/round-1/labels", returned / "labels")
-    corrected = sorted((returned / "labels").glob("*.txt"))[0]
-    corrected.write_text("2 0.500000 0.500000 0.200000 0.200000\n")
+    corrected = returned_labels(repo / "data/relabel/round-1", returned)[0]
+    corrected.write_text(ONE_STAR)
     python("-m", "flows.cli", "labels", "import", str(returned), cwd=repo)
     assert (repo / "data/labels/round-1.dvc").exists(), "the new version is tracked by DVC"
     second = dvc("repro", cwd=repo)

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-import time
+from testkit.waiting import wait_for
 
 
-def paused_run(flow_name: str, after, timeout_s: float = 120):
-    """The first run of `flow_name` started after `after` that is Paused; fails after `timeout_s`."""
+def paused_run(flow_name: str, after, timeout_s: float = 120, not_state=None):
+    """The first run of `flow_name` started after `after` that is Paused; fails after `timeout_s`.
+
+    With `not_state` (the state id of an earlier pause), only a new pause counts: a run that was
+    resumed and paused again, not one still showing the pause it was resumed from.
+    """
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterStartTime
 
-    deadline = time.monotonic() + timeout_s
     with get_client(sync_client=True) as client:
-        while time.monotonic() < deadline:
+
+        def paused():
             runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(start_time=FlowRunFilterStartTime(after_=after)))
             flow_id = _flow_id(client, flow_name)
-            paused = [run for run in runs if run.flow_id == flow_id and run.state.is_paused()]
-            if paused:
-                return paused[0]
-            time.sleep(1)
-    raise AssertionError(f"no run of {flow_name} paused within {timeout_s} s")
+            found = [r for r in runs if r.flow_id == flow_id and r.state.is_paused() and r.state.id != not_state]
+            return found[0] if found else None
+
+        return wait_for(paused, timeout_s, f"a run of {flow_name} to pause", interval_s=1)
 
 
 def _flow_id(client, flow_name: str):

@@ -6,16 +6,17 @@ import pytest
 import yaml
 
 from tasks.ops import stack
-from tests.processes import copy_project
-from tests.profiles import TINY, write_params
+from tests.projects import new_project
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def local_stack(tmp_path_factory):
+    """A server and a worker; the worker's flows (and so the stages) use this module's own MLflow store."""
     home = tmp_path_factory.mktemp("prefect-home")
-    running = stack.start_server(stack.free_port(), home, home / "logs")
+    with new_project(home / "store").active():  # stack_env reads MLFLOW_TRACKING_URI
+        running = stack.start_server(stack.free_port(), home, home / "logs")
     try:
         stack.start_worker(running, home / "logs")
         yield running
@@ -33,9 +34,8 @@ def _run_deployment(name: str, env: dict[str, str], parameters: dict | None = No
     return flow_run
 
 
-def test_deployment_runs_dvc_and_results_land_in_dvc_lock(tmp_path, local_stack):
-    repo = copy_project(tmp_path / "repo")
-    write_params(repo / "params.yaml", TINY)
+def test_deployment_runs_dvc_and_results_land_in_dvc_lock(make_project, local_stack):
+    repo = make_project(name="repo", repo=True).root
     output = stack.deploy(repo, local_stack.env)
     pipeline = [f"pipeline/{name}" for name in ("all", "train", "transfer", "mine")]
     for name in [*pipeline, "active-learning-round/round", "active-learning-oracle-rounds/oracle"]:
@@ -47,9 +47,8 @@ def test_deployment_runs_dvc_and_results_land_in_dvc_lock(tmp_path, local_stack)
     assert (repo / "models/train/weights.pt").exists()
 
 
-def test_param_overrides_make_a_dvc_experiment(tmp_path, local_stack):
-    repo = copy_project(tmp_path / "repo")
-    write_params(repo / "params.yaml", TINY)
+def test_param_overrides_make_a_dvc_experiment(make_project, local_stack):
+    repo = make_project(name="repo", repo=True).root
     stack.deploy(repo, local_stack.env)
     flow_run = _run_deployment("pipeline/train", local_stack.env, {"set_params": {"train.lr0": 0.02}, "push": False})
     assert flow_run.state.is_completed(), flow_run.state

@@ -3,34 +3,27 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 
 from flows.economics import economics_flow
 from flows.prepare import prepare_flow
-from tasks.core.params import load_params
-from tests.profiles import TINY, write_params
+from tests.projects import Project, new_project
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def report_dir(tmp_path_factory, prefect_harness) -> Path:
-    """Its own MLflow store, so the runs of other test modules' stages are not mixed with these."""
-    root = tmp_path_factory.mktemp("economics")
-    params = load_params(write_params(root / "params.yaml", TINY, {"forgetting": {"tolerance": 0.0}}))
-    previous = Path.cwd()
-    os.chdir(root)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root / 'mlflow.db'}")
-        try:
-            prepare_flow(params, root)
-            economics_flow(params, root)
-            yield root / "reports/economics"
-        finally:
-            os.chdir(previous)
+def project(tmp_path_factory, prefect_harness) -> Project:
+    """A project of its own, so its MLflow store holds the economics run only."""
+    project = new_project(tmp_path_factory.mktemp("economics") / "project", {"forgetting": {"tolerance": 0.0}})
+    project.run(prepare_flow, economics_flow)
+    return project
+
+
+@pytest.fixture(scope="module")
+def report_dir(project):
+    return project.root / "reports/economics"
 
 
 def test_report_has_the_four_experiments_per_class(report_dir):
@@ -54,7 +47,11 @@ def test_report_flags_forgetting_and_recommends(report_dir):
     for name in "BC":  # tolerance 0: any drop of an old class is flagged, with its figures
         drops = {c for c in ("ring", "cross") if (rows[name]["per_class"][c] or 0) < rows["A"]["per_class"][c]}
         assert {flag["name"] for flag in rows[name]["forgetting"]} == drops
-    assert report["recommendation"]["action"] in {"transfer", "retrain"} and report["recommendation"]["reasons"]
+    # no transfer model in this project, so the schedule says transfer: C's forgetting and quality decide
+    c, d = rows["C"], rows["D"]
+    below_floor = d["map50_95"] > 0 and c["map50_95"] / d["map50_95"] < report["settings"]["quality_floor"]
+    expected = "retrain" if c["forgetting"] or below_floor else "transfer"
+    assert report["recommendation"]["action"] == expected and report["recommendation"]["reasons"]
     text = (report_dir / "report.md").read_text()
     assert [line[:4] for line in text.splitlines() if line[:4] in {"| A ", "| B ", "| C ", "| D "}] == [
         "| A ",
@@ -66,10 +63,8 @@ def test_report_flags_forgetting_and_recommends(report_dir):
     assert (report_dir / "per_class.png").stat().st_size > 5000
 
 
-def test_economics_is_one_mlflow_run_with_every_experiments_figures(report_dir):
-    from mlflow import MlflowClient
-
-    client = MlflowClient(f"sqlite:///{report_dir.parent.parent / 'mlflow.db'}")
+def test_economics_is_one_mlflow_run_with_every_experiments_figures(project):
+    client = project.mlflow()
     runs = client.search_runs([client.get_experiment_by_name("yoloop").experiment_id])
     assert [r.info.run_name for r in runs] == ["economics"]
     assert {f"{n}_map50_95" for n in "ABCD"} <= set(runs[0].data.metrics)

@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 
 import pytest
 import yaml
 
+from testkit.processes import project_env
+from testkit.profiles import TINY
 from tests.flows.paused import paused_run
-from tests.processes import copy_project, project_env
-from tests.profiles import TINY, write_params
+from tests.relabel_batch import ONE_STAR, returned_labels
 
 pytestmark = pytest.mark.slow
 
 
-def test_round_pauses_for_labels_then_trains_on_them_and_mines_the_next_batch(tmp_path, prefect_harness, monkeypatch):
+def test_round_pauses_for_labels_then_trains_on_them_and_mines_the_next_batch(
+    make_project, tmp_path, prefect_harness, monkeypatch
+):
     from prefect.flow_runs import resume_flow_run
     from prefect.types import DateTime
 
     from flows.active_learning import labelling_round_flow
 
-    repo = copy_project(tmp_path / "repo")
-    write_params(repo / "params.yaml", TINY)
+    repo = make_project(name="repo", repo=True).root
     for key in ("PATH", "PYTHONPATH"):  # the flow runs DVC, which runs the stages with this checkout's code
         monkeypatch.setenv(key, project_env()[key])
     outcome: dict = {}
@@ -34,13 +35,12 @@ def test_round_pauses_for_labels_then_trains_on_them_and_mines_the_next_batch(tm
     batch = repo / "data/relabel/round-1"
     assert len(list((batch / "images").iterdir())) == TINY["mine"]["k"]
     returned = tmp_path / "returned"
-    shutil.copytree(batch / "labels", returned / "labels")
-    corrected = sorted((returned / "labels").glob("*.txt"))[0]
-    corrected.write_text("2 0.500000 0.500000 0.200000 0.200000\n")
+    corrected = returned_labels(batch, returned)[0]
+    corrected.write_text(ONE_STAR)
     resume_flow_run(run.id, run_input={"labels_dir": str(returned)})
     worker.join(timeout=1200)
 
-    assert "lock" in outcome, "the round did not finish"
+    assert not worker.is_alive() and "lock" in outcome, "the round did not finish"
     assert (repo / "data/labels/round-1.dvc").exists()
     assert (repo / "data/prepared/new/labels/train" / corrected.name).read_text() == corrected.read_text()
     assert yaml.safe_load((repo / "params.yaml").read_text())["mine"]["round"] == 2

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -33,8 +32,9 @@ def test_run_pauses_refuses_a_missing_folder_and_resumes_with_labels(tmp_path, p
     run = paused_run("pause-probe", started)
     assert "path" not in result, "the flow must wait for its input"
     resume_flow_run(run.id, run_input={"labels_dir": str(tmp_path / "typo")})
-    time.sleep(3)
-    run = paused_run("pause-probe", started)  # refused: paused again, nothing done
-    resume_flow_run(run.id, run_input={"labels_dir": str(labels)})
+    again = paused_run("pause-probe", started, not_state=run.state.id)  # refused: a new pause, nothing done
+    assert again.id == run.id and "path" not in result and worker.is_alive()
+    resume_flow_run(again.id, run_input={"labels_dir": str(labels)})
     worker.join(timeout=120)
+    assert not worker.is_alive(), "the flow did not finish after the right folder"
     assert result["path"] == str(labels)

@@ -5,26 +5,16 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
 
 from tasks.ops import stack
 from tasks.ops.zombies import ZOMBIE_AFTER, ensure_zombie_automation
+from testkit.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 POOL = "zombie-test"
-
-
-def _wait_for(read_state, wanted: set[str], timeout_s: float) -> str:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        state = read_state()
-        if state in wanted:
-            return state
-        time.sleep(2)
-    return read_state()
 
 
 def test_killed_worker_leaves_a_crashed_run_not_a_running_one(tmp_path):
@@ -52,13 +42,28 @@ def _crash_a_killed_run(running: stack.Stack, tmp_path: Path) -> None:
         with get_client(sync_client=True) as client:
             return client.read_flow_run(flow_run.id).state.type.value
 
-    assert _wait_for(state, {"RUNNING"}, 180) == "RUNNING"
-    time.sleep(5)  # at least one heartbeat has been sent
+    last_state = lambda: f"state {state()}"  # noqa: E731
+    wait_for(lambda: state() == "RUNNING", 180, "the sleeper run to be Running", 2, last_state)
+    # The automation arms on a heartbeat: the server must have one before the worker dies.
+    wait_for(lambda: heartbeats(flow_run.id), 60, "a heartbeat of the sleeper run on the server", 1)
     os.killpg(worker.pid, signal.SIGKILL)  # the worker and the flow run it started
     with get_client(sync_client=True) as client:
         pid = int(str(client.read_flow_run(flow_run.id).infrastructure_pid).split(":")[-1])
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
     assert state() == "RUNNING"  # nothing told the server yet
-    final = _wait_for(state, {"CRASHED"}, ZOMBIE_AFTER.total_seconds() + 150)
-    assert final == "CRASHED"
+    crash_within = ZOMBIE_AFTER.total_seconds() + 150
+    wait_for(lambda: state() == "CRASHED", crash_within, "the automation to crash the run", 2, last_state)
+
+
+def heartbeats(flow_run_id) -> int:
+    """How many heartbeat events of the flow run the server has stored."""
+    from prefect.client.orchestration import get_client
+    from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
+
+    wanted = EventFilter(
+        event=EventNameFilter(name=["prefect.flow-run.heartbeat"]),
+        resource=EventResourceFilter(id=[f"prefect.flow-run.{flow_run_id}"]),
+    )
+    with get_client(sync_client=True) as client:
+        return client.read_events(filter=wanted, limit=1).total

@@ -1,16 +1,16 @@
 """The audit stage with the real detector, cleanlab and FiftyOne (real mongod), then its findings in mine.
 
-One project runs prepare -> train -> mine (no audit yet: the reference batch) -> audit, on tiny
-data. The fold models of the tiny profile are too weak to find anything, so the last tests hand
-the mine stage an audit of known findings (hand-made predictions, scored by the real scoring and
-written by the real report writer) and check that the view and the relabel batch carry them.
+One project, a copy of the session's trained one, runs mine (no audit yet: the reference batch)
+then audit, on tiny data. The fold models of the tiny profile are too weak to find anything, so
+the last tests hand the mine stage an audit of known findings (hand-made predictions, scored by
+the real scoring and written by the real report writer), in copies of their own, and check that
+the view and the relabel batch carry them; the audited project stays as the stage left it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -18,21 +18,20 @@ import pytest
 
 from flows.audit import audit_flow
 from flows.mine import mine_flow
-from flows.prepare import prepare_flow
-from flows.train import train_flow
 from tasks.audit.boxes import Prediction
 from tasks.audit.label_issues import find_label_issues
 from tasks.audit.oof import audited_images, load_audit_images
 from tasks.audit.report import write_audit_reports
-from tasks.core.params import load_params
 from tasks.core.paths import Layout
 from tasks.core.prepared import read_card
-from tests.profiles import TINY, write_params
+from testkit.profiles import TINY
+from tests.projects import Project
 
 pytestmark = pytest.mark.slow
 
-ON_TRAIN = {"mine": {"model": "train"}}
-BATCH = Path("data/relabel/round-1")
+# Mine the train stage's model (no transfer here); fold models train one epoch, as the tiny profile's train does.
+AUDITED = {"mine": {"model": "train"}, "audit": {"epochs": 1}}
+BATCH = "data/relabel/round-1"
 
 
 def tree_digest(root: Path) -> dict[str, str]:
@@ -41,20 +40,15 @@ def tree_digest(root: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory, prefect_harness):
-    root = tmp_path_factory.mktemp("audit")
-    params = load_params(write_params(root / "params.yaml", TINY, ON_TRAIN))
-    previous = Path.cwd()
-    os.chdir(root)
-    try:
-        prepare_flow(params, root)
-        train_flow(params, root)
+def project(tmp_path_factory, trained_project) -> dict:
+    audited = trained_project.copy_to(tmp_path_factory.mktemp("audit") / "project")
+    audited.update_params(AUDITED)
+    params, root = audited.params(), audited.root
+    with audited.active():
         mine_flow(params, root)
-        before = tree_digest(BATCH)
+        before = tree_digest(root / BATCH)
         summary = audit_flow(params, root)
-        yield {"root": root, "params": params, "batch_before": before, "summary": summary}
-    finally:
-        os.chdir(previous)
+    return {"project": audited, "root": root, "params": params, "batch_before": before, "summary": summary}
 
 
 def test_every_labelled_train_image_is_predicted_by_a_model_that_never_saw_it(project, state_dir):
@@ -71,17 +65,8 @@ def test_every_labelled_train_image_is_predicted_by_a_model_that_never_saw_it(pr
         assert held_out and not trained_on & held_out
         assert trained_on | held_out == {Path(k).name for k in images}
     metrics = json.loads((root / "metrics/audit.json").read_text())
-    assert (
-        metrics["images"] == len(images)
-        and metrics["folds"] == folds
-        and set(metrics["suspects"])
-        == {
-            "wrong_class",
-            "misplaced",
-            "missing",
-            "spurious",
-        }
-    )
+    assert metrics["images"] == len(images) and metrics["folds"] == folds
+    assert set(metrics["suspects"]) == {"wrong_class", "misplaced", "missing", "spurious"}
     assert (root / "reports/audit/report.md").read_text().startswith("# Label audit")
     assert bool(metrics["warnings"]) == (metrics["confident_predictions"] == 0)  # 1-epoch fold models: likely none
 
@@ -108,66 +93,77 @@ def planted_audit(params, root: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def planted(project):
-    """reports/audit replaced by one with known suspects (after the stage's own outputs were checked)."""
-    return planted_audit(project["params"], project["root"])
+def planted(project, tmp_path_factory) -> tuple[Project, dict[str, str]]:
+    """A copy of the audited project whose reports/audit holds known suspects, and those suspects' reasons."""
+    copy = project["project"].copy_to(tmp_path_factory.mktemp("planted") / "project")
+    return copy, planted_audit(copy.params(), copy.root)
 
 
-def test_a_batch_with_audit_share_zero_is_unchanged(project, planted):
-    images = json.loads(Path("reports/audit/images.json").read_text())["images"]
-    assert sorted(k for k, r in images.items() if r["audit_score"] > 0) == sorted(planted), "suspects to hand out"
-    mine_flow(project["params"], project["root"])  # audit_share is 0
-    assert tree_digest(BATCH) == project["batch_before"]
-    assert "audit_chosen" not in json.loads(Path("reports/mine/summary.json").read_text())
+def test_a_batch_with_audit_share_zero_is_unchanged(project, planted, tmp_path, monkeypatch):
+    """Mined again (audit_share 0) in a copy that keeps the audited project's FiftyOne name, since the
+    manifest records mine's params: any other difference from the batch mined before the audit shows."""
+    copy = planted[0].copy_to(tmp_path / "project").enter(monkeypatch)
+    copy.update_params({"mine": {"fiftyone_dataset": project["project"].fiftyone_dataset}})
+    images = json.loads((copy.root / "reports/audit/images.json").read_text())["images"]
+    assert sorted(k for k, r in images.items() if r["audit_score"] > 0) == sorted(planted[1]), "suspects to hand out"
+    mine_flow(copy.params(), copy.root)  # audit_share is 0
+    assert tree_digest(copy.root / BATCH) == project["batch_before"]
+    assert "audit_chosen" not in json.loads((copy.root / "reports/mine/summary.json").read_text())
 
 
 @pytest.fixture(scope="module")
-def audited_batch(project, planted):
-    params = load_params(write_params(Path("params-audit.yaml"), TINY, ON_TRAIN, {"mine": {"audit_share": 0.67}}))
-    mine_flow(params, project["root"])
-    return planted
+def audited_batch(planted, tmp_path_factory) -> tuple[Project, dict[str, str]]:
+    """A copy of the planted project mined with audit_share 0.67; its suspects' reasons."""
+    copy = planted[0].copy_to(tmp_path_factory.mktemp("audited") / "project")
+    copy.update_params({"mine": {"audit_share": 0.67}})
+    copy.run(mine_flow)
+    return copy, planted[1]
 
 
 def test_the_relabel_manifest_carries_the_suspect_boxes_and_reasons(audited_batch):
-    manifest = json.loads((BATCH / "manifest.json").read_text())
+    copy, reasons = audited_batch
+    batch = copy.root / BATCH
+    manifest = json.loads((batch / "manifest.json").read_text())
     audit = [e for e in manifest["images"] if e.get("source") == "audit"]
-    assert len(manifest["images"]) == TINY["mine"]["k"] and {e["image"] for e in audit} == set(audited_batch)
+    assert len(manifest["images"]) == TINY["mine"]["k"] and {e["image"] for e in audit} == set(reasons)
     for entry in audit:
-        reason = audited_batch[entry["image"]]
+        reason = reasons[entry["image"]]
         assert entry["reason"].startswith("label audit rank") and reason in entry["reason"]
         assert [s["box"] for s in entry["suspects"]] == [0] and entry["suspects"][0]["reason"].startswith(reason)
-        labels = Path(entry["image"].replace("/images/", "/labels/")).with_suffix(".txt")
-        assert (BATCH / "labels" / f"{Path(entry['file']).stem}.txt").read_bytes() == labels.read_bytes()
+        labels = (copy.root / entry["image"].replace("/images/", "/labels/")).with_suffix(".txt")
+        assert (batch / "labels" / f"{Path(entry['file']).stem}.txt").read_bytes() == labels.read_bytes()
 
 
 def test_cvat_and_label_studio_files_mark_the_suspect_box(audited_batch):
-    manifest = json.loads((BATCH / "manifest.json").read_text())
+    batch = audited_batch[0].root / BATCH
+    manifest = json.loads((batch / "manifest.json").read_text())
     reasons = {e["file"]: e["suspects"][0]["reason"] for e in manifest["images"] if e.get("source") == "audit"}
-    cvat = ET.parse(BATCH / "cvat_annotations.xml").getroot()
+    cvat = ET.parse(batch / "cvat_annotations.xml").getroot()
     declared = {a.findtext("name") for a in cvat.iter("attribute") if a.find("name") is not None}
     assert declared == {"audit"}
     for image in cvat.iter("image"):
         marked = [(i, a.text) for i, b in enumerate(image.iter("box")) for a in b.iter("attribute")]
         assert marked == ([(0, reasons[image.get("name")])] if image.get("name") in reasons else [])
-    listed = json.loads((BATCH / "label_studio_tasks.json").read_text())
+    listed = json.loads((batch / "label_studio_tasks.json").read_text())
     tasks = {t["data"]["image"].rsplit("/", 1)[1]: t for t in listed}
     for file_name, reason in reasons.items():
         result = tasks[file_name]["predictions"][0]["result"]
         text = [r for r in result if r["type"] == "textarea"]
         assert len(text) == 1 and text[0]["value"]["text"] == [reason] and text[0]["id"] == result[0]["id"]
-    assert 'TextArea name="audit"' in (BATCH / "label_studio_config.xml").read_text()
+    assert 'TextArea name="audit"' in (batch / "label_studio_config.xml").read_text()
 
 
 def test_the_possible_label_mistakes_view_sorts_by_the_audit_and_carries_the_reasons(audited_batch):
     import fiftyone as fo
 
-    index = fo.load_dataset("yoloop")
+    copy, reasons = audited_batch
+    index = fo.load_dataset(copy.fiftyone_dataset)
     view = index.load_saved_view("possible_label_mistakes")
-    assert set(view.values("key")) == set(audited_batch)
+    assert set(view.values("key")) == set(reasons)
     scores = view.values("audit_score")
     assert scores == sorted(scores, reverse=True) and min(scores) > 0
     for sample in view:
-        reason = audited_batch[sample.key]
+        reason = reasons[sample.key]
         assert sample.audit_reasons[0].startswith(reason)
         assert sample.ground_truth.detections[0].audit_reason.startswith(reason)
         assert sample.oof_predictions is not None and len(sample.oof_predictions.detections) >= 1

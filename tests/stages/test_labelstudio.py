@@ -3,13 +3,14 @@
 The server is Label Studio from its own venv (`make labelstudio`; $YOLOOP_LABEL_STUDIO points
 at another install), on 127.0.0.1 with its state in the test state folder. The batch is
 written by the real export from built-in scenes (tests/relabel_batch.py), so no model is trained.
+The round trip (push, push again, annotate two of three tasks, pull) runs once in a module fixture;
+the tests read what it saw, so they pass in any order.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import socket
 import time
 from pathlib import Path
 
@@ -20,7 +21,8 @@ from tasks.core.yolo_files import read_labels
 from tasks.labelling.labelstudio import project_title, task_file
 from tasks.labelling.labelstudio_api import LabelStudio
 from tasks.ops.labelstudio_server import start_label_studio
-from tests.processes import python, run
+from tasks.ops.stack import free_port
+from testkit.processes import init_repo, python
 from tests.relabel_batch import NAMES, write_batch
 
 pytestmark = pytest.mark.slow
@@ -28,19 +30,11 @@ pytestmark = pytest.mark.slow
 TIMINGS: dict[str, float] = {}
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("labelstudio")
     write_batch(root, count=3)
-    run("git", "init", "-q", cwd=root)
-    python("-m", "dvc", "init", "-q", cwd=root)
-    return root
+    return init_repo(root)
 
 
 @pytest.fixture(scope="module")
@@ -65,24 +59,19 @@ def cli(project: Path, *args: str, check: bool = True):
     return python("-m", "flows.cli", "labels", *args, cwd=project, check=check)
 
 
-def test_push_annotate_pull_lands_the_finished_labels_only(project, server):
-    batch = project / "data/relabel/round-1"
+@pytest.fixture(scope="module")
+def round_trip(project, server) -> dict:
+    """Push round 1 twice; in the first task move a box, relabel it a star and delete the second; accept the
+    second task's drafts; leave the third unfinished; pull. Returns what each step printed or saw."""
     started = time.monotonic()
     pushed = cli(project, "push", "--round", "1").stdout
     TIMINGS["push_s"] = time.monotonic() - started
-    assert "created project" in pushed and "3 tasks imported" in pushed, pushed
     client = LabelStudio(server.url, server.token)
     project_id = client.find_project(project_title(1))["id"]
     tasks = {task_file(t): t for t in client.tasks(project_id)}
-    assert sorted(tasks) == sorted(p.name for p in (batch / "images").iterdir())
-    for name, task in tasks.items():
-        drafts = read_labels(batch / "labels" / f"{Path(name).stem}.txt")
-        assert len(task["predictions"]) == 1 and len(task["predictions"][0]["result"]) == len(drafts) >= 2
-
     first, second, third = sorted(tasks)
     image = client.raw("GET", tasks[first]["data"]["image"])  # served from data/relabel by local-files
-    assert image == (batch / "images" / first).read_bytes()
-    assert "0 tasks imported" in cli(project, "push", "--round", "1").stdout  # pushing again adds nothing
+    pushed_again = cli(project, "push", "--round", "1").stdout
 
     drafts = tasks[first]["predictions"][0]["result"]
     moved = json.loads(json.dumps(drafts[0]))
@@ -95,15 +84,40 @@ def test_push_annotate_pull_lands_the_finished_labels_only(project, server):
     TIMINGS["pull_and_import_s"] = time.monotonic() - pull_started
     TIMINGS["push_annotate_pull_s"] = time.monotonic() - started
     TIMINGS["round_trip_with_start_s"] = TIMINGS["push_annotate_pull_s"] + TIMINGS["server_start_s"]
+    return {
+        "pushed": pushed,
+        "pushed_again": pushed_again,
+        "tasks": tasks,
+        "files": (first, second, third),
+        "image": image,
+        "drafts": drafts,
+        "moved": moved,
+        "pulled": pulled,
+    }
 
+
+def test_push_annotate_pull_lands_the_finished_labels_only(project, round_trip):
+    batch = project / "data/relabel/round-1"
+    pushed, tasks = round_trip["pushed"], round_trip["tasks"]
+    assert "created project" in pushed and "3 tasks imported" in pushed, pushed
+    assert sorted(tasks) == sorted(p.name for p in (batch / "images").iterdir())
+    for name, task in tasks.items():
+        drafts = read_labels(batch / "labels" / f"{Path(name).stem}.txt")
+        assert len(task["predictions"]) == 1 and len(task["predictions"][0]["result"]) == len(drafts) >= 2
+
+    first, second, third = round_trip["files"]
+    assert round_trip["image"] == (batch / "images" / first).read_bytes()
+    assert "0 tasks imported" in round_trip["pushed_again"]  # pushing again adds nothing
+
+    pulled = round_trip["pulled"]
     assert "2 tasks finished" in pulled.stdout and "1 tasks unfinished, not imported" in pulled.stdout
     assert third in pulled.stdout and "imported 2 label files into data/labels/round-1" in pulled.stdout
     landed = project / "data/labels/round-1"
     expected = [f"{Path(name).stem}.txt" for name in (first, second)]
     assert sorted(p.name for p in (landed / "labels").iterdir()) == expected
     changed = read_labels(landed / "labels" / f"{Path(first).stem}.txt")
-    v = moved["value"]
-    assert len(changed) == len(drafts) - 1 and changed[0].cls == 2
+    v = round_trip["moved"]["value"]
+    assert len(changed) == len(round_trip["drafts"]) - 1 and changed[0].cls == 2
     assert changed[0].x == pytest.approx((v["x"] + v["width"] / 2) / 100, abs=2e-6)
     assert changed[0].y == pytest.approx((v["y"] + v["height"] / 2) / 100, abs=2e-6)
     accepted = landed / "labels" / f"{Path(second).stem}.txt"
@@ -111,11 +125,12 @@ def test_push_annotate_pull_lands_the_finished_labels_only(project, server):
     assert (project / "data/labels/round-1.dvc").exists(), "the new version is dvc-added"
 
 
-def test_a_box_the_gate_refuses_imports_nothing(project, server):
+def test_a_box_the_gate_refuses_imports_nothing(project, server, round_trip):
     """A rotated box cannot be a YOLO box: the pull stops with the reason, and data/labels stays as it was."""
     client = LabelStudio(server.url, server.token)
     project_id = client.find_project(project_title(1))["id"]
     task = next(t for t in client.tasks(project_id) if not t["annotations"])
+    assert task_file(task) == round_trip["files"][2], "the task the round trip left unfinished"
     rotated = json.loads(json.dumps(task["predictions"][0]["result"][0]))
     rotated["value"]["rotation"] = 30
     client.annotate(task["id"], [rotated])

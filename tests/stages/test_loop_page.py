@@ -21,7 +21,8 @@ from tasks.core.yolo_files import write_json
 from tasks.loop.loop_history import record_evaluation
 from tasks.loop.loop_page import THUMB_SIDE
 from tasks.ops import tracking
-from tests.profiles import TINY, write_params
+from testkit.processes import python
+from tests.projects import Project
 from tests.relabel_batch import write_batch
 
 pytestmark = pytest.mark.slow
@@ -29,24 +30,23 @@ pytestmark = pytest.mark.slow
 BATCH = 4
 
 
-def log_evaluation(params, version: str, map50_95: float, labelled: int, decision: str) -> None:
+def log_evaluation(project: Project, version: str, map50_95: float, labelled: int, decision: str) -> None:
     """What evaluate leaves behind: its MLflow run, metrics/evaluate.json and the prepared card."""
     import mlflow
 
-    write_json(Path("data/prepared/dataset.json"), {"splits": {"base/train": {"images": labelled}}})
-    write_json(Path("metrics/evaluate.json"), {"model_version": version, "map50_95": map50_95})
-    with tracking.stage_run(params.tracking, "evaluate", {"model": "train"}, Layout(Path.cwd())):
+    params, layout = project.params(), Layout(project.root)
+    write_json(layout.prepared / "dataset.json", {"splits": {"base/train": {"images": labelled}}})
+    write_json(layout.metrics / "evaluate.json", {"model_version": version, "map50_95": map50_95})
+    with tracking.stage_run(params.tracking, "evaluate", {"model": "train"}, layout):
         tracking.log_metrics({"test_map50_95": map50_95, "test_map50": map50_95 + 0.2})
         mlflow.set_tags({"yoloop.decision": decision, "yoloop.champion_after": "1"})
-    record_evaluation(params.tracking, Layout(Path.cwd()))
+    record_evaluation(params.tracking, layout)
 
 
-def register_champion(params, root: Path) -> None:
+def register_champion(project: Project) -> None:
     """Version 1 of the registered model, holding the champion alias, as evaluate's promotion leaves it."""
-    from mlflow import MlflowClient
-
-    client = MlflowClient(tracking.tracking_uri())
-    name = params.tracking.registered_model
+    client, root = project.mlflow(), project.root
+    name = project.params().tracking.registered_model
     client.create_registered_model(name)
     (root / "weights").mkdir()
     version = client.create_model_version(name, (root / "weights").as_uri(), tags={"yoloop.stage": "train"})
@@ -54,20 +54,17 @@ def register_champion(params, root: Path) -> None:
 
 
 @pytest.fixture
-def project(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    own_store = {"tracking": {"experiment": tmp_path.name, "registered_model": tmp_path.name}}
-    params = load_params(write_params(tmp_path / "params.yaml", TINY, own_store))
-    write_batch(tmp_path, count=BATCH)
-    log_evaluation(params, "1", 0.41, 12, "promote")
-    log_evaluation(params, "2", 0.38, 15, "keep champion")
-    register_champion(params, tmp_path)
-    return tmp_path
+def project(make_project) -> Path:
+    """A project (and MLflow store) of its own with two evaluations, a champion and a relabel batch."""
+    project = make_project()
+    write_batch(project.root, count=BATCH)
+    log_evaluation(project, "1", 0.41, 12, "promote")
+    log_evaluation(project, "2", 0.38, 15, "keep champion")
+    register_champion(project)
+    return project.root
 
 
 def test_report_writes_the_page_with_history_rounds_and_batch(project):
-    from tests.processes import python
-
     printed = python("-m", "flows.cli", "report", cwd=project).stdout.strip()
     assert printed == str((project / "reports/loop/index.html").resolve())
     page = Path(printed).read_text()

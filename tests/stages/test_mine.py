@@ -1,14 +1,13 @@
 """The mine stage with the real detector, FiftyOne (real mongod) and Prefect, on tiny data.
 
-One project runs prepare -> train -> mine once; the tests read what it wrote, then take
-labels back (good and bad ones) and rebuild the FiftyOne database from files.
+One project, a copy of the session's trained one, runs mine once; the tests read what it wrote,
+mine a second round in a copy, and rebuild the FiftyOne database from files.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -18,10 +17,12 @@ import pytest
 
 from flows.mine import mine_flow
 from flows.prepare import prepare_flow
-from flows.train import train_flow
 from tasks.core.params import load_params
-from tests.processes import python
-from tests.profiles import TINY, write_params
+from testkit.processes import project_env, python
+from testkit.profiles import TINY
+from testkit.waiting import wait_for
+from tests.projects import Project
+from tests.relabel_batch import ONE_STAR, returned_labels
 
 pytestmark = pytest.mark.slow
 
@@ -30,26 +31,17 @@ VIEWS = {"false_positives", "missed_objects", "low_confidence", "possible_label_
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory, prefect_harness) -> Path:
-    root = tmp_path_factory.mktemp("mine")
-    params = load_params(write_params(root / "params.yaml", TINY, ON_TRAIN))
-    previous = Path.cwd()
-    os.chdir(root)
-    try:
-        prepare_flow(params, root)
-        train_flow(params, root)
-        mine_flow(params, root)
-        yield root
-    finally:
-        os.chdir(previous)
+def project(tmp_path_factory, trained_project) -> Project:
+    project = trained_project.copy_to(tmp_path_factory.mktemp("mine") / "project")
+    project.update_params(ON_TRAIN)
+    project.run(mine_flow)
+    return project
 
 
 @pytest.fixture
-def inside(project):
-    previous = Path.cwd()
-    os.chdir(project)
-    yield project
-    os.chdir(previous)
+def own_copy(project, tmp_path, monkeypatch) -> Project:
+    """A copy of the mined project for a test that changes it, entered: the others keep reading the original."""
+    return project.copy_to(tmp_path / "project").enter(monkeypatch)
 
 
 def tree_digest(root: Path) -> dict[str, str]:
@@ -61,7 +53,7 @@ def tree_digest(root: Path) -> dict[str, str]:
 
 
 def test_batch_has_k_images_drafts_manifest_and_tool_files(project):
-    batch = project / "data/relabel/round-1"
+    batch = project.root / "data/relabel/round-1"
     manifest = json.loads((batch / "manifest.json").read_text())
     k = TINY["mine"]["k"]
     assert len(manifest["images"]) == k and manifest["names"] == ["ring", "cross", "star"]
@@ -72,10 +64,15 @@ def test_batch_has_k_images_drafts_manifest_and_tool_files(project):
     files = sorted(e["file"] for e in manifest["images"])
     assert sorted(p.name for p in (batch / "images").iterdir()) == files
     assert sorted(p.stem for p in (batch / "labels").iterdir()) == sorted(Path(f).stem for f in files)
-    for entry in manifest["images"]:
-        assert entry["rule"] == manifest["rule"] and 0 <= entry["scores"]["mining_score"]
+    table = json.loads((project.root / "reports/mine/scores.json").read_text())["images"]
+    weight = project.params().mine.uniqueness_weight
+    for rank, entry in enumerate(manifest["images"], 1):
+        assert entry["rank"] == rank and entry["rule"] == manifest["rule"]
         assert entry["reason"].startswith("cold start" if weak else "score rank")
-        assert set(entry["scores"]) >= {"least_confidence", "entropy", "consistency", "uniqueness"}
+        assert entry["scores"] == table[entry["image"]], "the manifest carries the scores the pool was ranked on"
+        row = entry["scores"]
+        assert set(row) >= {"least_confidence", "entropy", "consistency", "uniqueness"}
+        assert row["mining_score"] == pytest.approx(row["uncertainty"] + weight * row["uniqueness"])
     cvat = ET.parse(batch / "cvat_annotations.xml").getroot()
     assert cvat.findtext("version") == "1.1"
     assert sorted(i.get("name") for i in cvat.iter("image")) == files
@@ -88,9 +85,9 @@ def test_batch_has_k_images_drafts_manifest_and_tool_files(project):
 
 
 def test_scores_cover_the_pool_and_views_exist(project):
-    scores = json.loads((project / "reports/mine/scores.json").read_text())["images"]
+    scores = json.loads((project.root / "reports/mine/scores.json").read_text())["images"]
     assert len(scores) == TINY["prepare"]["builtin"]["images"]["pool"]
-    summary = json.loads((project / "reports/mine/summary.json").read_text())
+    summary = json.loads((project.root / "reports/mine/summary.json").read_text())
     assert VIEWS | {"relabel-round-1"} <= set(summary["views"])
     assert summary["views"]["relabel-round-1"] == TINY["mine"]["k"]
 
@@ -99,7 +96,7 @@ def test_fiftyone_index_has_every_split_evaluation_and_tags(project):
     import fiftyone as fo
     from fiftyone import ViewField as F
 
-    index = fo.load_dataset("yoloop")
+    index = fo.load_dataset(project.fiftyone_dataset)
     images = TINY["prepare"]["builtin"]["images"]
     assert len(index) == sum(images.values())
     assert len(index.match(F("split") == "pool")) == images["pool"]
@@ -109,18 +106,15 @@ def test_fiftyone_index_has_every_split_evaluation_and_tags(project):
     assert len(index.match_tags("relabel-round-1")) == TINY["mine"]["k"]
 
 
-def test_next_round_excludes_earlier_choices(inside):
-    round_two = {"mine": {"round": 2, "fiftyone_dataset": "r2", "cold_start": 0.0}}  # uncertainty, weak model or not
-    params = load_params(write_params(inside / "params2.yaml", TINY, ON_TRAIN, round_two))
-    mine_flow(params, inside)
+def test_next_round_excludes_earlier_choices(own_copy):
+    round_two = {"mine": {"round": 2, "cold_start": 0.0}}  # uncertainty, weak model or not
+    mine_flow(load_params(own_copy.update_params(round_two)), own_copy.root)
     first = {e["image"] for e in json.loads(Path("data/relabel/round-1/manifest.json").read_text())["images"]}
     entries = json.loads(Path("data/relabel/round-2/manifest.json").read_text())["images"]
     second = {e["image"] for e in entries}
-    assert len(second) == TINY["mine"]["k"] and not first & second
+    assert len(first) == len(second) == TINY["mine"]["k"] and not first & second
     assert all(e["rule"] == "uncertainty" and e["reason"].startswith("score rank") for e in entries)
     assert json.loads(Path("data/relabel/round-2/manifest.json").read_text())["excluded"] == len(first)
-    shutil.rmtree("data/relabel/round-2")
-    mine_flow(load_params(inside / "params.yaml"), inside)  # leave the project as the fixture made it
 
 
 def snapshot_code(dataset: str) -> str:
@@ -136,62 +130,58 @@ print("SNAPSHOT" + json.dumps({{"rows": rows, "views": sorted(index.list_saved_v
 
 def test_database_deleted_then_rebuilt_from_files_gives_same_tags_and_scores(project, tmp_path):
     """A fresh, empty database directory (a new mongod) rebuilt from files only."""
+    dataset = project.fiftyone_dataset
     before = python(
-        "-c", "from tasks.core.runtime import configure\nconfigure()\n" + snapshot_code("yoloop"), cwd=project
+        "-c", "from tasks.core.runtime import configure\nconfigure()\n" + snapshot_code(dataset), cwd=project.root
     ).stdout
     fresh_db = tmp_path / "db"
     rebuild = (
         "from flows.app import rebuild_index\nfrom tasks.core.params import load_params\n"
-        "rebuild_index(load_params('params.yaml'), __import__('pathlib').Path('.'))\n" + snapshot_code("yoloop")
+        "rebuild_index(load_params('params.yaml'), __import__('pathlib').Path('.'))\n" + snapshot_code(dataset)
     )
     fresh = f"import os\nos.environ['FIFTYONE_DATABASE_DIR'] = {str(fresh_db)!r}\n"
     fresh += "os.environ.pop('FIFTYONE_PRIVATE_DATABASE_PORT', None)  # else it joins this process's mongod\n"
-    after = python("-c", fresh + rebuild, cwd=project)
+    after = python("-c", fresh + rebuild, cwd=project.root)
     assert fresh_db.is_dir() and any(fresh_db.iterdir()), "the rebuild must have used the fresh database"
     first, second = (json.loads(out.split("SNAPSHOT", 1)[1]) for out in (before, after.stdout))
     assert first == second
     assert sum("relabel-round-1" in row[0] for row in first["rows"].values()) == TINY["mine"]["k"]
 
 
-def free_port() -> int:
-    import socket
+def answers(url: str, server, log_tail) -> bool:
+    """Whether `url` answers 200 now; fails at once, with the log, if the `server` process has ended."""
+    import urllib.request
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    assert server.poll() is None, f"the server exited with {server.returncode}: {log_tail()}"
+    try:
+        return urllib.request.urlopen(url, timeout=2).status == 200
+    except OSError:
+        return False
 
 
 def test_app_in_headless_chromium_shows_the_dataset_and_samples(project, tmp_path):
     """`yoloop app` on 127.0.0.1, opened by Debian's chromium: the page names the dataset, the grid has pictures."""
     import subprocess
-    import time
-    import urllib.request
 
     import numpy as np
     from PIL import Image
 
-    from tests.processes import project_env
+    from tasks.ops.stack import free_port
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     assert chromium, "chromium is needed (Debian: apt-get install -y chromium; `make test` installs it)"
     port = free_port()
     app = subprocess.Popen(
         [sys.executable, "-m", "flows.cli", "app", "--port", str(port)],
-        cwd=project,
+        cwd=project.root,
         env=project_env(),
         stdout=(tmp_path / "app.log").open("w"),
         stderr=subprocess.STDOUT,
     )
     try:
-        url = f"http://127.0.0.1:{port}/datasets/yoloop"
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            try:
-                if urllib.request.urlopen(url, timeout=2).status == 200:
-                    break
-            except OSError:
-                assert app.poll() is None, (tmp_path / "app.log").read_text()[-3000:]
-                time.sleep(1)
+        url = f"http://127.0.0.1:{port}/datasets/{project.fiftyone_dataset}"
+        log_tail = lambda: (tmp_path / "app.log").read_text()[-3000:]  # noqa: E731
+        wait_for(lambda: answers(url, app, log_tail), 180, f"`yoloop app` to answer {url}", 1, log_tail)
         browse = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
         browse += ["--window-size=1280,900", "--virtual-time-budget=25000"]
         shot = tmp_path / "app.png"
@@ -200,29 +190,23 @@ def test_app_in_headless_chromium_shows_the_dataset_and_samples(project, tmp_pat
     finally:
         app.terminate()
         app.wait(timeout=60)
-    assert "yoloop" in dom and "Samples" in dom
+    assert project.fiftyone_dataset in dom and "Samples" in dom
     pixels = np.asarray(Image.open(shot).convert("RGB"))
     grid = pixels[150:, 320:]  # right of the sidebar, below the toolbar: the sample grid
     colours = len(np.unique(grid.reshape(-1, 3), axis=0))
     assert colours > 20000, f"the grid shows {colours} colours: no sample pictures rendered"
 
 
-# Labels back (these run last: they add data/labels/round-1 to the shared project).
+# Labels back, each test in a copy of its own: they add data/labels/round-1 and re-prepare.
 
 
-def returned_copy(tmp_path: Path, name: str) -> Path:
-    returned = tmp_path / name
-    shutil.copytree(Path("data/relabel/round-1/labels"), returned / "labels")
-    return returned
-
-
-def test_a_bad_returned_label_leaves_the_dataset_unchanged(inside, tmp_path):
-    returned = returned_copy(tmp_path, "bad")
-    first = sorted((returned / "labels").glob("*.txt"))[0]
+def test_a_bad_returned_label_leaves_the_dataset_unchanged(own_copy, tmp_path):
+    returned = tmp_path / "bad"
+    first = returned_labels(own_copy.root / "data/relabel/round-1", returned)[0]
     first.write_text("7 0.5 0.5 0.1 0.1\n")  # a class the batch does not have
     (returned / "labels" / "pool_99999.txt").write_text("0 0.5 0.5 0.1 0.1\n")  # an image not in the batch
     before = tree_digest(Path("data"))
-    result = python("-m", "flows.cli", "labels", "import", str(returned), cwd=inside, check=False)
+    result = python("-m", "flows.cli", "labels", "import", str(returned), cwd=own_copy.root, check=False)
     assert result.returncode == 2, result.stdout + result.stderr
     assert f"{first}:1:" in result.stderr and "class id 7" in result.stderr
     assert "pool_99999 is not in relabel batch round-1" in result.stderr
@@ -231,13 +215,13 @@ def test_a_bad_returned_label_leaves_the_dataset_unchanged(inside, tmp_path):
     assert not Path("data/labels").exists()
 
 
-def test_export_then_import_of_corrected_labels_changes_exactly_those(inside, tmp_path):
-    returned = returned_copy(tmp_path, "fixed")
-    files = sorted((returned / "labels").glob("*.txt"))
-    files[0].write_text("2 0.500000 0.500000 0.200000 0.200000\n")  # corrected: one star
+def test_export_then_import_of_corrected_labels_changes_exactly_those(own_copy, tmp_path):
+    returned = tmp_path / "fixed"
+    files = returned_labels(own_copy.root / "data/relabel/round-1", returned)
+    files[0].write_text(ONE_STAR)  # corrected: one star
     files[1].write_text("")  # nothing there after all
     before = tree_digest(Path("data"))
-    python("-m", "flows.cli", "labels", "import", str(returned), cwd=inside)
+    python("-m", "flows.cli", "labels", "import", str(returned), cwd=own_copy.root)
     after = tree_digest(Path("data"))
     changed = {path for path in after if before.get(path) != after[path]}
     batch = json.loads(Path("data/relabel/round-1/manifest.json").read_text())["images"]
@@ -247,7 +231,7 @@ def test_export_then_import_of_corrected_labels_changes_exactly_those(inside, tm
     assert changed == expected | {"labels/round-1/manifest.json"} and set(before) <= set(after)
     for path in files:
         assert (Path("data/labels/round-1/labels") / path.name).read_bytes() == path.read_bytes()
-    prepare_flow(load_params(inside / "params.yaml"), inside)  # the next round trains on them
+    prepare_flow(own_copy.params(), own_copy.root)  # the next round trains on them
     train_labels = Path("data/prepared/new/labels/train")
     for path in files:
         assert (train_labels / path.name).read_bytes() == path.read_bytes()

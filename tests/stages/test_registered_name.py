@@ -1,13 +1,11 @@
 """The registered model's name: renaming it retrains nothing, and a champion of other classes stops training early.
 
-Each test has an MLflow store of its own (other modules count runs and versions).
+Each test has a project and an MLflow store of its own (other modules count runs and versions).
 """
 
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 
@@ -16,11 +14,10 @@ from flows.evaluate import evaluate_flow
 from flows.prepare import prepare_flow
 from flows.train import train_flow
 from tasks.core.errors import InputError
-from tasks.core.params import load_params
 from tasks.core.paths import Layout
 from tasks.core.prepared import PreparedDataset, write_card
 from tasks.prepare.builtin import generate_builtin
-from tests.profiles import TINY, write_params
+from tests.projects import Project, new_project
 
 pytestmark = pytest.mark.slow
 
@@ -31,41 +28,26 @@ EVALUATE = {
 }
 
 
-def client():
-    from mlflow import MlflowClient
-
-    from tasks.ops.tracking import tracking_uri
-
-    return MlflowClient(tracking_uri())
-
-
-@pytest.fixture
-def own_store(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
-    return tmp_path
-
-
-def register_champion(name: str, names: list[str], folder: Path) -> str:
+def register_champion(project: Project, name: str, names: list[str]) -> str:
     """A version of `name` that knows `names` (its weights are a placeholder: only its MLmodel is read), as champion."""
     from tasks.core.schema import TrackingParams
     from tasks.ops import tracking
 
-    weights = folder / "placeholder.pt"
+    weights = project.root / "placeholder.pt"
     weights.write_bytes(b"not read")
     params = TrackingParams(registered_model=name)
-    with tracking.stage_run(params, "register", {}, Layout(folder)):
+    with tracking.stage_run(params, "register", {}, Layout(project.root)):
         version = tracking.register_weights(weights, params, names)
-    client().set_registered_model_alias(name, "champion", version)
+    project.mlflow().set_registered_model_alias(name, "champion", version)
     return version
 
 
 def test_a_champion_of_other_classes_stops_check_params_and_training_before_any_work(
-    own_store, prefect_harness, capsys
+    make_project, prefect_harness, capsys
 ):
-    root = own_store
-    params_file = write_params(root / "params.yaml", TINY, {"tracking": {"registered_model": "fruit-detector"}})
-    params = load_params(params_file)
-    register_champion("fruit-detector", ["apple", "pear"], root)
+    project = make_project({"tracking": {"registered_model": "fruit-detector"}})
+    root, params_file, params = project.root, project.params_file, project.params()
+    register_champion(project, "fruit-detector", ["apple", "pear"])
     with pytest.raises(SystemExit) as stopped:
         cli(["check-params", "--params", str(params_file)])
     assert stopped.value.code == 2
@@ -76,7 +58,7 @@ def test_a_champion_of_other_classes_stops_check_params_and_training_before_any_
     with pytest.raises(InputError, match="tracking.registered_model: the champion of 'fruit-detector'"):
         train_flow(params, root)
     assert not (root / "models").exists() and not (root / "metrics").exists(), "nothing trained, nothing published"
-    register_champion("fruit-detector", ["pear", "ring"], root)  # one shared class: comparable
+    register_champion(project, "fruit-detector", ["pear", "ring"])  # one shared class: comparable
     cli_code = pytest.raises(SystemExit, cli, ["check-params", "--params", str(params_file)]).value.code
     assert cli_code == 0 and "valid" in capsys.readouterr().out
 
@@ -84,46 +66,41 @@ def test_a_champion_of_other_classes_stops_check_params_and_training_before_any_
 @pytest.fixture(scope="module")
 def renamed(tmp_path_factory, prefect_harness) -> dict:
     """Trained and registered as `first-name`; then evaluated twice with `tracking.registered_model: second-name`."""
-    root = tmp_path_factory.mktemp("renamed")
-    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{root / 'mlflow.db'}"
-    first = load_params(
-        write_params(root / "first.yaml", TINY, EVALUATE, {"tracking": {"registered_model": "first-name"}})
-    )
-    second = load_params(
-        write_params(root / "second.yaml", TINY, EVALUATE, {"tracking": {"registered_model": "second-name"}})
-    )
-    try:
+    project = new_project(tmp_path_factory.mktemp("renamed") / "project", EVALUATE)
+    project.write_params(EVALUATE, {"tracking": {"registered_model": "first-name"}}, name="first.yaml")
+    project.write_params(EVALUATE, {"tracking": {"registered_model": "second-name"}}, name="second.yaml")
+    first, second, root = project.params("first.yaml"), project.params("second.yaml"), project.root
+    with project.active():
         prepare_flow(first, root)
         train_flow(first, root)
-        client().create_registered_model("second-name")
-        client().create_model_version("second-name", source="file:///nowhere/model")  # so the copy is version 2
+        client = project.mlflow()
+        client.create_registered_model("second-name")
+        client.create_model_version("second-name", source="file:///nowhere/model")  # so the copy is version 2
         outcomes = [evaluate_flow(second, root) for _ in range(2)]
-        yield {"root": root, "outcomes": outcomes}
-    finally:
-        os.environ.pop("MLFLOW_TRACKING_URI", None)
+    return {"project": project, "outcomes": outcomes}
 
 
 def test_the_card_says_where_the_model_was_registered(renamed):
-    card = json.loads((renamed["root"] / "models/train/card.json").read_text())
+    card = json.loads((renamed["project"].root / "models/train/card.json").read_text())
     assert (card["registered_model"], card["model_version"]) == ("first-name", "1")
 
 
 def test_evaluate_registers_the_same_weights_under_the_new_name_and_judges_that_version(renamed):
-    first = renamed["outcomes"][0]
+    first, client = renamed["outcomes"][0], renamed["project"].mlflow()
     assert first["model_version"] == "2"
     assert first["registry"] == {"champion_before": None, "champion_after": "2", "changed": True, "version": "2"}
-    copy = client().get_model_version("second-name", "2")
+    copy = client.get_model_version("second-name", "2")
     assert copy.tags["yoloop.registered_from"] == "first-name/1"
     assert copy.tags["yoloop.stage"] == "train" and copy.tags["transfers_since_scratch"] == "0"
-    assert client().get_run(copy.run_id).info.run_name == "register"
-    assert client().get_registered_model("first-name").aliases == {}, "the old name's aliases stay as they were"
-    decision = json.loads((renamed["root"] / "reports/evaluate/decision.json").read_text())
+    assert client.get_run(copy.run_id).info.run_name == "register"
+    assert client.get_registered_model("first-name").aliases == {}, "the old name's aliases stay as they were"
+    decision = json.loads((renamed["project"].root / "reports/evaluate/decision.json").read_text())
     assert decision["registry"]["version"] == "2"
 
 
 def test_a_second_evaluation_finds_the_copy_instead_of_registering_again(renamed):
     again = renamed["outcomes"][1]
-    versions = client().search_model_versions("name='second-name'")
+    versions = renamed["project"].mlflow().search_model_versions("name='second-name'")
     assert sorted(int(v.version) for v in versions) == [1, 2]
     assert again["model_version"] == "2" and again["decision"]["reasons"] == ["version 2 already holds champion"]
     assert again["registry"]["changed"] is False

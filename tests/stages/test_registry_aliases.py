@@ -1,4 +1,4 @@
-"""Aliases in a real MLflow registry (SQLite in the test state folder) follow the decision, and only it."""
+"""Aliases in a real MLflow registry (SQLite, a project's own store) follow the decision, and only it."""
 
 from __future__ import annotations
 
@@ -7,16 +7,20 @@ import uuid
 import pytest
 
 from tasks.evaluate.promotion import CHALLENGER, CHAMPION, apply_decision, champion_version, decide
-from tasks.ops.tracking import tracking_uri
+from tests.projects import Project, new_project
 from tests.unit.test_promotion import FAILING, RULE, comparison
 
 
-@pytest.fixture
-def registry():
-    """A client and a fresh registered model with three versions (sources are placeholders)."""
-    from mlflow import MlflowClient
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Project:
+    """One project's MLflow store for this module (a new SQLite store takes seconds to create)."""
+    return new_project(tmp_path_factory.mktemp("registry") / "project")
 
-    client = MlflowClient(tracking_uri())
+
+@pytest.fixture
+def registry(store):
+    """A client and a registered model of this test's own, with three versions (sources are placeholders)."""
+    client = store.mlflow()
     name = f"detector-{uuid.uuid4().hex[:8]}"
     client.create_registered_model(name)
     for _ in range(3):

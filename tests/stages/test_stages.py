@@ -3,89 +3,81 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 
 from flows.evaluate import evaluate_flow
-from flows.prepare import prepare_flow
-from flows.train import train_flow
 from flows.transfer import transfer_flow
 from tasks.core.params import load_params
-from tasks.ops.tracking import tracking_uri
-from tests.profiles import TINY, write_params
+from testkit.profiles import TINY
+from tests.projects import Project
+from tests.stages.scores import assert_summary_is_the_mean_of_its_classes
 
 pytestmark = pytest.mark.slow
+# From a model one transfer away, retrain_every 1 means scratch, with the train section's epochs.
+RETRAIN = {"transfer": {"from": "transfer", "retrain_every": 1, "epochs": 2}}
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory, prefect_harness) -> Path:
-    """A project folder where the four stages ran once, in order, with an MLflow store of its own."""
-    root = tmp_path_factory.mktemp("project")
-    params = load_params(write_params(root / "params.yaml", TINY, {"train": {"epochs": 2}}))
-    previous = Path.cwd()
-    os.chdir(root)
-    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{root / 'mlflow.db'}"  # other tests' runs stay out
-    try:
-        prepare_flow(params, root)
-        train_flow(params, root)
-        transfer_flow(params, root)
-        evaluate_flow(params, root)
-        yield root
-    finally:
-        os.environ.pop("MLFLOW_TRACKING_URI")
-        os.chdir(previous)
+def project(tmp_path_factory, trained_project) -> Project:
+    """The session's trained project (prepare, train with two epochs), copied; then transfer and evaluate."""
+    project = trained_project.copy_to(tmp_path_factory.mktemp("stages") / "project")
+    project.run(transfer_flow, evaluate_flow)
+    return project
 
 
 def test_prepare_writes_dataset_card_and_stats(project):
-    card = json.loads((project / "data/prepared/dataset.json").read_text())
+    card = json.loads((project.root / "data/prepared/dataset.json").read_text())
     assert card["classes"] == {"base": ["ring", "cross"], "new": ["star"]}
-    stats = json.loads((project / "metrics/prepare.json").read_text())
+    stats = json.loads((project.root / "metrics/prepare.json").read_text())
     assert stats["images"]["test"] == TINY["prepare"]["builtin"]["images"]["test"]
-    assert not list(project.glob("data/**/*.cache")), "nothing may write caches into versioned data"
+    assert not list(project.root.glob("data/**/*.cache")), "nothing may write caches into versioned data"
 
 
 def test_train_publishes_weights_and_card(project):
-    card = json.loads((project / "models/train/card.json").read_text())
+    card = json.loads((project.root / "models/train/card.json").read_text())
     assert card["names"] == ["ring", "cross"] and card["data"] == "base"
-    assert (project / "models/train/weights.pt").stat().st_size > 1_000_000
-    metrics = json.loads((project / "metrics/train.json").read_text())
+    assert (project.root / "models/train/weights.pt").stat().st_size > 1_000_000
+    metrics = json.loads((project.root / "metrics/train.json").read_text())
     assert metrics["epochs"] == 2
     assert metrics["images_seen"] == 2 * 12
-    assert (project / "reports/train/results.csv").read_text().count("\n") == 3
+    assert (project.root / "reports/train/results.csv").read_text().count("\n") == 3
 
 
 def test_transfer_widens_the_head_and_publishes(project):
-    card = json.loads((project / "models/transfer/card.json").read_text())
+    card = json.loads((project.root / "models/transfer/card.json").read_text())
     assert card["names"] == ["ring", "cross", "star"] and card["data"] == "all"
     assert card["carried_classes"] == ["ring", "cross"] and card["transfers_since_scratch"] == 1
     assert card["from"] == "stage train" and card["strategy"] == "full" and card["frozen_layers"] == []
-    metrics = json.loads((project / "metrics/transfer.json").read_text())
+    metrics = json.loads((project.root / "metrics/transfer.json").read_text())
     assert metrics["epochs"] == 1 and metrics["images_seen"] == 12 + 6
-    assert (project / "reports/transfer/results.csv").exists()
+    assert (project.root / "reports/transfer/results.csv").exists()
 
 
 def test_evaluate_reports_every_field(project):
-    result = json.loads((project / "metrics/evaluate.json").read_text())
-    for key in ("map50", "map50_95", "precision", "recall"):
-        assert 0.0 <= result[key] <= 1.0
+    result = json.loads((project.root / "metrics/evaluate.json").read_text())
     assert set(result["per_class"]) == {"ring", "cross", "star"}
+    assert_summary_is_the_mean_of_its_classes(result)
     assert sum(c["instances"] for c in result["per_class"].values()) == result["instances"] > 0
     assert result["images"] == TINY["prepare"]["builtin"]["images"]["test"]
     assert result["speed_ms"]["inference"] > 0
-    assert (project / "reports/evaluate/BoxPR_curve.png").exists()
-    assert (project / "reports/evaluate/confusion_matrix.png").exists()
-    assert (project / "reports/evaluate/pr_curve.csv").read_text().startswith("class,recall,precision")
+    assert (project.root / "reports/evaluate/BoxPR_curve.png").exists()
+    assert (project.root / "reports/evaluate/confusion_matrix.png").exists()
+    assert (project.root / "reports/evaluate/pr_curve.csv").read_text().startswith("class,recall,precision")
     forgetting = result["forgetting"]
     assert forgetting["reference"] == "train" and forgetting["old_classes"] == ["ring", "cross"]
-    assert all(flag["name"] in ("ring", "cross") and flag["drop"] > 0.05 for flag in forgetting["flags"])
+    # No flag is a fair outcome for a tiny model; each flag there is must match this evaluation's figures.
+    tolerance = project.params().forgetting.tolerance
+    names = [flag["name"] for flag in forgetting["flags"]]
+    assert len(names) == len(set(names)) and set(names) <= {"ring", "cross"}, names
+    for flag in forgetting["flags"]:
+        after = result["per_class"][flag["name"]]["ap50_95"]
+        assert flag["after"] == pytest.approx(after) and flag["drop"] == pytest.approx(flag["before"] - after)
+        assert flag["drop"] > tolerance, flag
 
 
 def test_mlflow_has_one_run_per_stage_and_a_model_version(project):
-    from mlflow import MlflowClient
-
-    client = MlflowClient(tracking_uri())
+    client = project.mlflow()
     experiment = client.get_experiment_by_name("yoloop")
     runs = {r.info.run_name: r for r in client.search_runs([experiment.experiment_id])}
     assert set(runs) == {"train", "transfer", "evaluate"}, "Ultralytics' own MLflow callback must not add a run"
@@ -96,58 +88,56 @@ def test_mlflow_has_one_run_per_stage_and_a_model_version(project):
     assert train.data.params["train.epochs"] == "2"
     assert train.data.tags["git_commit"] and train.data.tags["dvc_data_hash"]
     assert "test_map50_95" in runs["evaluate"].data.metrics
-    card = json.loads((project / "models/train/card.json").read_text())
+    card = json.loads((project.root / "models/train/card.json").read_text())
     version = client.get_model_version("yoloop-detector", card["model_version"])
     assert version.run_id == train.info.run_id
-    transfer_card = json.loads((project / "models/transfer/card.json").read_text())
+    transfer_card = json.loads((project.root / "models/transfer/card.json").read_text())
     transferred = client.get_model_version("yoloop-detector", transfer_card["model_version"])
     assert transferred.run_id == runs["transfer"].info.run_id
     assert transferred.tags["transfers_since_scratch"] == "1" and version.tags["transfers_since_scratch"] == "0"
     assert runs["transfer"].data.params["transfer.from"] == "train"
-    assert not (project / "mlruns").exists()
+    assert not (project.root / "mlruns").exists()
 
 
-def test_registered_model_loads_and_predicts(project):
+def test_registered_model_loads_and_predicts(project, monkeypatch):
     import mlflow
     import pandas as pd
 
-    card = json.loads((project / "models/train/card.json").read_text())
-    mlflow.set_tracking_uri(tracking_uri())
+    card = json.loads((project.root / "models/train/card.json").read_text())
+    project.enter(monkeypatch)  # the registry of `models:/` is MLflow's current store
     model = mlflow.pyfunc.load_model(f"models:/yoloop-detector/{card['model_version']}")
-    image = next((project / "data/prepared/test/images").glob("*.jpg"))
+    image = next((project.root / "data/prepared/test/images").glob("*.jpg"))
     result = model.predict(pd.DataFrame({"image": [str(image)]}), params={"conf": 0.0001})
     assert list(result.columns) == ["image", "class", "confidence", "x0", "y0", "x1", "y1"]
 
 
-def test_transfer_can_start_from_a_registry_alias_or_version(project, tmp_path):
-    from mlflow import MlflowClient
+def test_transfer_can_start_from_a_registry_alias_or_version(project, tmp_path, monkeypatch):
     from ultralytics.nn.tasks import load_checkpoint
 
     from tasks.core.paths import Layout
     from tasks.train.transfer import resolve_source
 
-    train_card = json.loads((project / "models/train/card.json").read_text())
-    transfer_card = json.loads((project / "models/transfer/card.json").read_text())
-    MlflowClient(tracking_uri()).set_registered_model_alias("yoloop-detector", "champion", train_card["model_version"])
-    champion = resolve_source("models:/yoloop-detector@champion", Layout(project), tmp_path / "a")
+    project.enter(monkeypatch)  # the registry is the current store
+    train_card = json.loads((project.root / "models/train/card.json").read_text())
+    transfer_card = json.loads((project.root / "models/transfer/card.json").read_text())
+    project.mlflow().set_registered_model_alias("yoloop-detector", "champion", train_card["model_version"])
+    champion = resolve_source("models:/yoloop-detector@champion", Layout(project.root), tmp_path / "a")
     assert champion.transfers_since_scratch == 0
     assert list(load_checkpoint(champion.weights)[0].names.values()) == ["ring", "cross"]
     version = resolve_source(
-        f"models:/yoloop-detector/{transfer_card['model_version']}", Layout(project), tmp_path / "b"
+        f"models:/yoloop-detector/{transfer_card['model_version']}", Layout(project.root), tmp_path / "b"
     )
     assert version.transfers_since_scratch == 1
     assert list(load_checkpoint(version.weights)[0].names.values()) == ["ring", "cross", "star"]
 
 
-def test_transfer_retrains_from_scratch_after_retrain_every_transfers(project):
-    """Last in this module: it replaces models/transfer. From a model 1 transfer away, retrain_every 1 means scratch."""
-    params = load_params(
-        write_params(project / "params.yaml", TINY, {"transfer": {"from": "transfer", "retrain_every": 1, "epochs": 2}})
-    )
-    transfer_flow(params, project)
-    card = json.loads((project / "models/transfer/card.json").read_text())
+def test_transfer_retrains_from_scratch_after_retrain_every_transfers(project, tmp_path, monkeypatch):
+    """From a model 1 transfer away, retrain_every 1 means scratch; in a copy, since it replaces models/transfer."""
+    copy = project.copy_to(tmp_path / "project").enter(monkeypatch)
+    transfer_flow(load_params(copy.write_params(RETRAIN)), copy.root)
+    card = json.loads((copy.root / "models/transfer/card.json").read_text())
     assert card["plan"] == "retrain" and card["start"] == "yolov8n.yaml" and card["transfers_since_scratch"] == 0
     assert card["carried_classes"] == [] and card["names"] == ["ring", "cross", "star"]
-    assert json.loads((project / "metrics/transfer.json").read_text())["epochs"] == 1, (
+    assert json.loads((copy.root / "metrics/transfer.json").read_text())["epochs"] == TINY["train"]["epochs"], (
         "train epochs (TINY: 1), not transfer epochs (2)"
     )

@@ -13,7 +13,7 @@ from tasks.prepare.builtin import generate_builtin
 from tasks.train.fit import train_detector
 from tasks.train.transfer import frozen_layers, keep_frozen_bn, layer_count, stage_transfer_set
 from tasks.train.widen_head import carried_classes, widen_head, write_start_checkpoint
-from tests.profiles import TINY, write_params
+from testkit.profiles import TINY, write_params
 
 OLD, NEW = ["ring", "cross"], ["ring", "cross", "star"]
 

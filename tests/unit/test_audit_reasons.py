@@ -47,13 +47,16 @@ def images() -> list[AuditImage]:
 
 
 def test_a_class_flip_and_a_shifted_box_are_flagged_with_their_reasons(images):
-    suspects = explain(images, cleanlab_scores(images, len(NAMES), PARAMS.confident), NAMES, PARAMS)
+    scores = cleanlab_scores(images, len(NAMES), PARAMS.confident)
+    suspects = explain(images, scores, NAMES, PARAMS)
     by_key = dict(zip([i.key for i in images], suspects, strict=True))
     planted = {s.box: s for s in by_key["planted.jpg"]}
     assert set(planted) == {0, 1}
     assert planted[0].kind == "wrong_class" and "labelled ring, the model sees cross" in planted[0].reason
     assert planted[1].kind == "misplaced" and planted[1].reason.startswith("box misplaced: the model puts this cross")
-    assert all(0 < s.score <= 1 for s in planted.values())
+    flip, shift = scores[-2].swap[0], scores[-2].badloc[1]  # the planted image's cleanlab scores of those boxes
+    assert planted[0].score == pytest.approx(0.88 * (1 - flip), abs=1e-6), "confidence of the cross x (1 - swap)"
+    assert planted[1].score == pytest.approx(0.81 * (1 - shift), abs=1e-6), "confidence of the cross x (1 - badloc)"
     assert not any(by_key[f"clean{i}.jpg"] for i in range(8)), "a well-predicted box is no suspect"
 
 
@@ -76,4 +79,5 @@ def test_cleanlab_scores_follow_the_image_order_of_predictions(images):
     assert planted.badloc[1] < planted.badloc[0], "the shifted box is the badly located one"
     gaps = scores[-1]
     assert np.isnan(gaps.overlooked[0]) and not np.isnan(gaps.overlooked[1]), "only the prediction on no box"
-    assert all(0 <= s.quality <= 1 for s in scores) and planted.quality < min(s.quality for s in scores[:8])
+    others = [s.quality for i, s in enumerate(scores) if i != len(scores) - 2]
+    assert planted.quality < min(others), "the image with two planted errors is the dirtiest, in its own place"

@@ -15,7 +15,7 @@ from tasks.core.yolo_files import label_path, list_images, read_labels
 from tasks.data.class_stats import split_stats
 from tasks.prepare.builtin import generate_builtin
 from tasks.prepare.glyphs import CLASS_SHAPES, SceneSpec, jpeg_bytes, render_scene, scene_rng
-from tests.profiles import TINY, write_params
+from testkit.profiles import TINY, write_params
 
 
 def _generate(root: Path, params_file: Path, seed: int | None = None) -> PreparedDataset:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tasks.core.params import ParamsError, load_params
-from tests.profiles import write_params
+from testkit.profiles import write_params
 
 CASES = [
     (

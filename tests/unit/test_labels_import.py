@@ -52,9 +52,8 @@ def test_the_batch_is_the_round_holding_the_returned_images(tmp_path):
         find_batch(tmp_path, relabel, {"x"})
 
 
-def test_unknown_class_or_foreign_image_changes_nothing(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    relabel, labels = Path("relabel"), Path("labels")
+def test_unknown_class_or_foreign_image_changes_nothing(tmp_path):
+    relabel, labels = tmp_path / "relabel", tmp_path / "labels"
     make_batch(relabel, 1, ["a", "b"])
     back = returned(tmp_path, {"a.txt": "3 0.5 0.5 0.1 0.1\n", "zz.txt": "0 0.5 0.5 0.1 0.1\n"})
     with pytest.raises(InputError) as caught:
@@ -64,9 +63,8 @@ def test_unknown_class_or_foreign_image_changes_nothing(tmp_path, monkeypatch):
     assert not labels.exists()
 
 
-def test_merge_keeps_earlier_imports_of_the_round_and_copies_bytes(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    relabel, labels = Path("relabel"), Path("labels")
+def test_merge_keeps_earlier_imports_of_the_round_and_copies_bytes(tmp_path):
+    relabel, labels = tmp_path / "relabel", tmp_path / "labels"
     make_batch(relabel, 1, ["a", "b"])
     import_labels(returned(tmp_path / "1", {"a.txt": "2 0.5 0.5 0.1 0.1\n"}), relabel, labels)
     dest, count = import_labels(returned(tmp_path / "2", {"b.txt": ""}), relabel, labels)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.processes import PROJECT
+from testkit.processes import PROJECT
 
-SOURCES = ["flows", "tasks", "tests", "benchmarks"]
+SOURCES = ["flows", "tasks", "testkit", "tests", "benchmarks"]
 
 
 def test_ruff_lint_passes():

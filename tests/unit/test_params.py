@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from tasks.core.params import ParamsError, load_params
-from tests.profiles import PROJECT_PARAMS, write_params
+from testkit.profiles import PROJECT_PARAMS, write_params
 
 
 def test_project_params_are_valid():

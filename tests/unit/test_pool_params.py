@@ -14,7 +14,7 @@ from tasks.core.schema_data import DatasetRef, OracleParams, PrepareParams
 from tasks.core.yolo_files import Label
 from tasks.prepare.merge import MergedImage, load_raw
 from tasks.prepare.pool import fill_pool, withhold
-from tests.profiles import PROJECT_PARAMS
+from testkit.profiles import PROJECT_PARAMS
 
 BASE = yaml.safe_load(PROJECT_PARAMS.read_text())["prepare"]
 DATASETS = {**BASE, "source": "datasets", "datasets": [{"name": "cards"}]}

@@ -78,7 +78,7 @@ def test_relative_error_reduction_of_the_resnet_convnext_example():
 
 def test_a_tie_is_not_promoted_under_the_project_rule():
     from tasks.core.params import load_params
-    from tests.profiles import PROJECT_PARAMS
+    from testkit.profiles import PROJECT_PARAMS
 
     rule = load_params(PROJECT_PARAMS).evaluate.promotion.model_dump()
     tie = comparison(ci_low=0.0, worst_class=0.0)

@@ -10,11 +10,11 @@ from tasks.core.errors import InputError
 from tasks.core.params import ParamsError, load_params
 from tasks.core.paths import Layout
 from tasks.train.transfer import frozen_layers, resolve_source, sample_replay
-from tests.profiles import write_params
+from testkit.profiles import PROJECT_PARAMS, write_params
 
 
 def test_project_params_run_scratch_then_transfer_then_evaluate_it():
-    params = load_params("params.yaml")
+    params = load_params(PROJECT_PARAMS)  # the checkout's, whatever the current directory
     assert params.train.data == "base" and params.evaluate.model == "transfer"
     assert params.transfer.source == "train" and params.transfer.data == "all" and params.transfer.strategy == "full"
     assert params.transfer.epochs * 2 <= params.train.epochs, "transfer should cost a fraction of scratch"
@@ -61,8 +61,7 @@ def test_replay_takes_a_fixed_share_of_the_old_images():
     assert len(sample_replay(images, 0.001, seed=3)) == 1
 
 
-def test_missing_sources_are_named(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def test_missing_sources_are_named(tmp_path):
     with pytest.raises(InputError, match=r"models/train/weights.pt: missing; run `dvc repro train` first"):
         resolve_source("train", Layout(tmp_path), tmp_path)
     with pytest.raises(InputError, match="nope.pt: no such weights file"):

@@ -8,15 +8,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parent.parent  # the checkout this code came from
 KEPT_DATA_FILES = {"data/labels/README.md", "data/raw/README.md"}  # keep data/labels and data/raw, deps of `prepare`
+# A stage run as a subprocess starts a temporary Prefect server; on a busy 2-core machine it can need more
+# than Prefect's 20 s, and the stage then exits 1 before doing anything. Defaults only: the environment wins.
+BUSY_MACHINE_ENV = {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}
 
 
 def project_env(**extra: str) -> dict[str, str]:
     """The test interpreter first on PATH (dvc.yaml runs `python -m ...`) and this checkout importable."""
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     python_path = os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")]))
-    return {**os.environ, "PATH": path, "PYTHONPATH": python_path, **extra}
+    return {**BUSY_MACHINE_ENV, **os.environ, "PATH": path, "PYTHONPATH": python_path, **extra}
 
 
 def run(*args: str, cwd: Path, check: bool = True, timeout: int = 1800) -> subprocess.CompletedProcess:
@@ -39,7 +42,19 @@ def copy_project(dest: Path) -> Path:
         if source.is_file() and not generated:
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, dest / name)
-    run("git", "init", "-q", cwd=dest)
-    run("git", "add", "-A", cwd=dest)
-    run("git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "copy", cwd=dest)
-    return dest
+    return init_repo(dest, dvc=False, commit=True)
+
+
+def init_repo(root: Path, dvc: bool = True, commit: bool = False) -> Path:
+    """`root` (made if missing) as a git repository, with `dvc init` unless told not, its files committed if asked.
+
+    What `yoloop import` and `labels import` need to `dvc add` into, as a user's repository would be.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    run("git", "init", "-q", cwd=root)
+    if dvc:
+        python("-m", "dvc", "init", "-q", cwd=root)
+    if commit:
+        run("git", "add", "-A", cwd=root)
+        run("git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init", cwd=root)
+    return root

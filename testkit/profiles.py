@@ -1,4 +1,4 @@
-"""Params profiles for tests: the project's params.yaml with small overrides, merged by key."""
+"""Params profiles for tests and benchmarks: the project's params.yaml with small overrides, merged by key."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from typing import Any
 
 import yaml
 
-PROJECT_PARAMS = Path(__file__).resolve().parent.parent / "params.yaml"
+from testkit.processes import PROJECT
+
+PROJECT_PARAMS = PROJECT / "params.yaml"
 
 # Small enough for 2 CPU cores in seconds, large enough that every class shows up in every split.
 TINY: dict[str, Any] = {
@@ -32,9 +34,9 @@ def merged(base: dict, overrides: dict) -> dict:
     return result
 
 
-def write_params(path: Path, *overrides: dict[str, Any]) -> Path:
-    """Write the project's params with `overrides` applied in order; returns `path`."""
-    params = yaml.safe_load(PROJECT_PARAMS.read_text())
+def write_params(path: Path, *overrides: dict[str, Any], base: Path = PROJECT_PARAMS) -> Path:
+    """Write `base` (the project's params.yaml) with `overrides` applied in order to `path`; returns `path`."""
+    params = yaml.safe_load(base.read_text())
     for override in overrides:
         params = merged(params, override)
     path.write_text(yaml.safe_dump(params, sort_keys=False))
