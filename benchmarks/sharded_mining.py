@@ -25,7 +25,7 @@ from tasks.core.params import load_params
 from tasks.core.schema_mine import MineParams
 from tasks.mine.pool_scoring import load_detector, score_images
 from tasks.mine.sharded_scoring import actors_for
-from tests.profiles import PROJECT_PARAMS
+from testkit.profiles import PROJECT_PARAMS
 
 
 def images_per_second(detector, paths: list[Path], section: MineParams) -> float:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tasks.ops import stack
-from tests.processes import PROJECT, project_env, run
+from testkit.processes import PROJECT, project_env, run
 
 REGION = "us-east-1"
 BUCKET = "yoloop"

@@ -26,9 +26,10 @@ from tasks.ops.registry import CHALLENGER, CHAMPION
 from tasks.ops.workers import start_gpu_workers, start_worker_process
 from tasks.ops.workspace_clone import RESULTS_PREFIX
 from tasks.ops.zombies import ZOMBIE_AFTER, ensure_zombie_automation
+from testkit.processes import PROJECT, copy_project, project_env
+from testkit.profiles import TINY, write_params
+from testkit.waiting import wait_for
 from tests.cluster_services import LocalS3, bare_origin, commit_all, remote_refs, use_s3_remote
-from tests.processes import PROJECT, copy_project, project_env
-from tests.profiles import TINY, write_params
 from tests.promotion_racer import register_version
 
 pytestmark = pytest.mark.slow
@@ -111,13 +112,14 @@ def _read(cluster, run_id):
 
 
 def _wait(cluster, run_ids: list, states: set[str], timeout_s: float) -> list:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+    def settled() -> list | None:
         runs = [_read(cluster, run_id) for run_id in run_ids]
-        if all(run.state.type.value in states for run in runs):
-            return runs
-        time.sleep(3)
-    return [_read(cluster, run_id) for run_id in run_ids]
+        return runs if all(run.state.type.value in states for run in runs) else None
+
+    def where_they_are() -> str:
+        return ", ".join(f"{run_id}: {_read(cluster, run_id).state.type.value}" for run_id in run_ids)
+
+    return wait_for(settled, timeout_s, f"flow runs in {sorted(states)}", interval_s=3, detail=where_they_are)
 
 
 def _logs(cluster, run_id) -> str:
@@ -283,13 +285,20 @@ def _clone_of(worker: str) -> list[Path]:
 def test_a_killed_worker_crashes_its_run_and_its_clone_is_discarded(cluster, origin):
     before = remote_refs(origin)
     run_id = _start(cluster, "clone-pipeline/train", {"set_params": {"train.epochs": 500}})
-    deadline, worker = time.monotonic() + 600, None
-    while worker is None and time.monotonic() < deadline:
-        time.sleep(2)
+
+    def reproducing_worker() -> str | None:
         busy = [name for name in cluster.workers if _clone_of(name)]
         if busy and any(name.startswith("reproduce") for name in _task_names(cluster, run_id)):
-            worker = busy[0]
-    assert worker is not None, _logs(cluster, run_id)[-3000:]
+            return busy[0]
+        return None
+
+    worker = wait_for(
+        reproducing_worker,
+        600,
+        "a worker reproducing in its clone",
+        interval_s=2,
+        detail=lambda: _logs(cluster, run_id)[-3000:],
+    )
     time.sleep(10)  # well into the training
     pid = int(str(_read(cluster, run_id).infrastructure_pid).split(":")[-1])
     os.killpg(cluster.workers[worker].pid, signal.SIGKILL)  # the worker, its flow run, dvc and the stage under it

@@ -14,8 +14,8 @@ import pytest
 
 from tasks.core.errors import InputError
 from tasks.ops.s3 import check_remote
+from testkit.processes import project_env
 from tests.cluster_services import LocalS3, use_s3_remote
-from tests.processes import project_env
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,7 @@ from tasks.mine.pool_scoring import load_detector
 from tasks.mine.rank import rank_pool
 from tasks.mine.sharded_scoring import actor_count, actors_for
 from tasks.prepare.builtin import write_split
-from tests.profiles import PROJECT_PARAMS
+from testkit.profiles import PROJECT_PARAMS
 
 pytestmark = pytest.mark.slow
 SECTION = {"imgsz": 64, "batch": 4, "k": 3, "conf": 0.001, "draft_conf": 0.001}
@@ -81,7 +81,7 @@ def test_gpu_actors_on_a_cluster_without_gpus_are_refused_with_the_key_to_change
 
 
 def test_the_params_file_takes_the_engine_and_refuses_an_unknown_one(tmp_path: Path):
-    from tests.profiles import write_params
+    from testkit.profiles import write_params
 
     assert load_params(write_params(tmp_path / "p.yaml", {"mine": {"engine": "ray"}})).mine.engine == "ray"
     with pytest.raises(InputError, match="mine.engine"):

@@ -16,7 +16,7 @@ from tasks.evaluate import verdict
 from tasks.evaluate.promotion import ChampionMoved, PromotionRefused, apply_decision, settle
 from tasks.ops import registry_lock
 from tasks.ops.registry import CHALLENGER, CHAMPION, champion_version
-from tests.profiles import PROJECT_PARAMS
+from testkit.profiles import PROJECT_PARAMS
 
 PROMOTE = {"promote": True, "reasons": []}
 KEEP = {"promote": False, "reasons": []}
