@@ -13,7 +13,7 @@ setup: $(VENV)/.installed .dvc/config.local
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,cluster]'
 	touch $@
 
 # A local DVC remote, configured for this checkout only (.dvc/config.local is not committed).

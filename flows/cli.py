@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from flows.cluster_cli import add_cluster_commands
 from flows.labelstudio import add_labelstudio_command, add_push_pull_actions
 from flows.report import add_report_command
 from flows.stage import EXIT_BAD_INPUT, print_input_error, project_root, run_stage
@@ -70,7 +71,7 @@ def _stack(options: argparse.Namespace) -> int:
     from tasks.ops.stack import run_stack
 
     labelstudio_port = options.labelstudio_port if options.labelstudio else None
-    return run_stack(project_root(), options.prefect_port, options.mlflow_port, labelstudio_port)
+    return run_stack(project_root(), options.prefect_port, options.mlflow_port, labelstudio_port, options.workers)
 
 
 def _import(options: argparse.Namespace) -> int:
@@ -164,6 +165,7 @@ def _add_service_commands(commands: argparse._SubParsersAction) -> None:
     stack.add_argument("--mlflow-port", type=int, default=5000)
     stack.add_argument("--labelstudio", action="store_true", help="start Label Studio too (yoloop labelstudio)")
     stack.add_argument("--labelstudio-port", type=int, default=8080)
+    stack.add_argument("--workers", type=int, default=1, help="process workers on the pool gpu, worker i on GPU i")
     stack.set_defaults(handler=_stack)
     add_labelstudio_command(commands)
     add_report_command(commands)
@@ -180,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_flow_commands(commands)
     _add_data_commands(commands)
     _add_service_commands(commands)
+    add_cluster_commands(commands)
     return parser
 
 

@@ -41,9 +41,20 @@ STRATEGIES = ("random", "uncertainty", "diversity", "hybrid")
 Strategy = Literal["random", "uncertainty", "diversity", "hybrid"]
 
 
+class RayParams(Section):
+    """Pool scoring sharded over Ray actors (`mine.engine: ray`), one per GPU by default."""
+
+    address: str | None = None  # None: this process's Ray session, else $RAY_ADDRESS, else a new local one
+    workers: int = Field(0, ge=0)  # 0: as many as the cluster's GPUs (or CPUs) allow at the sizes below
+    gpus_per_worker: float = Field(1.0, ge=0)  # 0 scores on CPU actors (a cluster without GPUs)
+    cpus_per_worker: float = Field(1.0, gt=0)
+
+
 class MineParams(Section):
     """The mine stage; `strategy`, `shortlist` and `cold_start` say how a batch is picked (tasks/mine/strategies.py)."""
 
+    engine: Literal["local", "ray"] = "local"  # ray: pool scoring on Ray actors; same scores, same batch
+    ray: RayParams = RayParams()
     strategy: Strategy = "uncertainty"
     shortlist: int = Field(3, ge=1)  # hybrid: the diverse pick runs inside the top shortlist * k by mining score
     cold_start: float = Field(0.1, ge=0, le=1)  # val mAP50-95 below this: uncertainty and hybrid pick by diversity

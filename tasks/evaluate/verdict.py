@@ -1,6 +1,10 @@
 """The verdict on the evaluated model: compare it with the champion, decide by the rule, veto forgetting,
 then move the registry aliases the decision allows (tasks/evaluate/promotion.py).
 
+The move is a compare-and-set: when another evaluation moved the champion between this one's
+comparison and its move (a shared registry), the judgement runs again against the new champion
+(`settle`), so a decision is never applied against a champion it was not compared with.
+
 A champion that knows none of the dataset's classes cannot be compared with: the stage stops
 with a message naming `tracking.registered_model` (tasks/evaluate/champion_classes.py checks the
 same before any training).
@@ -17,7 +21,7 @@ from tasks.core.schema import Params
 from tasks.evaluate.against_champion import CandidateModel, compare_with_champion
 from tasks.evaluate.champion_classes import require_shared_classes
 from tasks.evaluate.forgetting import veto_forgetting
-from tasks.evaluate.promotion import apply_decision, decide
+from tasks.evaluate.promotion import apply_decision, decide, settle
 from tasks.ops.registry import champion_version, client, fetch_registered_weights
 
 
@@ -37,6 +41,16 @@ def judge(
 ) -> tuple[dict | None, dict, dict]:
     """The comparison (None without another champion), the decision, and what the registry looks like after.
 
+    Judged again (up to promotion.SETTLE_ATTEMPTS times) when the champion moved meanwhile.
+    """
+    return settle(lambda: judge_once(params, dataset, candidate, forgetting, work))
+
+
+def judge_once(
+    params: Params, dataset: PreparedDataset, candidate: CandidateModel, forgetting: dict, work: Path
+) -> tuple[dict | None, dict, dict]:
+    """Compare with the champion read now, decide, and move the aliases only if that champion still holds.
+
     A model flagged for forgetting old classes is never promoted, whatever the comparison says.
     """
     registry, name = client(), params.tracking.registered_model
@@ -51,4 +65,4 @@ def judge(
     if candidate.version is None:
         unchanged = {"champion_before": champion, "champion_after": champion, "changed": False, "version": None}
         return comparison, {**decision, "promote": False, "reasons": ["the model is not registered"]}, unchanged
-    return comparison, decision, apply_decision(registry, name, candidate.version, decision)
+    return comparison, decision, apply_decision(registry, name, candidate.version, decision, compared_with=champion)

@@ -9,6 +9,7 @@ letterboxed frame before they are compared (tasks/mine/uncertainty.py), then to 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,12 +64,22 @@ def load_detector(weights: Path, device: str) -> Detector:
     return Detector(net, list(net.names.values()), torch_device, recorded_val_map(model.ckpt))
 
 
-def load_batch(paths: list[Path], imgsz: int) -> tuple[torch.Tensor, list[tuple[int, int]]]:
+def read_images(paths: list[Path]) -> list[np.ndarray]:
+    """BGR arrays of image files (EXIF orientation applied, as cv2.imdecode does for the sharded path)."""
+    return [cv2.imread(str(p)) for p in paths]
+
+
+ImageReader = Callable[[list[Path]], list[np.ndarray]]
+
+
+def load_batch(
+    paths: list[Path], imgsz: int, read: ImageReader = read_images
+) -> tuple[torch.Tensor, list[tuple[int, int]]]:
     """Letterbox each image to imgsz x imgsz (RGB, 0-1); also return the original (h, w)."""
     from ultralytics.data.augment import LetterBox
 
     letterbox = LetterBox(new_shape=(imgsz, imgsz), auto=False)
-    images = [cv2.imread(str(p)) for p in paths]
+    images = read(paths)
     shapes = [img.shape[:2] for img in images]
     boxed = np.stack([letterbox(image=img)[..., ::-1] for img in images])
     tensor = torch.from_numpy(np.ascontiguousarray(boxed.transpose(0, 3, 1, 2))).float() / 255
@@ -116,12 +127,14 @@ def in_pixels(found: Detections, side: int, shape: tuple[int, int]) -> Detection
 
 
 @torch.inference_mode()
-def detect_images(detector: Detector, paths: list[Path], params: MineParams) -> list[ScoredImage]:
+def detect_images(
+    detector: Detector, paths: list[Path], params: MineParams, read: ImageReader = read_images
+) -> list[ScoredImage]:
     """Stage 1, every image: detections (original view) and the backbone embedding."""
     results: list[ScoredImage] = []
     for start in range(0, len(paths), params.batch):
         chunk = paths[start : start + params.batch]
-        batch, shapes = load_batch(chunk, params.imgsz)
+        batch, shapes = load_batch(chunk, params.imgsz, read)
         with pooled_features(detector.net) as features:
             raw = detect(detector, batch, params)
         for i, path in enumerate(chunk):
@@ -132,11 +145,13 @@ def detect_images(detector: Detector, paths: list[Path], params: MineParams) -> 
 
 
 @torch.inference_mode()
-def view_detections(detector: Detector, paths: list[Path], params: MineParams) -> list[list[Detections]]:
+def view_detections(
+    detector: Detector, paths: list[Path], params: MineParams, read: ImageReader = read_images
+) -> list[list[Detections]]:
     """Stage 2, shortlisted images: detections of each augmented view, in the original letterboxed frame."""
     per_image: list[list[Detections]] = []
     for start in range(0, len(paths), params.batch):
-        batch, _ = load_batch(paths[start : start + params.batch], params.imgsz)
+        batch, _ = load_batch(paths[start : start + params.batch], params.imgsz, read)
         views = [
             (kind, scale, detect(detector, tensor, params)) for kind, scale, tensor in augmented_views(batch, params)
         ]
@@ -148,23 +163,42 @@ def view_detections(detector: Detector, paths: list[Path], params: MineParams) -
 def score_images(detector: Detector, paths: list[Path], params: MineParams, with_scores: bool) -> list[ScoredImage]:
     """Detections in pixels, embeddings, and (if `with_scores`) uncertainty scores of each image.
 
+    With `mine.engine: ray` the two forward passes are sharded over Ray actors
+    (tasks/mine/sharded_scoring.py); the ranking between them is the same code either way.
+    """
+    if params.engine == "ray":
+        from tasks.mine.sharded_scoring import score_images_sharded
+
+        return score_images_sharded(detector, paths, params, with_scores)
+    images = detect_images(detector, paths, params)
+    return complete_scores(images, detector.names, params, with_scores, lambda s: view_detections(detector, s, params))
+
+
+def complete_scores(
+    images: list[ScoredImage],
+    names: list[str],
+    params: MineParams,
+    with_scores: bool,
+    views_of: Callable[[list[Path]], list[list[Detections]]],
+) -> list[ScoredImage]:
+    """Scores from stage 1's detections, the shortlist, stage 2 (`views_of`) on it, and boxes in pixels.
+
     Least confidence and entropy need only the original view, so every image gets them; the
     augmented views (consistency) run on the `consistency.shortlist * k` images that rank highest
     on those two, since only they can make the batch. Images off the shortlist keep
     `consistency = None` and a score over the other two (tasks/mine/selection.py ranks them after).
     """
-    images = detect_images(detector, paths, params)
     if with_scores:
         weights = params.weights.model_dump()
         first = {k: v for k, v in weights.items() if k != "consistency"} or {"least_confidence": 1.0}
         for image in images:
-            image.scores = score_image(image.detections, [], detector.names, first)
+            image.scores = score_image(image.detections, [], names, first)
             image.scores.consistency = None
         ranked = sorted(images, key=lambda image: (-image.scores.score, image.path.as_posix()))
         has_views = params.consistency.flip or params.consistency.scales
         shortlist = ranked[: params.consistency.shortlist * params.k] if has_views else []
-        for image, views in zip(shortlist, view_detections(detector, [i.path for i in shortlist], params), strict=True):
-            image.scores = score_image(image.detections, views, detector.names, weights)
+        for image, views in zip(shortlist, views_of([i.path for i in shortlist]), strict=True):
+            image.scores = score_image(image.detections, views, names, weights)
             image.scores.shortlisted = True
     for image in images:
         image.detections = in_pixels(image.detections, params.imgsz, (image.height, image.width))

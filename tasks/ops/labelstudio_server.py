@@ -24,7 +24,8 @@ from pathlib import Path
 
 from tasks.core.errors import InputError
 from tasks.core.runtime import CODE_ROOT, state_dir
-from tasks.ops.stack import HOST, wait_until_up, wait_while_running
+from tasks.ops.services import HOST, wait_until_up
+from tasks.ops.stack import wait_while_running
 
 EXECUTABLE_ENV = "YOLOOP_LABEL_STUDIO"  # path to a `label-studio` executable, to use another install
 PROJECT_VENV = CODE_ROOT / ".venv-labelstudio"

@@ -1,7 +1,8 @@
-"""The local stack on 127.0.0.1: a Prefect server, a process worker on the `gpu` pool, the MLflow UI.
+"""The local stack on 127.0.0.1: a Prefect server, process workers on the `gpu` pool, the MLflow UI.
 
 The same functions start it for a user (`yoloop stack`) and for the tests, so the tests
-exercise the real thing. Each service is a child process; stopping the stack stops them.
+exercise the real thing. Each service is a child process (tasks/ops/services.py); stopping the
+stack stops them all within one grace period. The workers are tasks/ops/workers.py's.
 """
 
 from __future__ import annotations
@@ -12,17 +13,17 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tasks.core.runtime import state_dir
+from tasks.ops.services import HOST, bin_path, spawn, stop_all, wait_until_up
 from tasks.ops.tracking import tracking_uri
+from tasks.ops.workers import WORK_POOL, start_gpu_workers
+from tasks.ops.workspace_clone import clone_variables
 
-HOST = "127.0.0.1"
-WORK_POOL = "gpu"
 HEARTBEAT_S = 30  # flow-run heartbeats drive the zombie automation (see tasks/ops/zombies.py)
 
 
@@ -45,25 +46,6 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _bin(name: str) -> str:
-    return str(Path(sys.executable).parent / name)
-
-
-def wait_until_up(url: str, timeout_s: float = 120, process: subprocess.Popen | None = None) -> None:
-    """Poll `url` until it answers 200; fail early if the process behind it died."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"service for {url} exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(f"{url} did not answer within {timeout_s:.0f} s")
-
-
 @dataclass
 class Stack:
     """Running services and the environment that talks to them."""
@@ -73,14 +55,8 @@ class Stack:
     processes: list[subprocess.Popen] = field(default_factory=list)
 
     def stop(self) -> None:
-        for process in reversed(self.processes):
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+        """SIGTERM to every service's process group, one grace period for all, then SIGKILL."""
+        stop_all(self.processes)
 
 
 def stack_env(api_url: str, prefect_home: Path) -> dict[str, str]:
@@ -96,16 +72,11 @@ def stack_env(api_url: str, prefect_home: Path) -> dict[str, str]:
     }
 
 
-def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    log.parent.mkdir(parents=True, exist_ok=True)
-    return subprocess.Popen(args, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
-
-
 def start_server(port: int, prefect_home: Path, logs: Path) -> Stack:
     api_url = f"http://{HOST}:{port}/api"
     env = stack_env(api_url, prefect_home)
-    server = _spawn(
-        [_bin("prefect"), "server", "start", "--host", HOST, "--port", str(port)], env, logs / "prefect-server.log"
+    server = spawn(
+        [bin_path("prefect"), "server", "start", "--host", HOST, "--port", str(port)], env, logs / "prefect-server.log"
     )
     stack = Stack(api_url, env, [server])
     try:
@@ -116,32 +87,15 @@ def start_server(port: int, prefect_home: Path, logs: Path) -> Stack:
     return stack
 
 
-def start_worker(stack: Stack, logs: Path, pool: str = WORK_POOL, concurrency: int = 1) -> None:
-    """Create the process work pool (one run at a time per GPU) and start a worker polling it."""
-    subprocess.run(
-        [_bin("prefect"), "work-pool", "create", pool, "--type", "process", "--overwrite"],
-        env=stack.env,
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
-        [_bin("prefect"), "work-pool", "set-concurrency-limit", pool, str(concurrency)],
-        env=stack.env,
-        check=True,
-        capture_output=True,
-    )
-    worker = _spawn(
-        [_bin("prefect"), "worker", "start", "--pool", pool, "--type", "process"],
-        stack.env,
-        logs / "prefect-worker.log",
-    )
-    stack.processes.append(worker)
+def start_worker(stack: Stack, logs: Path, pool: str = WORK_POOL) -> None:
+    """The process work pool `pool` with one worker polling it (one run at a time, on GPU 0)."""
+    start_gpu_workers(stack, logs, 1, pool)
 
 
 def start_mlflow_ui(stack: Stack, port: int, logs: Path) -> str:
     uri = tracking_uri()
-    ui = _spawn(
-        [_bin("mlflow"), "ui", "--backend-store-uri", uri, "--host", HOST, "--port", str(port)],
+    ui = spawn(
+        [bin_path("mlflow"), "ui", "--backend-store-uri", uri, "--host", HOST, "--port", str(port)],
         stack.env,
         logs / "mlflow-ui.log",
     )
@@ -155,16 +109,20 @@ def default_logs() -> Path:
     return state_dir() / "logs"
 
 
-def deploy(repo: Path, env: dict[str, str]) -> str:
-    """Register every deployment of `repo/prefect.yaml` with the server in `env`."""
+def deploy(repo: Path, env: dict[str, str], origin: str | None = None, branch: str | None = None) -> str:
+    """Register every deployment of `repo/prefect.yaml` with the server in `env`.
+
+    `origin` and `branch` are what the clone-pipeline deployments clone (default: the repository's
+    `origin` remote, or the repository itself, at its current branch).
+    """
     variables = {
         "YOLOOP_REPO": str(repo.resolve()),
-        "YOLOOP_CUDA_VISIBLE_DEVICES": env.get("CUDA_VISIBLE_DEVICES", "0"),
         "YOLOOP_STATE_DIR": str(state_dir()),
-        "MLFLOW_TRACKING_URI": tracking_uri(),
+        "MLFLOW_TRACKING_URI": env.get("MLFLOW_TRACKING_URI") or tracking_uri(),
+        **clone_variables(repo, origin, branch),
     }
     result = subprocess.run(
-        [_bin("prefect"), "--no-prompt", "deploy", "--all"],
+        [bin_path("prefect"), "--no-prompt", "deploy", "--all"],
         cwd=repo,
         env={**env, **variables},
         capture_output=True,
@@ -207,10 +165,13 @@ def stop_on_signals() -> None:
     signal.signal(signal.SIGHUP, stop)
 
 
-def run_stack(repo: Path, prefect_port: int, mlflow_port: int, labelstudio_port: int | None = None) -> int:
+def run_stack(
+    repo: Path, prefect_port: int, mlflow_port: int, labelstudio_port: int | None = None, workers: int = 1
+) -> int:
     """Start the local stack, register `repo`'s deployments, and keep it up until Ctrl-C; 1 if a service stops.
 
-    With `labelstudio_port`, Label Studio (serving `repo`'s relabel batches) starts and stops with it.
+    `workers` process workers poll the pool `gpu`, worker i on GPU i (tasks/ops/workers.py). With
+    `labelstudio_port`, Label Studio (serving `repo`'s relabel batches) starts and stops with it.
     """
     from tasks.ops.zombies import ensure_zombie_automation
 
@@ -220,7 +181,7 @@ def run_stack(repo: Path, prefect_port: int, mlflow_port: int, labelstudio_port:
     try:
         with talking_to(running.api_url):
             ensure_zombie_automation()
-        start_worker(running, logs)
+        start_gpu_workers(running, logs, workers)
         mlflow_url = start_mlflow_ui(running, mlflow_port, logs)
         if labelstudio_port is not None:
             print(f"Label Studio: {start_label_studio_for(running, repo, labelstudio_port, logs)}")

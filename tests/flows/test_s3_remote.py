@@ -1,0 +1,142 @@
+"""DVC's S3 remote (dvc-s3 with `endpointurl`) against a real local S3 server: push, pull, bad settings, a server
+that goes down mid-push."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tasks.core.errors import InputError
+from tasks.ops.s3 import check_remote
+from testkit.processes import project_env
+from tests.cluster_services import LocalS3, use_s3_remote
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def s3(tmp_path_factory):
+    server = LocalS3.start(tmp_path_factory.mktemp("s3-logs"))
+    try:
+        yield server
+    finally:
+        server.terminate()
+
+
+@pytest.fixture
+def s3_credentials(s3, monkeypatch):
+    """This process talks to the store too (tasks.ops.s3.check_remote): the test user's key in its environment."""
+    for key, value in s3.env().items():
+        monkeypatch.setenv(key, value)
+    return s3.credentials
+
+
+def _dvc(repo: Path, *args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, "-m", "dvc", *args], cwd=repo, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert not check or result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def template(s3, tmp_path_factory) -> Path:
+    """A git + DVC repository whose default remote is the S3 store, made once; tests copy it."""
+    path = tmp_path_factory.mktemp("template") / "repo"
+    path.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=path, check=True)
+    _dvc(path, "init", "-q", env=project_env())
+    use_s3_remote(path, s3, "placeholder")
+    return path
+
+
+def _data_repo(template: Path, path: Path, prefix: str, files: int, size: int) -> Path:
+    """A copy of the template pushing to s3://yoloop/<prefix>, with one tracked folder of random files."""
+    shutil.copytree(template, path, symlinks=True)
+    config = path / ".dvc" / "config"
+    config.write_text(config.read_text().replace("s3://yoloop/placeholder", f"s3://yoloop/{prefix}"))
+    (path / "images").mkdir()
+    for i in range(files):
+        (path / "images" / f"{i:04d}.bin").write_bytes(os.urandom(size))
+    if files:
+        _dvc(path, "add", "-q", "images", env=project_env())
+    return path
+
+
+def test_push_then_pull_into_an_empty_cache(tmp_path, s3, template, s3_credentials):
+    repo = _data_repo(template, tmp_path / "repo", "roundtrip", files=5, size=1000)
+    env = project_env(**s3.env())
+    assert "reachable, credentials accepted" in check_remote(repo)
+    assert "6 files pushed" in _dvc(repo, "push", env=env).stdout  # five files and the folder's listing
+    assert len(s3.keys("roundtrip/")) == 6
+    original = (repo / "images" / "0003.bin").read_bytes()
+    subprocess.run(["rm", "-rf", str(repo / ".dvc" / "cache"), str(repo / "images")], check=True)
+    _dvc(repo, "pull", env=env)
+    assert (repo / "images" / "0003.bin").read_bytes() == original
+    assert "in sync" in _dvc(repo, "status", "-c", env=env).stdout
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "expected"),
+    [
+        ("AWS_SECRET_ACCESS_KEY", "not-the-secret", ["secret access key does not match", "$AWS_SECRET_ACCESS_KEY"]),
+        ("AWS_ACCESS_KEY_ID", "AKIANOTAKEY", ["does not know this access key id", "$AWS_ACCESS_KEY_ID"]),
+        ("endpointurl", "http://127.0.0.1:9", ["cannot reach the endpoint", "remote.storage.endpointurl (.dvc/config"]),
+        ("url", "s3://no-such-bucket/dvc", ["bucket 'no-such-bucket' does not exist", "remote.storage.url"]),
+    ],
+)
+def test_a_wrong_setting_is_named_before_any_work(
+    tmp_path, template, s3_credentials, monkeypatch, setting, value, expected
+):
+    repo = _data_repo(template, tmp_path / "repo", "wrong", files=0, size=0)
+    if setting.startswith("AWS_"):
+        monkeypatch.setenv(setting, value)
+    else:
+        _dvc(repo, "remote", "modify", "storage", setting, value, env=project_env())
+    with pytest.raises(InputError) as raised:
+        check_remote(repo)
+    message = str(raised.value)
+    assert "DVC remote 'storage'" in message
+    for part in expected:
+        assert part in message
+
+
+def test_the_cli_names_the_remote_and_exits_2(tmp_path, s3, template):
+    repo = _data_repo(template, tmp_path / "repo", "cli", files=0, size=0)
+    env = project_env(**{**s3.env(), "AWS_SECRET_ACCESS_KEY": "wrong"})
+    result = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "remote", "check"], cwd=repo, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "error: DVC remote 'storage' (s3://yoloop/cli)" in result.stderr
+
+
+def test_a_push_cut_by_the_server_going_down_fails_then_completes_with_nothing_lost(tmp_path, s3, template):
+    repo = _data_repo(template, tmp_path / "repo", "outage", files=120, size=50_000)
+    # One attempt per request, so the cut push fails in seconds rather than after botocore's back-off.
+    env = project_env(**s3.env(), AWS_MAX_ATTEMPTS="1")
+    push = subprocess.Popen(
+        [sys.executable, "-m", "dvc", "push"], cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    deadline = time.monotonic() + 120
+    while len(s3.keys("outage/")) < 10 and time.monotonic() < deadline and push.poll() is None:
+        time.sleep(0.02)
+    s3.stop_serving()
+    try:
+        output = push.communicate(timeout=300)[0].decode()
+    finally:
+        s3.serve_again()
+    assert push.returncode != 0, "the push finished before the server went down"
+    assert "failed to push data to the cloud" in output
+    assert f'Could not connect to the endpoint URL: "{s3.endpoint}' in output
+    kept = len(s3.keys("outage/"))
+    assert 0 < kept < 121
+    assert f"{121 - kept} files pushed" in _dvc(repo, "push", env=env).stdout
+    assert "Cache and remote 'storage' are in sync" in _dvc(repo, "status", "-c", env=env).stdout
+    assert len(s3.keys("outage/")) == 121
