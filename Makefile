@@ -22,8 +22,9 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	mkdir -p $(DVC_REMOTE)
 	$(BIN)/dvc remote add --local --default --force localremote $(DVC_REMOTE)
 
+# `yoloop repro`: `dvc repro` with one Prefect server for all the stages (not one started by each stage).
 demo: setup
-	$(BIN)/dvc repro
+	$(BIN)/yoloop repro
 	$(BIN)/dvc push
 	@echo "Done: metrics/ and reports/ hold the results; 'dvc metrics show' prints them."
 

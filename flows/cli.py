@@ -62,8 +62,15 @@ def _check_params(options: argparse.Namespace) -> int:
 
 
 def _repro(options: argparse.Namespace) -> int:
-    """`dvc repro` through the CLI, so every result lands in dvc.lock and the DVC cache."""
-    return subprocess.call([sys.executable, "-m", "dvc", "repro", *options.targets])
+    """`dvc repro` through the CLI, so every result lands in dvc.lock and the DVC cache.
+
+    Every stage reports to one Prefect server for the whole run (PREFECT_API_URL's, or one started
+    here and stopped after) instead of starting its own.
+    """
+    from tasks.core.prefect_server import serving
+
+    with serving():
+        return subprocess.call([sys.executable, "-m", "dvc", "repro", *options.targets])
 
 
 def _stack(options: argparse.Namespace) -> int:

@@ -7,6 +7,10 @@ problem, each naming its file, line or key.
 This is the one place that decides the project root: the current directory, where DVC
 runs every stage (and the CLI and the deployments run). It stays relative (`.`), so every
 path a stage prints or records is named from the root as dvc.yaml names it.
+
+The flow reports to the Prefect server of PREFECT_API_URL (`yoloop repro`, `make demo` and the
+tests start one for the whole run); run alone, the stage starts its own, which dies with it even
+under SIGKILL (tasks/core/prefect_server.py), never Prefect's temporary one, which is orphaned then.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 
 from tasks.core.errors import InputError
 from tasks.core.params import load_params
+from tasks.core.prefect_server import serving
 from tasks.core.schema import Params
 
 EXIT_BAD_INPUT = 2
@@ -42,7 +47,8 @@ def run_stage(stage_flow: Callable[[Params, Path], Any], argv: list[str] | None 
     options = parser.parse_args(argv)
     try:
         params = load_params(options.params)
-        stage_flow(params, project_root())
+        with serving(in_process=True):
+            stage_flow(params, project_root())
     except InputError as exc:
         return print_input_error(exc)
     return 0

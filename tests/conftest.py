@@ -2,14 +2,15 @@
 
 Fixtures: `make_project` (a project in a temporary folder with its own MLflow store, the current
 directory for the test), `trained_project` (one tiny trained model for the session; copy it before
-changing it), `prefect_harness`, `state_dir`. Option `--order` reruns the suite in another order.
+changing it), `prefect_server` (one Prefect server for the session; `prefect_harness` is the same),
+`state_dir`. Option `--order` reruns the suite in another order.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -57,17 +58,30 @@ def state_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def prefect_harness():
-    """One temporary Prefect server for the whole session (flows report to it)."""
-    from prefect.testing.utilities import prefect_test_harness
+def prefect_server() -> Iterator[str]:
+    """One Prefect server for the session, its URL in PREFECT_API_URL: the flows a test runs in this
+    process and the stages it starts as subprocesses (`dvc repro`, `python -m flows.X`) all report
+    to it instead of each starting its own. Each project keeps its own files and MLflow store; only
+    the Prefect run history is shared (as it already was by the flows run in this process).
+    """
+    from tasks.core.prefect_server import serving
 
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+    with serving(in_process=True) as api_url:
+        yield api_url
+
+
+@pytest.fixture(scope="session")
+def prefect_harness(prefect_server: str) -> str:
+    """The session's Prefect server (the name the flow tests ask for)."""
+    return prefect_server
 
 
 @pytest.fixture
-def make_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Project]:
-    """`make_project(*overrides, name="project", repo=False)`: a new project, entered for this test."""
+def make_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_server: str) -> Callable[..., Project]:
+    """`make_project(*overrides, name="project", repo=False)`: a new project, entered for this test.
+
+    Its stages report to the session's Prefect server (`prefect_server`).
+    """
 
     def make(*overrides: dict, name: str = "project", repo: bool = False) -> Project:
         return new_project(tmp_path / name, *overrides, repo=repo).enter(monkeypatch)

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tasks.core.prefect_server import free_port as free_port  # re-exported: the tests pick ports with it
+from tasks.core.prefect_server import talking_to
 from tasks.core.runtime import state_dir
 from tasks.ops.services import HOST, bin_path, spawn, stop_all, wait_until_up
 from tasks.ops.tracking import tracking_uri
@@ -25,25 +24,6 @@ from tasks.ops.workers import WORK_POOL, start_gpu_workers
 from tasks.ops.workspace_clone import clone_variables
 
 HEARTBEAT_S = 30  # flow-run heartbeats drive the zombie automation (see tasks/ops/zombies.py)
-
-
-@contextmanager
-def talking_to(api_url: str) -> Iterator[None]:
-    """Point this process's Prefect client at `api_url`.
-
-    Prefect reads its settings once, at import: changing $PREFECT_API_URL afterwards is
-    silently ignored (the client then starts a temporary server of its own).
-    """
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    with temporary_settings(updates={PREFECT_API_URL: api_url}):
-        yield
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
 
 
 @dataclass

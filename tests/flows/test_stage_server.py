@@ -1,0 +1,108 @@
+"""The Prefect server a stage reports to: one for a whole run, and a stage's own dies with it, even under SIGKILL."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+
+from tasks.core.prefect_server import answers, serving
+from testkit.processes import init_repo, project_env
+from testkit.waiting import wait_for
+
+STARTUP_S = 180  # a server start on a loaded 2-core machine
+
+
+def env_without_server() -> dict[str, str]:
+    env = project_env()
+    env.pop("PREFECT_API_URL", None)
+    return env
+
+
+def start_waiting_stage(root: Path, env: dict[str, str]) -> subprocess.Popen:
+    command = [sys.executable, "-m", "tests.flows.waiting_stage"]
+    return subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def reported_url(stage: subprocess.Popen, root: Path) -> str:
+    """The API URL the stage's flow wrote, once it runs; fails at once if the stage exited."""
+
+    def written() -> str:
+        if stage.poll() is not None:
+            raise AssertionError(f"the stage exited with {stage.returncode}:\n{stage.stderr.read()[-3000:]}")
+        path = root / "flow-api-url"
+        return path.exists() and path.read_text()
+
+    return wait_for(written, STARTUP_S, "the waiting flow to start")
+
+
+def uvicorn_children(pid: int) -> list[psutil.Process]:
+    return [p for p in psutil.Process(pid).children(recursive=True) if "uvicorn" in " ".join(p.cmdline())]
+
+
+def gone(process: psutil.Process) -> bool:
+    try:
+        return process.status() == psutil.STATUS_ZOMBIE  # dead, waiting for a reaper that may never come
+    except psutil.NoSuchProcess:
+        return True
+
+
+def test_a_stage_alone_has_a_server_that_dies_with_it_under_sigkill(make_project):
+    root = make_project().root
+    stage = start_waiting_stage(root, env_without_server())
+    servers: list[psutil.Process] = []
+    try:
+        api_url = reported_url(stage, root)
+        servers = uvicorn_children(stage.pid)
+        assert len(servers) == 1, f"the stage should run one server of its own: {servers}"
+        assert answers(f"{api_url}/health")
+        os.kill(stage.pid, signal.SIGKILL)
+        stage.wait()
+        wait_for(lambda: gone(servers[0]), 10, f"the server of the killed stage (pid {servers[0].pid}) to die")
+        assert not answers(f"{api_url}/health")
+    finally:
+        stage.kill()
+        for server in servers:
+            if not gone(server):
+                server.kill()  # do not leave one behind when the test fails
+
+
+def test_a_stage_reports_to_the_running_server_and_starts_none(make_project, prefect_server):
+    root = make_project().root
+    env = {**env_without_server(), "PREFECT_API_URL": prefect_server}
+    stage = start_waiting_stage(root, env)
+    try:
+        assert reported_url(stage, root) == prefect_server
+        assert uvicorn_children(stage.pid) == []
+        (root / "release").touch()
+        assert stage.wait(timeout=120) == 0, stage.stderr.read()[-3000:]
+    finally:
+        stage.kill()
+
+
+def test_serving_reuses_the_running_server(monkeypatch):
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    with serving() as api_url:
+        assert api_url == "http://127.0.0.1:9/api"
+    assert os.environ["PREFECT_API_URL"] == api_url  # the server is not ours: left as it was
+
+
+def test_yoloop_repro_runs_every_stage_under_one_server_and_stops_it(tmp_path):
+    """Two DVC stages record the server they were given; it is the same, and it is gone after."""
+    repo = init_repo(tmp_path / "repo")
+    record = "import os, sys, urllib.request as u; u.urlopen(os.environ['PREFECT_API_URL'] + '/health');"
+    record += " open(sys.argv[1], 'w').write(os.environ['PREFECT_API_URL'])"
+    stages = {name: {"cmd": f'python -c "{record}" {name}.url', "outs": [f"{name}.url"]} for name in ("one", "two")}
+    (repo / "dvc.yaml").write_text(json.dumps({"stages": stages}))
+    result = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "repro"], cwd=repo, env=env_without_server(), capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    urls = {(repo / f"{name}.url").read_text() for name in stages}
+    assert len(urls) == 1, urls
+    assert not answers(f"{urls.pop()}/health")
