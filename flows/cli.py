@@ -62,8 +62,11 @@ def _check_params(options: argparse.Namespace) -> int:
 
 
 def _repro(options: argparse.Namespace) -> int:
-    """`dvc repro` through the CLI, so every result lands in dvc.lock and the DVC cache."""
-    return subprocess.call([sys.executable, "-m", "dvc", "repro", *options.targets])
+    """`dvc repro` through the CLI, so every result lands in dvc.lock and the DVC cache; one at a time per workspace."""
+    from tasks.ops.repro_lock import repro_lock
+
+    with repro_lock(project_root()):
+        return subprocess.call([sys.executable, "-m", "dvc", "repro", *options.targets])
 
 
 def _stack(options: argparse.Namespace) -> int:
