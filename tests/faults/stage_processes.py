@@ -19,6 +19,14 @@ def stage_env(project: Project, state: Path, **extra: str) -> dict[str, str]:
     return project_env(YOLOOP_STATE_DIR=str(state), MLFLOW_TRACKING_URI=project.tracking_uri, **extra)
 
 
+def session_prefect_env() -> dict[str, str]:
+    """The session's Prefect server (`prefect_harness`) for the stages a test starts: each then starts no
+    temporary server of its own, which is much of a short stage's run time on a busy machine."""
+    from prefect.settings import PREFECT_API_URL
+
+    return {"PREFECT_API_URL": PREFECT_API_URL.value()}
+
+
 def start_stage(stage: str, project: Project, env: dict[str, str], log: Path) -> subprocess.Popen:
     """`python -m flows.<stage>` in a session of its own, so a kill of its group takes its children too."""
     with log.open("w") as out:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from testkit.waiting import wait_for
-from tests.faults.stage_processes import outputs_snapshot, run_stage, stage_env, start_stage, tail
+from tests.faults.stage_processes import outputs_snapshot, run_stage, session_prefect_env, stage_env, start_stage, tail
 
 pytestmark = pytest.mark.slow
 EPOCHS = 2  # killed after the first, resumed for the second
@@ -35,7 +35,7 @@ def test_a_killed_train_run_is_marked_killed_and_the_rerun_completes(trained_pro
     project = trained_project.copy_to(tmp_path / "project")
     project.update_params({"train": {"epochs": EPOCHS, "patience": 100}})
     env, runs, log = (
-        stage_env(project, tmp_path / "state"),
+        stage_env(project, tmp_path / "state", **session_prefect_env()),
         tmp_path / "state" / "runs" / "train",
         tmp_path / "kill.log",
     )

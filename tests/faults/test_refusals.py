@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.stage_processes import free_port, outputs_snapshot, run_stage, stage_env
+from tests.faults.stage_processes import free_port, outputs_snapshot, run_stage, session_prefect_env, stage_env
 
 pytestmark = pytest.mark.slow
 WEIGHTS = "models/train/weights.pt"
@@ -20,7 +20,7 @@ def test_an_unreachable_tracking_store_stops_training_before_it_starts(trained_p
     project = trained_project.copy_to(tmp_path / "project")
     uri = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     before = outputs_snapshot(project.root)
-    env = {**stage_env(project, tmp_path / "state"), "MLFLOW_TRACKING_URI": uri}
+    env = {**stage_env(project, tmp_path / "state", **session_prefect_env()), "MLFLOW_TRACKING_URI": uri}
     result = run_stage("train", project, env, timeout=300)
     assert result.returncode == 2, result.stderr[-3000:]
     assert f"error: MLFLOW_TRACKING_URI={uri}: the tracking store cannot be reached" in result.stderr, result.stderr[
@@ -48,7 +48,8 @@ def test_weights_that_are_not_a_model_stop_the_stage_naming_the_file(trained_pro
     project.update_params({"evaluate": {"model": "train"}})  # the shared project has no transfer stage
     damage(project.root / WEIGHTS)
     before = outputs_snapshot(project.root)
-    result = run_stage(stage, project, stage_env(project, tmp_path / "state"), timeout=300)
+    env = stage_env(project, tmp_path / "state", **session_prefect_env())
+    result = run_stage(stage, project, env, timeout=300)
     assert result.returncode == 2, result.stderr[-3000:]
     assert f"error: {WEIGHTS}: not a readable weights file" in result.stderr, result.stderr[-3000:]
     assert outputs_snapshot(project.root) == before

@@ -11,17 +11,21 @@ import pytest
 from tasks.ops.repro_lock import LOCK_FILE
 from testkit.processes import project_env, python
 from testkit.waiting import wait_for
-from tests.faults.stage_processes import tail
+from tests.faults.stage_processes import session_prefect_env, tail
 
 pytestmark = pytest.mark.slow
 
 
-def test_a_second_repro_stops_at_once_naming_the_first(make_project, tmp_path):
+def test_a_second_repro_stops_at_once_naming_the_first(make_project, tmp_path, prefect_harness):
     repo = make_project(name="repo", repo=True).root
     log = tmp_path / "first.log"
     with log.open("w") as out:
         first = subprocess.Popen(
-            [sys.executable, "-m", "flows.cli", "repro", "prepare"], cwd=repo, env=project_env(), stdout=out, stderr=out
+            [sys.executable, "-m", "flows.cli", "repro", "prepare"],
+            cwd=repo,
+            env=project_env(**session_prefect_env()),
+            stdout=out,
+            stderr=out,
         )
     lock = repo / LOCK_FILE
 
