@@ -42,11 +42,13 @@ def test_a_killed_train_run_is_marked_killed_and_the_rerun_completes(trained_pro
     published = outputs_snapshot(project.root)
 
     stage = start_stage("train", project, env, log)
-    wait_for(
-        lambda: _first_epoch_row(stage, runs), 600, "the first epoch's row in results.csv", detail=lambda: tail(log)
-    )
-    os.killpg(stage.pid, signal.SIGKILL)
-    stage.wait()
+    try:
+        wait_for(
+            lambda: _first_epoch_row(stage, runs), 600, "the first epoch's row in results.csv", detail=lambda: tail(log)
+        )
+    finally:
+        os.killpg(stage.pid, signal.SIGKILL)  # the fault (or, when the wait failed, the clean-up)
+        stage.wait()
     (zombie,) = _train_runs(project, "RUNNING")
     assert zombie.data.tags["yoloop.pid"] == str(stage.pid)
     assert outputs_snapshot(project.root) == published, "the killed stage published nothing, not even a part"
