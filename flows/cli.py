@@ -62,14 +62,15 @@ def _check_params(options: argparse.Namespace) -> int:
 
 
 def _repro(options: argparse.Namespace) -> int:
-    """`dvc repro` through the CLI, so every result lands in dvc.lock and the DVC cache.
+    """`dvc repro` through the CLI, so every result lands in dvc.lock and the DVC cache; one at a time per workspace.
 
     Every stage reports to one Prefect server for the whole run (PREFECT_API_URL's, or one started
     here and stopped after) instead of starting its own.
     """
     from tasks.core.prefect_server import serving
+    from tasks.ops.repro_lock import repro_lock
 
-    with serving():
+    with repro_lock(project_root()), serving():
         return subprocess.call([sys.executable, "-m", "dvc", "repro", *options.targets])
 
 

@@ -13,7 +13,7 @@ from prefect import flow
 
 from flows.stage import main
 from flows.steps.mine import export_relabel_batch_task, rank_pool_task, rebuild_index_task, score_images_task
-from tasks.core.model_card import WEIGHTS_FILE, read_model_card
+from tasks.core.model_card import WEIGHTS_FILE, read_model_card, require_weights
 from tasks.core.paths import Layout
 from tasks.core.prepared import read_card
 from tasks.core.runtime import resolve_device
@@ -34,7 +34,7 @@ def mine_flow(params: Params, root: Path) -> dict:
     dataset = read_card(layout.prepared)
     source = layout.model_dir(section.model)
     card = read_model_card(source)
-    detector = load_detector(source / WEIGHTS_FILE, resolve_device(params.project.device))
+    detector = load_detector(require_weights(source / WEIGHTS_FILE), resolve_device(params.project.device))
     earlier = earlier_choices(layout.relabel, layout.labels, section.round)
     labelled_images = [image for folder in dataset.split_dirs().values() for image in list_images(folder)]
     labelled = score_images_task(detector, labelled_images, section, False)

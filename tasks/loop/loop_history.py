@@ -16,7 +16,7 @@ from typing import Any
 from tasks.core.paths import Layout
 from tasks.core.prepared import read_split_stats
 from tasks.core.schema import TrackingParams
-from tasks.ops.tracking import tracking_uri
+from tasks.ops.tracking import reachable_tracking_uri
 
 VERSION_TAG = "yoloop.model_version"
 LABELLED_TAG = "yoloop.labelled_train_images"
@@ -33,7 +33,7 @@ def labelled_train_images(prepared: Path) -> int | None:
 def _client():
     from mlflow import MlflowClient
 
-    return MlflowClient(tracking_uri())
+    return MlflowClient(reachable_tracking_uri())
 
 
 def _evaluate_runs(client: Any, tracking: TrackingParams, newest_first: bool = False) -> list:

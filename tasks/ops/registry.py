@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from tasks.core.errors import InputError
-from tasks.ops.tracking import tracking_uri
+from tasks.ops.tracking import reachable_tracking_uri
 
 CHAMPION = "champion"  # the alias of the model in production
 CHALLENGER = "challenger"  # the alias of the last model evaluated and not promoted
@@ -34,7 +34,7 @@ class RegisteredWeights:
 def client():
     from mlflow import MlflowClient
 
-    return MlflowClient(tracking_uri())
+    return MlflowClient(reachable_tracking_uri())
 
 
 def split_model_uri(uri: str) -> tuple[str, str]:
@@ -68,12 +68,14 @@ def fetch_registered_weights(uri: str, dest: Path, param: str) -> RegisteredWeig
     import mlflow
 
     name, ref = split_model_uri(uri)
-    mlflow.set_tracking_uri(tracking_uri())
+    mlflow.set_tracking_uri(reachable_tracking_uri())
     try:
         found = find_version(name, ref)
         folder = Path(mlflow.artifacts.download_artifacts(f"models:/{name}/{found.version}", dst_path=str(dest)))
     except mlflow.exceptions.MlflowException as exc:
-        raise InputError([f"params.yaml: {param}: {uri}: not in the registry at {tracking_uri()} ({exc})"]) from exc
+        raise InputError(
+            [f"params.yaml: {param}: {uri}: not in the registry at {reachable_tracking_uri()} ({exc})"]
+        ) from exc
     spec: dict[str, Any] = yaml.safe_load((folder / "MLmodel").read_text())
     artifact = spec["flavors"]["python_function"].get("artifacts", {}).get("weights", {}).get("path")
     if artifact is None or not (folder / artifact).is_file():
@@ -86,7 +88,7 @@ def registered_class_names(model_name: str, version: str) -> list[str]:
     """The class names a registered version was logged with, read from its MLmodel file alone (no weights)."""
     import mlflow
 
-    mlflow.set_tracking_uri(tracking_uri())
+    mlflow.set_tracking_uri(reachable_tracking_uri())
     info = mlflow.models.get_model_info(f"models:/{model_name}/{version}")
     return list((info.metadata or {}).get("class_names", []))
 

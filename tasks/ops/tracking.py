@@ -1,19 +1,29 @@
 """MLflow: one run per stage, tagged with the code and data versions, models registered.
 
 By default the store is a SQLite file in the project (`.yoloop/mlflow.db`, artifacts
-beside it); `MLFLOW_TRACKING_URI` points at a server instead.
+beside it); `MLFLOW_TRACKING_URI` points at a server instead, checked reachable before a stage
+uses it (MLflow itself would retry a refused connection for minutes, then fail with a traceback).
 MLflow is a view over the files: the weights themselves are versioned by DVC.
+
+A stage killed with SIGKILL never ends its run, which would stay RUNNING forever: every run records
+the process that owns it (host, pid, the pid's start time), and the next run of the stage marks
+KILLED the RUNNING runs of that stage whose process is gone (`end_dead_runs`).
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import socket
 import subprocess
+import sys
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tasks.core.errors import InputError
 from tasks.core.paths import Layout
 from tasks.core.runtime import CODE_ROOT, state_dir
 from tasks.core.schema import TrackingParams
@@ -27,11 +37,34 @@ def tracking_uri() -> str:
     return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{state_dir() / 'mlflow.db'}"
 
 
+@functools.cache
+def _require_reachable(uri: str) -> None:
+    """An InputError when `uri` is an http(s) server that refuses or does not answer a connection."""
+    parts = urllib.parse.urlsplit(uri)
+    if parts.scheme not in ("http", "https"):
+        return
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        socket.create_connection((parts.hostname or "", port), timeout=10).close()
+    except OSError as exc:
+        raise InputError(
+            f"MLFLOW_TRACKING_URI={uri}: the tracking store cannot be reached ({exc}); start it (yoloop stack) "
+            "or unset MLFLOW_TRACKING_URI to use the project's own SQLite store"
+        ) from exc
+
+
+def reachable_tracking_uri() -> str:
+    """`tracking_uri()`, once a server there is known to accept connections (checked once per process)."""
+    uri = tracking_uri()
+    _require_reachable(uri)
+    return uri
+
+
 def use_experiment(tracking: TrackingParams) -> str:
     """Point MLflow at the store and experiment; a local store keeps artifacts in the project too."""
     import mlflow
 
-    uri = tracking_uri()
+    uri = reachable_tracking_uri()
     mlflow.set_tracking_uri(uri)
     experiment = mlflow.get_experiment_by_name(tracking.experiment)
     if experiment is not None:
@@ -57,18 +90,71 @@ def _flatten(prefix: str, value: Any) -> dict[str, Any]:
     return {prefix: value}
 
 
+def _process_stat(pid: int) -> list[str]:
+    """/proc/<pid>/stat after the command name: [state, ppid, ...]; [] when there is no such process (or no /proc)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
+def owner_tags() -> dict[str, str]:
+    """Who owns a run: this host, this pid, and the pid's start time (so a reused pid is not taken for it)."""
+    stat = _process_stat(os.getpid())
+    started = stat[19] if len(stat) > 19 else ""
+    return {"yoloop.host": socket.gethostname(), "yoloop.pid": str(os.getpid()), "yoloop.pid_started": started}
+
+
+def owner_is_gone(tags: dict[str, str]) -> bool:
+    """True only when the run's process is known to be gone: this host, and its pid dead, a zombie, or reused."""
+    pid = tags.get("yoloop.pid", "")
+    if tags.get("yoloop.host") != socket.gethostname() or not pid.isdigit():
+        return False  # another machine's run, or one from before owners were recorded: leave it
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        pass  # alive, another user's
+    stat = _process_stat(int(pid))
+    if stat and stat[0] == "Z":
+        return True
+    started = tags.get("yoloop.pid_started", "")
+    return bool(started) and len(stat) > 19 and stat[19] != started
+
+
+def end_dead_runs(experiment_id: str, stage: str) -> list[str]:
+    """Mark KILLED the RUNNING runs of `stage` whose process is gone (killed, it never ended them); their ids."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient(reachable_tracking_uri())
+    query = f"tags.`yoloop.stage` = '{stage}' and attributes.status = 'RUNNING'"
+    dead = [run for run in client.search_runs([experiment_id], query, max_results=1000) if owner_is_gone(run.data.tags)]
+    for run in dead:
+        client.set_terminated(run.info.run_id, status="KILLED")
+        owner = f"pid {run.data.tags['yoloop.pid']} on {run.data.tags['yoloop.host']}"
+        print(
+            f"MLflow run {run.info.run_id} of stage {stage}: its process ({owner}) is gone; marked KILLED",
+            file=sys.stderr,
+        )
+    return [run.info.run_id for run in dead]
+
+
 @contextmanager
 def stage_run(tracking: TrackingParams, stage: str, params: dict[str, Any], layout: Layout) -> Iterator[Any]:
-    """An MLflow run for one stage, with its params and the code and data (data/prepared) versions as tags."""
+    """An MLflow run for one stage, with its params, the code and data (data/prepared) versions and its owner as
+    tags; the runs of this stage that a killed process left RUNNING are marked KILLED first."""
     import mlflow
 
     experiment_id = use_experiment(tracking)
+    end_dead_runs(experiment_id, stage)
     data_path = layout.key(layout.prepared)
     tags = {
         "yoloop.stage": stage,
         "git_commit": git_commit(),
         "dvc_data_hash": locked_outputs(layout.root).get(data_path) or "unversioned",
         "dvc_data_path": data_path,
+        **owner_tags(),
     }
     with mlflow.start_run(experiment_id=experiment_id, run_name=stage, tags=tags) as run:
         flat = _flatten(stage, params)
@@ -139,7 +225,7 @@ def tag_model_version(tracking: TrackingParams, version: str, tags: dict[str, An
     """Facts about a registered version that a later stage reads back (e.g. transfers since scratch)."""
     from mlflow import MlflowClient
 
-    client = MlflowClient(tracking_uri())
+    client = MlflowClient(reachable_tracking_uri())
     for key, value in tags.items():
         client.set_model_version_tag(tracking.registered_model, version, key, str(value))
 

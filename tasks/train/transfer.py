@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tasks.core.errors import InputError
-from tasks.core.model_card import WEIGHTS_FILE, read_model_card
+from tasks.core.model_card import WEIGHTS_FILE, read_model_card, require_weights
 from tasks.core.paths import Layout
 from tasks.core.prepared import PreparedDataset, copy_remapped, stage_training_set
 from tasks.core.yolo_files import list_images, write_data_yaml
@@ -37,19 +37,22 @@ def resolve_source(spec: str, layout: Layout, work: Path) -> TransferSource:
     """A stage's published model, a registry version (`models:/name@alias`, `models:/name/3`), or a .pt file."""
     if spec.startswith("models:/"):
         registered = fetch_registered_weights(spec, work, "transfer.from")
-        return TransferSource(registered.weights, spec, int(registered.tags.get("transfers_since_scratch", 0)))
+        lineage = int(registered.tags.get("transfers_since_scratch", 0))
+        return TransferSource(require_weights(registered.weights), spec, lineage)
     if spec.endswith(".pt"):
         weights = layout.root / spec  # a relative path is the project's
         if not weights.is_file():
             raise InputError([f"params.yaml: transfer.from: {spec}: no such weights file"])
-        return TransferSource(weights, spec, 0)
+        return TransferSource(require_weights(weights), spec, 0)
     folder = layout.model_dir(spec)
     if not (folder / WEIGHTS_FILE).is_file():
         raise InputError(
             [f"params.yaml: transfer.from: {folder / WEIGHTS_FILE}: missing; run `dvc repro {spec}` first"]
         )
     card = read_model_card(folder, required=False)
-    return TransferSource(folder / WEIGHTS_FILE, f"stage {spec}", int(card.get("transfers_since_scratch", 0)))
+    return TransferSource(
+        require_weights(folder / WEIGHTS_FILE), f"stage {spec}", int(card.get("transfers_since_scratch", 0))
+    )
 
 
 def current_lineage(layout: Layout, stage: str = "transfer") -> int:

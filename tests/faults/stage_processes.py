@@ -1,0 +1,66 @@
+"""Stages as real processes for the fault tests: started, killed, run again, and what they left on disk."""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from testkit.processes import project_env
+from tests.projects import Project
+
+OUTPUT_FOLDERS = ("data", "models", "metrics", "reports")
+
+
+def stage_env(project: Project, state: Path, **extra: str) -> dict[str, str]:
+    """The project's MLflow store and a state folder (run folders, scratch) of the test's own."""
+    return project_env(YOLOOP_STATE_DIR=str(state), MLFLOW_TRACKING_URI=project.tracking_uri, **extra)
+
+
+def session_prefect_env() -> dict[str, str]:
+    """The session's Prefect server (`prefect_harness`) for the stages a test starts: each then starts no
+    temporary server of its own, which is much of a short stage's run time on a busy machine."""
+    from prefect.settings import PREFECT_API_URL
+
+    return {"PREFECT_API_URL": PREFECT_API_URL.value()}
+
+
+def start_stage(stage: str, project: Project, env: dict[str, str], log: Path) -> subprocess.Popen:
+    """`python -m flows.<stage>` in a session of its own, so a kill of its group takes its children too."""
+    with log.open("w") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", f"flows.{stage}"],
+            cwd=project.root,
+            env=env,
+            start_new_session=True,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def run_stage(stage: str, project: Project, env: dict[str, str], timeout: int = 600) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", f"flows.{stage}"]
+    return subprocess.run(command, cwd=project.root, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def outputs_snapshot(root: Path) -> dict[str, str]:
+    """Every file under the output folders, by content digest: equal snapshots mean nothing was touched."""
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for folder in OUTPUT_FOLDERS
+        for path in sorted((root / folder).rglob("*"))
+        if path.is_file()
+    }
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (it was just free)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def tail(path: Path, chars: int = 3000) -> str:
+    return path.read_text(errors="replace")[-chars:] if path.exists() else "(no log)"

@@ -1,0 +1,69 @@
+"""A train stage killed with SIGKILL mid-training: its MLflow run does not stay RUNNING, nothing half-written is
+published, and the rerun completes the training (issue 17)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from testkit.waiting import wait_for
+from tests.faults.stage_processes import outputs_snapshot, run_stage, session_prefect_env, stage_env, start_stage, tail
+
+pytestmark = pytest.mark.slow
+EPOCHS = 2  # killed after the first, resumed for the second
+
+
+def _first_epoch_row(stage: subprocess.Popen, runs: Path) -> bool:
+    """True once a run's results.csv has a row (an epoch is done); fails at once if the stage has ended."""
+    assert stage.poll() is None, f"the stage ended (rc={stage.returncode}) before its first epoch"
+    return any(len(table.read_text().strip().splitlines()) > 1 for table in runs.glob("*/results.csv"))
+
+
+def _train_runs(project, status: str | None = None) -> list:
+    client = project.mlflow()
+    experiment = client.get_experiment_by_name(project.params().tracking.experiment)
+    query = "tags.`yoloop.stage` = 'train'" + (f" and attributes.status = '{status}'" if status else "")
+    return client.search_runs([experiment.experiment_id], query)
+
+
+def test_a_killed_train_run_is_marked_killed_and_the_rerun_completes(trained_project, tmp_path):
+    project = trained_project.copy_to(tmp_path / "project")
+    project.update_params({"train": {"epochs": EPOCHS, "patience": 100}})
+    env, runs, log = (
+        stage_env(project, tmp_path / "state", **session_prefect_env()),
+        tmp_path / "state" / "runs" / "train",
+        tmp_path / "kill.log",
+    )
+    published = outputs_snapshot(project.root)
+
+    stage = start_stage("train", project, env, log)
+    try:
+        wait_for(
+            lambda: _first_epoch_row(stage, runs), 600, "the first epoch's row in results.csv", detail=lambda: tail(log)
+        )
+    finally:
+        os.killpg(stage.pid, signal.SIGKILL)  # the fault (or, when the wait failed, the clean-up)
+        stage.wait()
+    (zombie,) = _train_runs(project, "RUNNING")
+    assert zombie.data.tags["yoloop.pid"] == str(stage.pid)
+    assert outputs_snapshot(project.root) == published, "the killed stage published nothing, not even a part"
+
+    rerun = run_stage("train", project, env)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert f"MLflow run {zombie.info.run_id} of stage train" in rerun.stderr
+    client = project.mlflow()
+    assert client.get_run(zombie.info.run_id).info.status == "KILLED"
+    card = json.loads((project.root / "models/train/card.json").read_text())
+    assert client.get_run(card["mlflow_run_id"]).info.status == "FINISHED"
+    assert _train_runs(project, "RUNNING") == [], "no zombie run left"
+
+    assert sorted(p.name for p in (project.root / "models").iterdir()) == ["train"], "no stray folder in models/"
+    assert sorted(p.name for p in (project.root / "models/train").iterdir()) == ["card.json", "weights.pt"]
+    assert json.loads((project.root / "metrics/train.json").read_text())["epochs"] == EPOCHS
+    rows = (project.root / "reports/train/results.csv").read_text().strip().splitlines()[1:]
+    assert [int(float(row.split(",")[0])) for row in rows] == list(range(1, EPOCHS + 1)), "one row per epoch"
