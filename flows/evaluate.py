@@ -1,6 +1,7 @@
 """Stage `evaluate`: the chosen stage's model on the test split, against the champion, then promote or not.
 
-Writes metrics/evaluate.json (accuracy, per class, confusion matrix, speed, size),
+Writes metrics/evaluate.json (the headline, a DVC metric: tasks/core/headline.py),
+metrics/evaluate_details.json (accuracy, per class, confusion matrix, speed, size, exports, forgetting),
 metrics/evaluate_images.json (per-image TP/FP/FN), metrics/compare.json, and
 reports/evaluate/{report.md, decision.json, decision.md} plus Ultralytics' plots.
 """

@@ -23,15 +23,22 @@ def project_env(**extra: str) -> dict[str, str]:
     return {**BUSY_MACHINE_ENV, **os.environ, "PATH": path, "PYTHONPATH": python_path, **extra}
 
 
-def run(*args: str, cwd: Path, check: bool = True, timeout: int = 1800) -> subprocess.CompletedProcess:
-    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=project_env())
+def run(
+    *args: str, cwd: Path, check: bool = True, timeout: int = 1800, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """`args` in `cwd` with the project's environment (plus `env`); asserts success unless `check` is off."""
+    result = subprocess.run(
+        args, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=project_env(**(env or {}))
+    )
     if check:
         assert result.returncode == 0, f"{args} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return result
 
 
-def python(*args: str, cwd: Path, check: bool = True, timeout: int = 1800) -> subprocess.CompletedProcess:
-    return run(sys.executable, *args, cwd=cwd, check=check, timeout=timeout)
+def python(
+    *args: str, cwd: Path, check: bool = True, timeout: int = 1800, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    return run(sys.executable, *args, cwd=cwd, check=check, timeout=timeout, env=env)
 
 
 def copy_project(dest: Path) -> Path:

@@ -106,8 +106,8 @@ WEAK_MODELS = (
 
 
 def write_audit_reports(findings: AuditFindings, dest: Path, rows: int, confident_at: float) -> dict:
-    """Write reports/audit atomically; return the summary (metrics/audit.json), with a warning when the
-    fold models are too weak to have an opinion on anything."""
+    """Write reports/audit atomically; return the summary (metrics/audit.json, a DVC output), with a warning
+    when the fold models are too weak to have an opinion on anything."""
     keys = [image.key for image in findings.images]
     with atomic_dir(dest) as staging:
         images = {key: image_record(findings, i) for i, key in enumerate(keys)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tasks.core.headline import details_file, evaluation_headline
 from tasks.core.paths import Layout
 from tasks.core.schema_evaluate import EvaluateParams
 from tasks.core.yolo_files import write_json, write_text_atomic
@@ -109,11 +110,14 @@ def write_report(
 def write_evaluation(
     layout: Layout, section: EvaluateParams, result: dict, comparison: dict | None, decision: dict, registry: dict
 ) -> list[Path]:
-    """metrics/evaluate.json, metrics/compare.json and reports/evaluate/*; every file to keep as an artifact."""
-    out = layout.reports / "evaluate"
-    write_json(layout.metrics / "evaluate.json", result)
+    """metrics/evaluate.json (the headline: a DVC metric), metrics/evaluate_details.json, metrics/compare.json
+    and reports/evaluate/*; every file to keep as an artifact."""
+    out, details = layout.reports / "evaluate", details_file(layout.metrics, "evaluate")
+    write_json(details, result)
+    write_json(layout.metrics / "evaluate.json", evaluation_headline(result, decision, registry))
     write_json(layout.metrics / "compare.json", comparison or {"champion": registry["champion_before"]})
     files = write_decision(out, decision, registry, section.promotion.model_dump())
     files.append(write_report(out / "report.md", result, comparison, decision, registry))
     plots = [out / name for name in PLOT_FILES if (out / name).exists()]
-    return [layout.metrics / "evaluate.json", layout.metrics / "compare.json", out / "pr_curve.csv", *plots, *files]
+    written = [layout.metrics / "evaluate.json", details, layout.metrics / "compare.json", out / "pr_curve.csv"]
+    return [*written, *plots, *files]

@@ -78,7 +78,7 @@ def score_model(
     version: str | None,
     work: Path,
 ) -> tuple[dict[str, Any], list[ImageStats]]:
-    """metrics/evaluate.json's figures of the model (registered as `version`), and its per-image statistics."""
+    """metrics/evaluate_details.json's figures of the model (registered as `version`), and its per-image statistics."""
     section, device = params.evaluate, resolve_device(params.project.device)
     accuracy = score_accuracy(params, layout, dataset, names, weights, work)
     export = score_exports(params, dataset, weights, accuracy, work)

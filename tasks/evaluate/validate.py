@@ -70,15 +70,19 @@ def _per_class(metrics: Any, model_names: list[str], dataset_names: list[str]) -
 
 
 def write_pr_curve(metrics: Any, model_names: list[str], path: Path) -> None:
-    """The precision-recall curve per class as rows (class, recall, precision) for `dvc plots`."""
-    recall, precision = metrics.box.px, metrics.box.prec_values
+    """The precision-recall curve for `dvc plots` (dvc.yaml: x recall, y precision): one row per recall
+    point, `precision` the mean over the classes with test boxes (Ultralytics' "all classes" curve), then
+    `precision_<class>` per class. Columns, not a class column: DVC draws one line per column, never per group."""
+    recall, precision = metrics.box.px[::10], metrics.box.prec_values
+    classes = [model_names[i] for i in metrics.ap_class_index]
+    per_class = [precision[row][::10] for row in range(len(classes))]
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["class", "recall", "precision"])
-        for row, class_index in enumerate(metrics.ap_class_index):
-            for r, p in zip(recall[::10], precision[row][::10], strict=True):
-                writer.writerow([model_names[class_index], f"{r:.4f}", f"{p:.4f}"])
+        writer.writerow(["recall", "precision", *(f"precision_{name}" for name in classes)])
+        for i, r in enumerate(recall if classes else []):
+            points = [float(row[i]) for row in per_class]
+            writer.writerow([f"{r:.4f}", f"{sum(points) / len(points):.4f}", *(f"{p:.4f}" for p in points)])
 
 
 def _confusion(metrics: Any, model_names: list[str]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tasks.core.headline import details_file
 from tasks.core.paths import Layout
 from tasks.core.prepared import read_split_stats
 from tasks.core.schema import TrackingParams
@@ -51,7 +52,7 @@ def _evaluate_runs(client: Any, tracking: TrackingParams, newest_first: bool = F
 
 def record_evaluation(tracking: TrackingParams, layout: Layout) -> None:
     """Tag the evaluate run that just ended with the version it evaluated and the labelled images it had."""
-    evaluated = layout.metrics / "evaluate.json"
+    evaluated = details_file(layout.metrics, "evaluate")  # the headline (evaluate.json) holds no version
     client = _client()
     runs = _evaluate_runs(client, tracking, newest_first=True)
     if not runs or not evaluated.exists() or VERSION_TAG in runs[0].data.tags:

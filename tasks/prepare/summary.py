@@ -1,4 +1,7 @@
-"""metrics/prepare.json: what the prepared dataset holds per split, and the warnings about it."""
+"""metrics/prepare.json: what the prepared dataset holds per split, and the warnings about it.
+
+A DVC output, not a DVC metric: per split and per class it would add tens of columns to the one table
+`dvc metrics show` prints (tasks/core/headline.py)."""
 
 from __future__ import annotations
 

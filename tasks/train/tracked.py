@@ -1,5 +1,6 @@
 """The tracked training every training stage shares (train, transfer): one MLflow run, one registered
-version, and the published model in models/<stage> with its card and metrics/<stage>.json.
+version, and the published model in models/<stage> with its card, metrics/<stage>.json (the headline
+validation accuracy, tasks/core/headline.py) and metrics/<stage>_details.json (the whole summary).
 
 The run folder is named by a fingerprint of the start, the arguments and the data: a rerun after a
 crash resumes from its last checkpoint (tasks/train/checkpoints.py).
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tasks.core.headline import details_file, training_headline
 from tasks.core.paths import Layout
 from tasks.core.schema import Params
 from tasks.core.yolo_files import write_json
@@ -38,7 +40,7 @@ def log_epoch(trainer: Any) -> None:
 
 
 def training_summary(outcome: TrainOutcome) -> dict[str, Any]:
-    """metrics/<stage>.json: what the training did and cost, and the final validation metrics."""
+    """metrics/<stage>_details.json: what the training did and cost, and the final validation metrics."""
     return {
         "epochs": outcome.epochs,
         "images_seen": outcome.images_seen,
@@ -76,5 +78,6 @@ def tracked_training(
         tracking.log_artifacts(save_training_report(outcome, layout.reports / stage))
         tracking.log_metrics({"wall_s": outcome.wall_s, "images_seen": outcome.images_seen})
     summary = training_summary(outcome)
-    write_json(layout.metrics / f"{stage}.json", summary)
+    write_json(details_file(layout.metrics, stage), summary)
+    write_json(layout.metrics / f"{stage}.json", training_headline(outcome.metrics))
     return summary

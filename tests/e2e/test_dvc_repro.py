@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from tasks.core.headline import HEADLINE_KEYS
 from testkit.processes import python
+from tests.metrics_table import assert_fits, dvc_table
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +25,11 @@ def test_repro_then_noop(make_project):
         assert f"Running stage '{stage}'" in first
     lock = (repo / "dvc.lock").read_text()
     assert "data/prepared" in lock and "models/train" in lock and "models/transfer" in lock
-    assert json.loads((repo / "metrics/evaluate.json").read_text())["images"] == 6
+    assert json.loads((repo / "metrics/evaluate_details.json").read_text())["images"] == 6
+    table = dvc_table(repo, "metrics", "show")  # every stage ran (audit and mine too): the table a person reads
+    assert_fits(table)
+    assert {line.split()[0] for line in table.splitlines()[1:]} == {f"metrics/{s}.json" for s in HEADLINE_KEYS}
+    assert_fits(dvc_table(repo, "metrics", "diff"))  # nothing committed: every figure is new
     second = dvc("repro", cwd=repo)
     assert "Running stage" not in second
     assert "Data and pipelines are up to date" in dvc("status", cwd=repo)

@@ -41,7 +41,8 @@ def test_import_then_repro_trains_and_evaluates(make_project, tmp_path):
     assert images == 37  # 26 toys + 11 pig photos (one loose in prasatko's test/), no duplicates between them
     assert metrics["instances"]["new/train"]["prasatko"] > 0
     assert sum(metrics["instances"]["test"].values()) > 0, "the test split has boxes to score"
-    assert json.loads((repo / "metrics/evaluate.json").read_text())["images"] == metrics["images"]["test"]
+    evaluated = json.loads((repo / "metrics/evaluate_details.json").read_text())
+    assert evaluated["images"] == metrics["images"]["test"]
     assert "Running stage" not in python("-m", "dvc", "repro", cwd=repo).stdout
     lock = yaml.safe_load((repo / "dvc.lock").read_text())
     assert any(d["path"] == "data/raw" for d in lock["stages"]["prepare"]["deps"])

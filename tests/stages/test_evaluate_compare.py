@@ -33,7 +33,7 @@ def project(tmp_path_factory, prefect_harness) -> Project:
     root = project.root
     project.run(prepare_flow, train_flow, evaluate_flow)
     (root / "first").mkdir()
-    for name in ("metrics/evaluate.json", "metrics/evaluate_images.json", "reports/evaluate/decision.json"):
+    for name in ("metrics/evaluate_details.json", "metrics/evaluate_images.json", "reports/evaluate/decision.json"):
         (root / "first" / Path(name).name).write_text((root / name).read_text())
     project.run(train_flow)
     project.run(evaluate_flow, params="strict.yaml")
@@ -41,7 +41,7 @@ def project(tmp_path_factory, prefect_harness) -> Project:
 
 
 def test_first_evaluation_has_every_field(project):
-    result = json.loads((project.root / "first/evaluate.json").read_text())
+    result = json.loads((project.root / "first/evaluate_details.json").read_text())
     assert set(result["per_class"]) == {"ring", "cross", "star"}
     assert_summary_is_the_mean_of_its_classes(result)
     matrix = result["confusion_matrix"]
@@ -67,7 +67,7 @@ def test_first_evaluation_has_every_field(project):
 
 def test_per_image_counts_add_up(project):
     table = json.loads((project.root / "first/evaluate_images.json").read_text())
-    result = json.loads((project.root / "first/evaluate.json").read_text())
+    result = json.loads((project.root / "first/evaluate_details.json").read_text())
     assert len(table["images"]) == result["images"] == 6
     for key in ("tp", "fp", "fn"):
         assert table["totals"][key] == sum(row[key] for row in table["images"].values())

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tasks.core.headline import details_file
 from tasks.core.params import load_params
 from tasks.core.paths import Layout
 from tasks.core.yolo_files import write_json
@@ -31,12 +32,12 @@ BATCH = 4
 
 
 def log_evaluation(project: Project, version: str, map50_95: float, labelled: int, decision: str) -> None:
-    """What evaluate leaves behind: its MLflow run, metrics/evaluate.json and the prepared card."""
+    """What evaluate leaves behind: its MLflow run, metrics/evaluate_details.json and the prepared card."""
     import mlflow
 
     params, layout = project.params(), Layout(project.root)
     write_json(layout.prepared / "dataset.json", {"splits": {"base/train": {"images": labelled}}})
-    write_json(layout.metrics / "evaluate.json", {"model_version": version, "map50_95": map50_95})
+    write_json(details_file(layout.metrics, "evaluate"), {"model_version": version, "map50_95": map50_95})
     with tracking.stage_run(params.tracking, "evaluate", {"model": "train"}, layout):
         tracking.log_metrics({"test_map50_95": map50_95, "test_map50": map50_95 + 0.2})
         mlflow.set_tags({"yoloop.decision": decision, "yoloop.champion_after": "1"})

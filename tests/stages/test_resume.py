@@ -58,11 +58,11 @@ def test_killed_training_resumes_from_its_checkpoint(make_project, tmp_path):
     killed_at = _kill_when_checkpointed(stage, runs)
     (run_dir,) = runs.iterdir()
     assert resumable_checkpoint(run_dir) is not None
-    assert not (root / "metrics/train.json").exists()
+    assert not (root / "metrics/train.json").exists() and not (root / "metrics/train_details.json").exists()
 
     rerun = subprocess.run([sys.executable, "-m", "flows.train"], cwd=root, env=env, capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
-    metrics = json.loads((root / "metrics/train.json").read_text())
+    metrics = json.loads((root / "metrics/train_details.json").read_text())
     assert metrics["resumed_from_epoch"] >= killed_at + 1 >= 2
     assert metrics["epochs"] == EPOCHS
     rows = (root / "reports/train/results.csv").read_text().strip().splitlines()[1:]

@@ -8,8 +8,10 @@ import pytest
 
 from flows.evaluate import evaluate_flow
 from flows.transfer import transfer_flow
+from tasks.core.headline import HEADLINE_KEYS, details_file
 from tasks.core.params import load_params
 from testkit.profiles import TINY
+from tests.metrics_table import assert_fits, dvc_table, dvc_view
 from tests.projects import Project
 from tests.stages.scores import assert_summary_is_the_mean_of_its_classes
 
@@ -38,7 +40,7 @@ def test_train_publishes_weights_and_card(project):
     card = json.loads((project.root / "models/train/card.json").read_text())
     assert card["names"] == ["ring", "cross"] and card["data"] == "base"
     assert (project.root / "models/train/weights.pt").stat().st_size > 1_000_000
-    metrics = json.loads((project.root / "metrics/train.json").read_text())
+    metrics = json.loads((project.root / "metrics/train_details.json").read_text())
     assert metrics["epochs"] == 2
     assert metrics["images_seen"] == 2 * 12
     assert (project.root / "reports/train/results.csv").read_text().count("\n") == 3
@@ -49,13 +51,13 @@ def test_transfer_widens_the_head_and_publishes(project):
     assert card["names"] == ["ring", "cross", "star"] and card["data"] == "all"
     assert card["carried_classes"] == ["ring", "cross"] and card["transfers_since_scratch"] == 1
     assert card["from"] == "stage train" and card["strategy"] == "full" and card["frozen_layers"] == []
-    metrics = json.loads((project.root / "metrics/transfer.json").read_text())
+    metrics = json.loads((project.root / "metrics/transfer_details.json").read_text())
     assert metrics["epochs"] == 1 and metrics["images_seen"] == 12 + 6
     assert (project.root / "reports/transfer/results.csv").exists()
 
 
 def test_evaluate_reports_every_field(project):
-    result = json.loads((project.root / "metrics/evaluate.json").read_text())
+    result = json.loads((project.root / "metrics/evaluate_details.json").read_text())
     assert set(result["per_class"]) == {"ring", "cross", "star"}
     assert_summary_is_the_mean_of_its_classes(result)
     assert sum(c["instances"] for c in result["per_class"].values()) == result["instances"] > 0
@@ -63,7 +65,11 @@ def test_evaluate_reports_every_field(project):
     assert result["speed_ms"]["inference"] > 0
     assert (project.root / "reports/evaluate/BoxPR_curve.png").exists()
     assert (project.root / "reports/evaluate/confusion_matrix.png").exists()
-    assert (project.root / "reports/evaluate/pr_curve.csv").read_text().startswith("class,recall,precision")
+    pr_curve = (project.root / "reports/evaluate/pr_curve.csv").read_text().splitlines()
+    assert pr_curve[0] == "recall,precision,precision_ring,precision_cross,precision_star" and len(pr_curve) == 101
+    for row in pr_curve[1:]:  # precision: the mean of the classes' precision at that recall
+        recall, mean, *per_class = map(float, row.split(","))
+        assert 0 <= recall <= 1 and mean == pytest.approx(sum(per_class) / 3, abs=1e-4), row
     forgetting = result["forgetting"]
     assert forgetting["reference"] == "train" and forgetting["old_classes"] == ["ring", "cross"]
     # No flag is a fair outcome for a tiny model; each flag there is must match this evaluation's figures.
@@ -138,6 +144,41 @@ def test_transfer_retrains_from_scratch_after_retrain_every_transfers(project, t
     card = json.loads((copy.root / "models/transfer/card.json").read_text())
     assert card["plan"] == "retrain" and card["start"] == "yolov8n.yaml" and card["transfers_since_scratch"] == 0
     assert card["carried_classes"] == [] and card["names"] == ["ring", "cross", "star"]
-    assert json.loads((copy.root / "metrics/transfer.json").read_text())["epochs"] == TINY["train"]["epochs"], (
+    assert json.loads((copy.root / "metrics/transfer_details.json").read_text())["epochs"] == TINY["train"]["epochs"], (
         "train epochs (TINY: 1), not transfer epochs (2)"
     )
+
+
+def test_metrics_files_hold_the_headline_only(project):
+    """metrics/<stage>.json: the headline keys, rounded from the details (metrics/<stage>_details.json)."""
+    metrics = project.root / "metrics"
+    headlines = {stage: json.loads((metrics / f"{stage}.json").read_text()) for stage in HEADLINE_KEYS}
+    for stage, keys in HEADLINE_KEYS.items():
+        assert set(headlines[stage]) == set(keys), f"metrics/{stage}.json grew beyond its headline keys"
+    for stage in ("train", "transfer"):
+        details = json.loads(details_file(metrics, stage).read_text())
+        assert headlines[stage]["mAP50-95"] == round(details["metrics/mAP50-95_B"], 3)
+        assert headlines[stage]["R"] == round(details["metrics/recall_B"], 3)
+    details, evaluated = json.loads(details_file(metrics, "evaluate").read_text()), headlines["evaluate"]
+    assert evaluated["AP"] == {name: round(row["ap50_95"], 3) for name, row in details["per_class"].items()}
+    assert (evaluated["mAP50"], evaluated["P"]) == (round(details["map50"], 3), round(details["precision"], 3))
+    assert evaluated["ms"] == round(details["speed"]["batch"]["1"]["total"], 1)
+    assert evaluated["MB"] == round(details["size"]["file_bytes"] / 1e6, 1)
+    assert json.loads((project.root / "reports/evaluate/decision.json").read_text())["first_model"]
+    assert evaluated["decision"] == "promoted", "no champion before: the evaluated model becomes it"
+
+
+def test_dvc_shows_the_metrics_in_120_columns_and_draws_the_curves(project, tmp_path):
+    view = dvc_view(project.root, tmp_path / "view")
+    table = dvc_table(view, "metrics", "show")
+    assert_fits(table)
+    paths = {line.split()[0] for line in table.splitlines()[1:]}
+    assert paths == {"metrics/train.json", "metrics/transfer.json", "metrics/evaluate.json"}, table
+    shown = json.loads(dvc_table(view, "plots", "show", "--json"))
+    assert not shown.get("errors"), shown.get("errors")
+    rows = shown["data"]["validation mAP by epoch"][0]["content"]["data"]["values"]
+    lines = {row["filename::field"] for row in rows}
+    assert lines == {f"{s}/results.csv::metrics/{m}(B)" for s in ("train", "transfer") for m in ("mAP50", "mAP50-95")}
+    assert len(rows) == 2 * 2 + 2 * 1, "one point per epoch on each line: train 2 epochs, transfer 1"
+    pr_curve = shown["data"]["reports/evaluate/pr_curve.csv"][0]["content"]["data"]["values"]
+    assert len(pr_curve) == 100 and {"recall", "precision"} <= set(pr_curve[0])
