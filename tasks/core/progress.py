@@ -93,7 +93,10 @@ class Progress:
         """`label: done/total unit (pct%), rate unit/s, ~time left`."""
         rate = self._rate(now)
         pct = 100 * self.done / self.total if self.total else 100.0
-        left = f", ~{duration((self.total - self.done) / rate)} left" if rate > 0 and self.done < self.total else ""
+        left = ""
+        if rate > 0 and self.done < self.total:
+            seconds = (self.total - self.done) / rate
+            left = f", {'~' if seconds >= 1 else ''}{duration(seconds)} left"
         return f"{self.label}: {self.done}/{self.total} {self.unit} ({pct:.0f}%), {self._speed(now)}{left}"
 
     def advance(self, n: int = 1) -> None:

@@ -52,6 +52,9 @@ def test_rate_and_time_left_in_a_line():
     clock.now += 32.5
     progress.advance(400)
     assert stream.getvalue() == "pool scoring: 400/1669 images (24%), 12.3 images/s, ~2 min left\n"
+    clock.now += 30
+    progress.advance(1268)
+    assert stream.getvalue().splitlines()[-1] == "pool scoring: 1668/1669 images (100%), 26.7 images/s, <1 s left"
 
 
 def test_an_error_in_the_loop_says_stopped():
