@@ -117,5 +117,6 @@ def read_checked(
         return
     with read_unlabelled(source, params.video_fps, params.frame_duplicate_bits) as dataset:
         require_media(dataset, source)
-        checked = leave_out_labelled(validate(dataset), labelled_hashes(raw, skip=name), dataset)
+        checked = validate(dataset, label="unlabelled import check")
+        checked = leave_out_labelled(checked, labelled_hashes(raw, skip=name), dataset)
         yield _decide(dataset, checked, params, source)

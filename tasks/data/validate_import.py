@@ -14,6 +14,7 @@ from pathlib import Path
 
 from tasks.core.errors import InputError
 from tasks.core.findings import Finding, errors
+from tasks.core.progress import track
 from tasks.data.box_agreement import describe_disagreement
 from tasks.data.image_check import ImageCheck, inspect_image
 from tasks.data.layouts import detect_format
@@ -116,9 +117,11 @@ def mark_duplicates(images: list[CheckedImage], names: list[str] | None = None) 
             image.findings.append(Finding(where, None, reason, "error"))
 
 
-def validate(dataset: SourceDataset, progress: Callable[[int], None] | None = None) -> list[CheckedImage]:
+def validate(
+    dataset: SourceDataset, progress: Callable[[int], None] | None = None, label: str = "import check"
+) -> list[CheckedImage]:
     checked = []
-    for index, item in enumerate(dataset.items):
+    for index, item in enumerate(track(dataset.items, label)):
         checked.append(check_item(item))
         if progress:
             progress(index + 1)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tasks.core.prepared import PreparedDataset
+from tasks.core.progress import track
 from tasks.core.runtime import quiet_ultralytics
 from tasks.core.yolo_files import list_images
 from tasks.evaluate.int8 import quantize_int8
@@ -75,7 +76,7 @@ def export_and_score(
     from ultralytics import YOLO
 
     results = {}
-    for name, precision in variants.items():
+    for name, precision in track(list(variants.items()), "export check", unit="variants"):
         started = time.perf_counter()
         exported = export_onnx(weights, work / name, args["imgsz"], precision, device, calibration)
         export_s = time.perf_counter() - started

@@ -24,6 +24,7 @@ from tasks.audit.report import AuditReport, read_audit
 from tasks.core.errors import InputError
 from tasks.core.paths import Layout
 from tasks.core.prepared import PreparedDataset
+from tasks.core.progress import Progress
 from tasks.core.yolo_files import label_path, list_images, read_labels, top_left_box
 from tasks.mine.relabel_export import round_manifests
 from tasks.ops.fiftyone_setup import load_fiftyone
@@ -83,23 +84,26 @@ def sample_records(
     Each sample's `key` is the image's path from the project root, as the reports and manifests name it.
     """
     records = []
-    for split, folder in sources.items():
-        absolute = folder.resolve()  # once per folder: resolving each path costs a syscall per component
-        for image in list_images(folder):
-            key = layout.key(image)
-            records.append(
-                {
-                    "filepath": str(absolute / image.relative_to(folder)),
-                    "key": key,
-                    "split": split,
-                    "tags": [split, *tags.get(key, [])],
-                    "ground_truth": None if split == "pool" else detections_doc(truth_rows(image, names)),
-                    "predictions": detections_doc(predictions.get(key, [])),
-                    **{field: scores.get(key, {}).get(field) for field in SCORE_FIELDS},
-                }
-            )
-            if audit:
-                records[-1].update(audit_fields(audit, key, records[-1]["ground_truth"], detections_doc))
+    listed = {split: list_images(folder) for split, folder in sources.items()}
+    with Progress("FiftyOne index records", sum(len(images) for images in listed.values())) as progress:
+        for split, folder in sources.items():
+            absolute = folder.resolve()  # once per folder: resolving each path costs a syscall per component
+            for image in listed[split]:
+                key = layout.key(image)
+                records.append(
+                    {
+                        "filepath": str(absolute / image.relative_to(folder)),
+                        "key": key,
+                        "split": split,
+                        "tags": [split, *tags.get(key, [])],
+                        "ground_truth": None if split == "pool" else detections_doc(truth_rows(image, names)),
+                        "predictions": detections_doc(predictions.get(key, [])),
+                        **{field: scores.get(key, {}).get(field) for field in SCORE_FIELDS},
+                    }
+                )
+                if audit:
+                    records[-1].update(audit_fields(audit, key, records[-1]["ground_truth"], detections_doc))
+                progress.advance()
     return records
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from tasks.core.progress import Progress
 from tasks.core.runtime import quiet_ultralytics
 from tasks.core.schema_mine import MineParams
 from tasks.mine.embeddings import pooled_features
@@ -132,15 +133,17 @@ def detect_images(
 ) -> list[ScoredImage]:
     """Stage 1, every image: detections (original view) and the backbone embedding."""
     results: list[ScoredImage] = []
-    for start in range(0, len(paths), params.batch):
-        chunk = paths[start : start + params.batch]
-        batch, shapes = load_batch(chunk, params.imgsz, read)
-        with pooled_features(detector.net) as features:
-            raw = detect(detector, batch, params)
-        for i, path in enumerate(chunk):
-            found = to_detections(raw[i], "original", 1.0, params.imgsz)
-            height, width = shapes[i]
-            results.append(ScoredImage(path, width, height, found, None, features[0][i]))
+    with Progress("pool scoring", len(paths)) as progress:
+        for start in range(0, len(paths), params.batch):
+            chunk = paths[start : start + params.batch]
+            batch, shapes = load_batch(chunk, params.imgsz, read)
+            with pooled_features(detector.net) as features:
+                raw = detect(detector, batch, params)
+            for i, path in enumerate(chunk):
+                found = to_detections(raw[i], "original", 1.0, params.imgsz)
+                height, width = shapes[i]
+                results.append(ScoredImage(path, width, height, found, None, features[0][i]))
+            progress.advance(len(chunk))
     return results
 
 
@@ -150,13 +153,16 @@ def view_detections(
 ) -> list[list[Detections]]:
     """Stage 2, shortlisted images: detections of each augmented view, in the original letterboxed frame."""
     per_image: list[list[Detections]] = []
-    for start in range(0, len(paths), params.batch):
-        batch, _ = load_batch(paths[start : start + params.batch], params.imgsz, read)
-        views = [
-            (kind, scale, detect(detector, tensor, params)) for kind, scale, tensor in augmented_views(batch, params)
-        ]
-        for i in range(len(batch)):
-            per_image.append([to_detections(raw[i], kind, scale, params.imgsz) for kind, scale, raw in views])
+    with Progress("pool scoring, augmented views of the shortlist", len(paths)) as progress:
+        for start in range(0, len(paths), params.batch):
+            batch, _ = load_batch(paths[start : start + params.batch], params.imgsz, read)
+            views = [
+                (kind, scale, detect(detector, tensor, params))
+                for kind, scale, tensor in augmented_views(batch, params)
+            ]
+            for i in range(len(batch)):
+                per_image.append([to_detections(raw[i], kind, scale, params.imgsz) for kind, scale, raw in views])
+            progress.advance(len(batch))
     return per_image
 
 
