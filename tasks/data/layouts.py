@@ -51,11 +51,19 @@ class Inventory:
 
 
 def inventory(root: Path) -> Inventory:
-    """One walk (hidden folders and files skipped, at most MAX_DEPTH folders down)."""
-    found = Inventory(root)
+    """One walk (hidden folders and files skipped, at most MAX_DEPTH folders down).
+
+    Linked folders are followed (a dataset often links its images from another disk), each real
+    folder once, so a link back up the tree cannot loop.
+    """
+    found, seen = Inventory(root), set()
     kinds = {".xml": found.xml, ".json": found.json, ".yaml": found.yaml, ".yml": found.yaml, ".txt": found.txt}
-    for folder, dirs, files in os.walk(root):
+    for folder, dirs, files in os.walk(root, followlinks=True):
         here = Path(folder)
+        if os.path.realpath(folder) in seen:
+            dirs[:] = []
+            continue
+        seen.add(os.path.realpath(folder))
         dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if len(here.relative_to(root).parts) < MAX_DEPTH else []
         for name in sorted(files):
             suffix = Path(name).suffix.lower()

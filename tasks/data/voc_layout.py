@@ -11,6 +11,8 @@ stem; only then anywhere in the dataset, when the name is unique there.
 
 from __future__ import annotations
 
+import os
+
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,10 +78,10 @@ def _look_up(index: ImageIndex, folders: list[Path], name: str, xml: Path) -> tu
 
 def find_image(index: ImageIndex, xml: Path, filename: str, line: int | None) -> tuple[Path | None, Finding | None]:
     """The image an annotation names, with a note when it had to be matched by stem or found elsewhere."""
-    root = index.found.root.resolve()
+    root = Path(os.path.normpath(index.found.root.absolute()))  # by name, not resolved: linked folders stay inside
     folders = index.folders_for(xml.parent)
     names = [f"{index.found.rel(f)}/" if f != index.found.root else "./" for f in folders]
-    if filename and not (xml.parent / filename).resolve().is_relative_to(root):
+    if filename and not Path(os.path.normpath((xml.parent / filename).absolute())).is_relative_to(root):
         reason = f"filename {filename!r} points outside {names[-1]} (and the dataset)"
         return None, Finding(str(xml), line, reason, "error")
     image, how = _look_up(index, folders, filename or xml.stem, xml)

@@ -246,3 +246,16 @@ def test_unknown_layout_lists_what_was_looked_for(tmp_path):
         "--unlabelled",
     ):
         assert looked_for in text
+
+
+def test_linked_folders_are_read_once_and_copied(tmp_path):
+    """Images and annotations linked from another disk are followed; a link back up the tree is not a loop."""
+    voc_images_annotations_lowercase(tmp_path / "elsewhere")
+    (tmp_path / "src").mkdir()
+    for folder in ("images", "annotations"):
+        (tmp_path / "src" / folder).symlink_to(tmp_path / "elsewhere" / folder, target_is_directory=True)
+    (tmp_path / "src" / "images" / "up").symlink_to(tmp_path / "src", target_is_directory=True)
+    result = import_dataset(tmp_path / "src", "linked", params=ImportParams(), raw=tmp_path / "raw", use_dvc=False)
+    assert result.report["images"] == {"train": 3, "val": 0, "test": 0}
+    copied = list((result.dest / "images").rglob("*.jpg"))
+    assert len(copied) == 3 and not any(p.is_symlink() for p in copied)
