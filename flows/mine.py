@@ -21,6 +21,7 @@ from tasks.core.schema import Params
 from tasks.core.yolo_files import list_images
 from tasks.loop.loop_page import write_loop_page
 from tasks.mine.audit_share import share_batch_with_audit
+from tasks.mine.pool_check import require_pool
 from tasks.mine.pool_scoring import load_detector
 from tasks.mine.rank import training_embeddings
 from tasks.mine.relabel_export import earlier_choices
@@ -32,14 +33,15 @@ def mine_flow(params: Params, root: Path) -> dict:
     """Score the pool with `models/<mine.model>`, choose `k` images, export them, rebuild the FiftyOne index."""
     section, layout = params.mine, Layout(root)
     dataset = read_card(layout.prepared)
+    earlier = earlier_choices(layout.relabel, layout.labels, section.round)
+    images = {layout.key(image): image for image in list_images(layout.pool / "images")}
+    require_pool(list(images), earlier, layout.key(layout.pool / "images"), params.prepare, section)
     source = layout.model_dir(section.model)
     card = read_model_card(source)
     detector = load_detector(require_weights(source / WEIGHTS_FILE), resolve_device(params.project.device))
-    earlier = earlier_choices(layout.relabel, layout.labels, section.round)
     labelled_images = [image for folder in dataset.split_dirs().values() for image in list_images(folder)]
     labelled = score_images_task(detector, labelled_images, section, False)
     covered = training_embeddings(labelled, dataset.split_dirs())  # what a diverse pick counts as covered
-    images = {layout.key(image): image for image in list_images(layout.pool / "images")}
     pool, table, choices = rank_pool_task(detector, images, section, earlier, covered, params.project.seed)
     choices, audit = share_batch_with_audit(layout, section, dataset.names, earlier, choices)
     header = batch_header(section, card, earlier, detector.val_map50_95)

@@ -2,13 +2,16 @@
 
 Built-in scenes are rendered as pool images and their true boxes stand in for the detector's
 drafts, so the Label Studio and loop-page tests get a batch in a second instead of a
-prepare -> train -> mine run.
+prepare -> train -> mine run. `labels_from_voc` is the labeller of a batch of real photos whose
+LabelImg xml lies elsewhere (tests/e2e/test_mining_loop.py).
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import numpy as np
 
@@ -55,4 +58,24 @@ def write_batch(root: Path, count: int = 3, round_number: int = 1) -> Path:
 def returned_labels(batch: Path, dest: Path) -> list[Path]:
     """A relabel batch's label files as a labeller sends them back (copied to dest/labels), sorted by name."""
     shutil.copytree(batch / "labels", dest / "labels")
+    return sorted((dest / "labels").glob("*.txt"))
+
+
+def labels_from_voc(batch: Path, truth: Path, dest: Path) -> list[Path]:
+    """A labeller who knows the truth: each batch image's LabelImg xml in `truth` as YOLO labels in dest/labels.
+
+    Pool images are named `<import>__<file>`; the xml is `<file stem>.xml`; ids follow the batch's `names`."""
+    manifest = json.loads((batch / "manifest.json").read_text())
+    (dest / "labels").mkdir(parents=True)
+    for entry in manifest["images"]:
+        stem = Path(entry["file"]).stem
+        root = ET.parse(truth / f"{stem.split('__', 1)[1]}.xml").getroot()
+        width, height = (float(root.findtext(f"size/{side}")) for side in ("width", "height"))
+        rows = []
+        for box in root.iter("object"):
+            x0, y0, x1, y1 = (float(box.findtext(f"bndbox/{k}")) for k in ("xmin", "ymin", "xmax", "ymax"))
+            cls = manifest["names"].index(box.findtext("name"))
+            x, y, w, h = (x0 + x1) / 2 / width, (y0 + y1) / 2 / height, (x1 - x0) / width, (y1 - y0) / height
+            rows.append(f"{cls} {x:.6f} {y:.6f} {w:.6f} {h:.6f}")
+        (dest / "labels" / f"{stem}.txt").write_text("\n".join(rows) + "\n")
     return sorted((dest / "labels").glob("*.txt"))

@@ -31,7 +31,7 @@ def test_import_then_repro_trains_and_evaluates(make_project, tmp_path):
         out = python("-m", "flows.cli", "import", str(plysaci / f"{yaml_name}.yaml"), "--name", name, cwd=repo).stdout
         assert f"versioned with DVC: data/raw/{name}.dvc" in out
     project.write_params(DATASETS)
-    output = python("-m", "dvc", "repro", cwd=repo).stdout
+    output = python("-m", "dvc", "repro", "evaluate", cwd=repo).stdout  # no pool here: mine would stop (exit 2)
     for stage in ("prepare", "train", "evaluate"):
         assert f"Running stage '{stage}'" in output
     card = json.loads((repo / "data/prepared/dataset.json").read_text())
@@ -43,6 +43,6 @@ def test_import_then_repro_trains_and_evaluates(make_project, tmp_path):
     assert sum(metrics["instances"]["test"].values()) > 0, "the test split has boxes to score"
     evaluated = json.loads((repo / "metrics/evaluate_details.json").read_text())
     assert evaluated["images"] == metrics["images"]["test"]
-    assert "Running stage" not in python("-m", "dvc", "repro", cwd=repo).stdout
+    assert "Running stage" not in python("-m", "dvc", "repro", "evaluate", cwd=repo).stdout
     lock = yaml.safe_load((repo / "dvc.lock").read_text())
     assert any(d["path"] == "data/raw" for d in lock["stages"]["prepare"]["deps"])
