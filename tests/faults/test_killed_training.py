@@ -64,6 +64,6 @@ def test_a_killed_train_run_is_marked_killed_and_the_rerun_completes(trained_pro
 
     assert sorted(p.name for p in (project.root / "models").iterdir()) == ["train"], "no stray folder in models/"
     assert sorted(p.name for p in (project.root / "models/train").iterdir()) == ["card.json", "weights.pt"]
-    assert json.loads((project.root / "metrics/train.json").read_text())["epochs"] == EPOCHS
+    assert json.loads((project.root / "metrics/train_details.json").read_text())["epochs"] == EPOCHS
     rows = (project.root / "reports/train/results.csv").read_text().strip().splitlines()[1:]
     assert [int(float(row.split(",")[0])) for row in rows] == list(range(1, EPOCHS + 1)), "one row per epoch"
