@@ -7,13 +7,14 @@ round's summary.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from tasks.core.paths import Layout
 from tasks.core.schema_mine import MineParams
-from tasks.core.yolo_files import top_left_box, write_json
+from tasks.core.yolo_files import read_manifest, top_left_box, write_json
 from tasks.mine.audit_share import AuditBatch
 from tasks.mine.pool_scoring import ScoredImage
 from tasks.mine.selection import Choice
@@ -72,5 +73,17 @@ def write_mine_summary(
     }
     if audit:
         summary["audit_chosen"] = [c.image for c in audit.choices]
+    summary["draft_boxes"] = warn_without_drafts(layout.relabel / f"round-{section.round}", section.draft_conf)
     write_json(layout.reports / "mine" / "summary.json", summary)
     return summary
+
+
+def warn_without_drafts(batch: Path, draft_conf: float) -> int:
+    """The batch's draft boxes; a warning when there are none, so no labeller waits for drafts that never came."""
+    drafts = sum(entry["draft_boxes"] for entry in read_manifest(batch)["images"])
+    if not drafts:
+        print(
+            f"warning: {batch}: no draft boxes: no prediction of the model reached mine.draft_conf={draft_conf}; "
+            "the images are to be labelled from scratch (or lower mine.draft_conf, or train longer)"
+        )
+    return drafts

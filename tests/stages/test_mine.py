@@ -90,6 +90,8 @@ def test_scores_cover_the_pool_and_views_exist(project):
     summary = json.loads((project.root / "reports/mine/summary.json").read_text())
     assert VIEWS | {"relabel-round-1"} <= set(summary["views"])
     assert summary["views"]["relabel-round-1"] == TINY["mine"]["k"]
+    handed_out = json.loads((project.root / "data/relabel/round-1/manifest.json").read_text())["images"]
+    assert summary["draft_boxes"] == sum(entry["draft_boxes"] for entry in handed_out)
 
 
 def test_fiftyone_index_has_every_split_evaluation_and_tags(project):
