@@ -37,7 +37,15 @@ def audited_images(dataset: PreparedDataset, subset: str, folds: int) -> list[Pa
 
 
 def validation_images(dataset: PreparedDataset, subset: str) -> list[Path]:
-    return [p for folder in SUBSET_FOLDERS[subset] for p in list_images(dataset.root / folder / "images" / "val")]
+    """The val split(s) of `subset` that each fold model validates on; none is an error (Ultralytics needs one)."""
+    folders = [dataset.root / folder / "images" / "val" for folder in SUBSET_FOLDERS[subset]]
+    found = [p for folder in folders for p in list_images(folder)]
+    if not found:
+        raise InputError(
+            f"audit.data: {subset}: no val image in {', '.join(map(str, folders))} for the fold models to validate on; "
+            "set audit.data: all, or give that part of the data a val split (prepare.resplit)"
+        )
+    return found
 
 
 def load_audit_images(paths: list[Path], file_names: list[str], names: list[str], layout: Layout) -> list[AuditImage]:
