@@ -21,25 +21,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tasks.core.errors import InputError
+from tasks.ops.local_process import command_line, running
 
 LOCK_FILE = ".dvc/tmp/yoloop-repro.lock"
-
-
-def _command(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip() or "?"
-    except OSError:
-        return "?"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _dvc_repo_lock_holder(lock: Path) -> str | None:
@@ -51,7 +35,7 @@ def _dvc_repo_lock_holder(lock: Path) -> str | None:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             pid = handle.read().strip()
-            command = _command(int(pid)) if pid.isdigit() else "?"
+            command = command_line(int(pid)) if pid.isdigit() else "?"
             return f"{lock}: DVC's repository lock, held by pid {pid or '?'} ({command})"
         fcntl.flock(handle, fcntl.LOCK_UN)
     return None
@@ -68,7 +52,7 @@ def _dvc_output_lock_holders(rwlock: Path) -> list[str]:
     return [
         f"{rwlock}: {path} {how} by pid {info['pid']} ({info.get('cmd', '?')})"
         for path, info, how in entries
-        if isinstance(info, dict) and str(info.get("pid", "")).isdigit() and _alive(int(info["pid"]))
+        if isinstance(info, dict) and str(info.get("pid", "")).isdigit() and running(int(info["pid"]))
     ]
 
 

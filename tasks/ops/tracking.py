@@ -28,6 +28,7 @@ from tasks.core.paths import Layout
 from tasks.core.runtime import CODE_ROOT, state_dir
 from tasks.core.schema import TrackingParams
 from tasks.ops.dvc_repo import locked_outputs
+from tasks.ops.local_process import process_stat, running
 
 PYFUNC_MODEL_CODE = Path(__file__).with_name("mlflow_pyfunc.py")
 
@@ -90,17 +91,9 @@ def _flatten(prefix: str, value: Any) -> dict[str, Any]:
     return {prefix: value}
 
 
-def _process_stat(pid: int) -> list[str]:
-    """/proc/<pid>/stat after the command name: [state, ppid, ...]; [] when there is no such process (or no /proc)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return []
-
-
 def owner_tags() -> dict[str, str]:
     """Who owns a run: this host, this pid, and the pid's start time (so a reused pid is not taken for it)."""
-    stat = _process_stat(os.getpid())
+    stat = process_stat(os.getpid())
     started = stat[19] if len(stat) > 19 else ""
     return {"yoloop.host": socket.gethostname(), "yoloop.pid": str(os.getpid()), "yoloop.pid_started": started}
 
@@ -110,16 +103,9 @@ def owner_is_gone(tags: dict[str, str]) -> bool:
     pid = tags.get("yoloop.pid", "")
     if tags.get("yoloop.host") != socket.gethostname() or not pid.isdigit():
         return False  # another machine's run, or one from before owners were recorded: leave it
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        pass  # alive, another user's
-    stat = _process_stat(int(pid))
-    if stat and stat[0] == "Z":
-        return True
-    started = tags.get("yoloop.pid_started", "")
+    if not running(int(pid)):
+        return True  # exited (a zombie too)
+    stat, started = process_stat(int(pid)), tags.get("yoloop.pid_started", "")
     return bool(started) and len(stat) > 19 and stat[19] != started
 
 
