@@ -93,7 +93,7 @@ def fold_predictions(fold, images, folds, validation, names, params, args, work:
     on (in-sample: what FiftyOne mistakenness saw before the audit, from the same kind of model)."""
     from tasks.audit.oof import predict, train_fold_model
 
-    weights = train_fold_model(fold, images, folds, validation, names, names, params, args, work)
+    weights = train_fold_model(fold, images, folds, validation, names, names, params, args, work, work / "runs")
     seen_fold = (fold + 1) % params.audit.folds
     chosen = {
         "oof": [i for i in images if folds[i.key] == fold],

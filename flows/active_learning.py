@@ -23,7 +23,7 @@ from prefect import flow, get_run_logger
 from flows.stage import main, project_root
 from flows.steps.operations import import_labels_task, reproduce_task, run_repeats_task
 from tasks.core.params import load_params
-from tasks.core.paths import Layout, fresh_scratch
+from tasks.core.paths import Layout
 from tasks.core.prepared import read_card
 from tasks.core.runtime import resolve_device
 from tasks.core.schema import Params
@@ -50,7 +50,7 @@ def oracle_flow(params: Params, root: Path) -> dict:
     with tracking.stage_run(params.tracking, "active-learning", section.model_dump(), layout):
         choosers_for = choosers_by_repeat(section.arms, params.mine, device, seed)
         points = run_repeats_task(
-            setup_for, choosers_for, section.repeats, plan, params.train.model, args, fresh_scratch("al"), report
+            setup_for, choosers_for, section.repeats, plan, params.train.model, args, layout.fresh_scratch("al"), report
         )
         summary = report(points)
         tracking.log_artifacts([report_dir / "report.json", report_dir / "report.md", report_dir / "curve.png"])

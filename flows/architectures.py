@@ -15,7 +15,7 @@ from prefect import flow
 from flows.stage import main
 from flows.steps.evaluate import evaluate_detector_task
 from flows.steps.train import train_detector_task
-from tasks.core.paths import Layout, fresh_scratch
+from tasks.core.paths import Layout
 from tasks.core.prepared import read_card
 from tasks.core.runtime import resolve_device
 from tasks.core.schema import Params
@@ -28,7 +28,7 @@ def architectures_flow(params: Params, root: Path) -> list[dict]:
     """Train, score and time every model in `architectures.models`; write the table and the plot."""
     layout = Layout(root)
     dataset = read_card(layout.prepared)
-    work = fresh_scratch("architectures")
+    work = layout.fresh_scratch("architectures")
     with tracking.stage_run(params.tracking, "architectures", params.architectures.model_dump(), layout):
         rows, setup = compare_architectures(params, dataset, work, train_detector_task, evaluate_detector_task)
         device = resolve_device(params.project.device)

@@ -17,7 +17,7 @@ from flows.steps.audit import find_label_issues_task, train_and_predict_task
 from tasks.audit.folds import assign_folds
 from tasks.audit.oof import audited_images, fold_arguments, load_audit_images, validation_images
 from tasks.audit.report import write_audit_summary
-from tasks.core.paths import Layout, fresh_scratch
+from tasks.core.paths import Layout
 from tasks.core.prepared import read_card
 from tasks.core.runtime import resolve_device
 from tasks.core.schema import Params
@@ -33,11 +33,13 @@ def audit_flow(params: Params, root: Path) -> dict:
     images = load_audit_images(paths, dataset.names, names, layout)
     folds = assign_folds({i.key: [b.cls for b in i.truth] for i in images}, section.folds, params.project.seed)
     args = fold_arguments(params, resolve_device(params.project.device))
-    work, validation = fresh_scratch("audit"), validation_images(dataset, section.data)
+    work, validation = layout.fresh_scratch("audit"), validation_images(dataset, section.data)
     predicted = [
         image
         for fold in range(section.folds)
-        for image in train_and_predict_task(fold, images, folds, validation, dataset.names, names, params, args, work)
+        for image in train_and_predict_task(
+            fold, images, folds, validation, dataset.names, names, params, args, work, layout.runs
+        )
     ]
     findings = find_label_issues_task(sorted(predicted, key=lambda image: image.key), names, section)
     return write_audit_summary(layout, findings, section, time.perf_counter() - started)

@@ -16,7 +16,7 @@ from prefect import flow
 from flows.stage import main
 from flows.steps.evaluate import evaluate_detector_task
 from flows.steps.train import train_detector_in_process_task, train_detector_task
-from tasks.core.paths import Layout, fresh_scratch
+from tasks.core.paths import Layout
 from tasks.core.prepared import read_card
 from tasks.core.schema import Params
 from tasks.ops import tracking
@@ -30,7 +30,7 @@ def economics_flow(params: Params, root: Path, out: Path | None = None) -> dict[
     """Train A, B, C, D; evaluate each on the same test split; flag forgetting; write the report."""
     layout = Layout(root)
     dataset = read_card(layout.prepared)
-    work = fresh_scratch("economics")
+    work = layout.fresh_scratch("economics")
     aside = (lambda *args: train_detector_in_process_task.submit(*args).result) if params.economics.jobs > 1 else None
     outcomes = train_experiments(params, dataset, work, train=train_detector_task, start_aside=aside)
     rows = {n: measure(params, dataset, n, o, work / n, evaluate_detector_task) for n, o in outcomes.items()}

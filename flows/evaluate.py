@@ -15,7 +15,7 @@ from prefect import flow
 from flows.stage import main
 from flows.steps.evaluate import candidate_version_task, judge_task, score_forgetting_task, score_model_task
 from tasks.core.model_card import WEIGHTS_FILE, read_model_card, require_weights
-from tasks.core.paths import Layout, fresh_scratch
+from tasks.core.paths import Layout
 from tasks.core.prepared import read_card
 from tasks.core.schema import Params
 from tasks.evaluate.against_champion import CandidateModel
@@ -32,7 +32,7 @@ def evaluate_flow(params: Params, root: Path) -> dict:
     dataset = read_card(layout.prepared)
     source = layout.model_dir(section.model)
     card, weights = read_model_card(source), require_weights(source / WEIGHTS_FILE)
-    work = fresh_scratch("evaluate")
+    work = layout.fresh_scratch("evaluate")
     version = candidate_version_task(params.tracking, layout, card, weights)  # under the current registered name
     with tracking.stage_run(params.tracking, "evaluate", section.model_dump(), layout):
         result, records = score_model_task(params, layout, dataset, card["names"], weights, version, work)

@@ -8,7 +8,7 @@ from prefect import flow
 
 from flows.stage import main
 from flows.steps.train import stage_training_set_task, train_detector_task
-from tasks.core.paths import Layout, fresh_scratch
+from tasks.core.paths import Layout
 from tasks.core.prepared import read_card
 from tasks.core.runtime import resolve_device
 from tasks.core.schema import Params
@@ -23,7 +23,7 @@ def train_flow(params: Params, root: Path) -> dict:
     section, layout = params.train, Layout(root)
     dataset = read_card(layout.prepared)
     check_champion_classes(params.tracking, dataset.names)
-    data_yaml = stage_training_set_task(dataset, section.data, fresh_scratch("train") / "data")
+    data_yaml = stage_training_set_task(dataset, section.data, layout.fresh_scratch("train") / "data")
     args = ultralytics_args(section, resolve_device(params.project.device), params.project.seed)
     start = TrainingStart(
         section.model, args, {"start": section.model, "data": section.data, "transfers_since_scratch": 0}

@@ -13,7 +13,7 @@ from prefect import flow
 
 from flows.stage import main
 from flows.steps.train import stage_transfer_set_task, train_detector_task, write_start_checkpoint_task
-from tasks.core.paths import Layout, fresh_scratch
+from tasks.core.paths import Layout
 from tasks.core.prepared import read_card
 from tasks.core.schema import Params
 from tasks.evaluate.champion_classes import check_champion_classes
@@ -28,7 +28,7 @@ def transfer_flow(params: Params, root: Path) -> dict:
     section, layout = params.transfer, Layout(root)
     dataset = read_card(layout.prepared)
     check_champion_classes(params.tracking, dataset.names)
-    work = fresh_scratch("transfer")
+    work = layout.fresh_scratch("transfer")
     source = resolve_source(section.source, layout, work / "source")
     data_yaml = stage_transfer_set_task(dataset, section.data, section.replay, params.project.seed, work / "data")
     start = transfer_stage_start(params, source, dataset.names, work, widen=write_start_checkpoint_task)

@@ -85,8 +85,8 @@ class Project:
             return [stage_flow(self.params(params), self.root) for stage_flow in stage_flows]
 
     def copy_to(self, dest: Path) -> Project:
-        """A copy of every file (data, models, the MLflow store) that is a project of its own."""
-        shutil.copytree(self.root, dest)
+        """A copy of every file (data, models, the MLflow store) that is a project of its own; not its scratch."""
+        shutil.copytree(self.root, dest, ignore=lambda folder, _: [".yoloop"] if Path(folder) == self.root else [])
         copy = Project(dest)
         copy.update_params(copy.own_names())
         return copy

@@ -100,11 +100,12 @@ def train_fold_model(
     params: Params,
     args: dict[str, Any],
     work: Path,
+    runs: Path,
 ) -> Path:
-    """Train the model of `fold` on every other fold's images; its weights."""
+    """Train the model of `fold` on every other fold's images (staged in `work`, run in `runs`); its weights."""
     training = [i.path for i in images if folds[i.key] != fold]
     data_yaml = stage_fold(training, validation, file_names, names, work / f"fold-{fold}")
-    run_dir = run_folder(f"audit-fold-{fold}", run_fingerprint(params.train.model, args, data_yaml.parent))
+    run_dir = run_folder(runs / f"audit-fold-{fold}", run_fingerprint(params.train.model, args, data_yaml.parent))
     return train_detector(params.train.model, data_yaml, args, run_dir).weights
 
 
@@ -118,9 +119,10 @@ def train_and_predict(
     params: Params,
     args: dict[str, Any],
     work: Path,
+    runs: Path,
 ) -> list[AuditImage]:
     """Train the model of `fold` on every other fold; return the held-out images with its predictions."""
-    weights = train_fold_model(fold, images, folds, validation, file_names, names, params, args, work)
+    weights = train_fold_model(fold, images, folds, validation, file_names, names, params, args, work, runs)
     held_out = [i for i in images if folds[i.key] == fold]
     found = predict(weights, [i.path for i in held_out], args, params.audit.conf, params.audit.iou)
     return [replace(image, predictions=p, fold=fold) for image, p in zip(held_out, found, strict=True)]

@@ -12,8 +12,6 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from tasks.core.runtime import state_dir
-
 
 class ProjectPath:
     """A folder (or file) of the project, named from its root as dvc.yaml names it; read on a Layout, a Path."""
@@ -40,6 +38,10 @@ class Layout:
     models = ProjectPath("models")
     metrics = ProjectPath("metrics")
     reports = ProjectPath("reports")
+    # This checkout's own scratch (git ignores .yoloop/): two runs in two checkouts on one machine, say two
+    # workers sharing YOLOOP_STATE_DIR, never stage into or clean up each other's folders.
+    scratch = ProjectPath(".yoloop/work")  # staged data, one folder per stage
+    runs = ProjectPath(".yoloop/runs")  # training run folders named by fingerprint (tasks/train/checkpoints.py)
 
     def model_dir(self, stage: str) -> Path:
         """models/<stage>: the weights and card a training stage publishes."""
@@ -53,10 +55,10 @@ class Layout:
         """
         return (path.relative_to(self.root) if path.is_relative_to(self.root) else path).as_posix()
 
-
-def fresh_scratch(name: str) -> Path:
-    """An empty working folder for one stage (staged data, Ultralytics run folders)."""
-    path = state_dir() / "work" / name
-    shutil.rmtree(path, ignore_errors=True)
-    path.mkdir(parents=True)
-    return path
+    def fresh_scratch(self, name: str) -> Path:
+        """An empty working folder for one stage (staged data, Ultralytics run folders), as an absolute path:
+        Ultralytics reads a relative one from its own folders, not from the current directory."""
+        path = (self.scratch / name).resolve()
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(parents=True)
+        return path

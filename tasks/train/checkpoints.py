@@ -16,8 +16,6 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from tasks.core.runtime import state_dir
-
 
 def files_digest(folder: Path) -> str:
     """A digest of a staged dataset: every file's path and size, and the text of every label file."""
@@ -40,9 +38,14 @@ def run_fingerprint(model: str, args: dict[str, Any], data_folder: Path) -> str:
     return hashlib.sha256(f"{recipe}\n{files_digest(data_folder)}".encode()).hexdigest()[:16]
 
 
-def run_folder(stage: str, fingerprint: str) -> Path:
-    """The run folder of `stage` for this fingerprint; folders of other fingerprints are removed."""
-    runs = state_dir() / "runs" / stage
+def run_folder(runs: Path, fingerprint: str) -> Path:
+    """The run folder for this fingerprint in `runs` (one stage's runs); folders of other fingerprints are removed.
+
+    `runs` is the checkout's own (`Layout.runs`): a training in another checkout, on a worker
+    beside this one, has its run folders elsewhere and never loses them to this clean-up. The
+    folder is absolute: Ultralytics puts a relative `project` under its own runs folder.
+    """
+    runs = runs.resolve()
     if runs.exists():
         for other in runs.iterdir():
             if other.name != fingerprint:

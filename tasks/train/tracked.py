@@ -70,7 +70,7 @@ def tracked_training(
     train: Trainer = train_detector,
 ) -> dict:
     """Train `start` on `data_yaml` in an MLflow run, register and publish the model; return the summary."""
-    run_dir = run_folder(stage, run_fingerprint(start.model, start.args, data_yaml.parent))
+    run_dir = run_folder(layout.runs / stage, run_fingerprint(start.model, start.args, data_yaml.parent))
     events = {**start.callbacks, "on_fit_epoch_end": [log_epoch, *start.callbacks.get("on_fit_epoch_end", [])]}
     with tracking.stage_run(params.tracking, stage, logged, layout) as run:
         outcome = train(start.model, data_yaml, start.args, run_dir, callbacks=events)

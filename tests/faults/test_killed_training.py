@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tasks.core.paths import Layout
 from testkit.waiting import wait_for
 from tests.faults.stage_processes import outputs_snapshot, run_stage, session_prefect_env, stage_env, start_stage, tail
 
@@ -36,7 +37,7 @@ def test_a_killed_train_run_is_marked_killed_and_the_rerun_completes(trained_pro
     project.update_params({"train": {"epochs": EPOCHS, "patience": 100}})
     env, runs, log = (
         stage_env(project, tmp_path / "state", **session_prefect_env()),
-        tmp_path / "state" / "runs" / "train",
+        Layout(project.root).runs / "train",
         tmp_path / "kill.log",
     )
     published = outputs_snapshot(project.root)

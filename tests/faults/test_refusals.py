@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tasks.core.paths import Layout
 from tests.faults.stage_processes import free_port, outputs_snapshot, run_stage, session_prefect_env, stage_env
 
 pytestmark = pytest.mark.slow
@@ -26,7 +27,7 @@ def test_an_unreachable_tracking_store_stops_training_before_it_starts(trained_p
     assert f"error: MLFLOW_TRACKING_URI={uri}: the tracking store cannot be reached" in result.stderr, result.stderr[
         -3000:
     ]
-    assert not (tmp_path / "state" / "runs").exists(), "no training started"
+    assert not Layout(project.root).runs.exists(), "no training started"
     assert outputs_snapshot(project.root) == before
 
 

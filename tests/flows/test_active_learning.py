@@ -8,6 +8,7 @@ import pytest
 
 from flows.active_learning import oracle_flow
 from flows.prepare import prepare_flow
+from tasks.core.paths import Layout
 from tests.projects import Project, new_project
 
 pytestmark = pytest.mark.slow
@@ -54,10 +55,10 @@ def test_every_arm_grows_by_one_batch_per_round_in_every_repeat(loop):
     assert "| hybrid |" in (loop.root / "reports/active_learning/report.md").read_text()
 
 
-def test_each_arm_labels_new_pool_images_with_the_oracle_truth(loop, state_dir):
+def test_each_arm_labels_new_pool_images_with_the_oracle_truth(loop):
     pool = {p.name for p in (loop.root / "data/pool/images").iterdir()}
     for arm in ARMS:
-        round_two = state_dir / "work" / "al" / "repeat-1" / arm / "round-2" / "train"
+        round_two = Layout(loop.root).scratch / "al" / "repeat-1" / arm / "round-2" / "train"
         from_pool = sorted(p for p in (round_two / "images").iterdir() if p.name in pool)
         assert len(from_pool) == 4, "two new pool images per round, none chosen twice"
         for image in from_pool:

@@ -51,7 +51,7 @@ def project(tmp_path_factory, trained_project) -> dict:
     return {"project": audited, "root": root, "params": params, "batch_before": before, "summary": summary}
 
 
-def test_every_labelled_train_image_is_predicted_by_a_model_that_never_saw_it(project, state_dir):
+def test_every_labelled_train_image_is_predicted_by_a_model_that_never_saw_it(project):
     root, folds = project["root"], project["params"].audit.folds
     images = json.loads((root / "reports/audit/images.json").read_text())["images"]
     tiny = TINY["prepare"]["builtin"]["images"]
@@ -60,7 +60,7 @@ def test_every_labelled_train_image_is_predicted_by_a_model_that_never_saw_it(pr
     predictions = json.loads((root / "reports/audit/predictions.json").read_text())["images"]
     assert set(predictions) == set(images)
     for fold in range(folds):
-        trained_on = {p.name for p in (state_dir / "work/audit" / f"fold-{fold}/train/images").iterdir()}
+        trained_on = {p.name for p in (Layout(root).scratch / "audit" / f"fold-{fold}/train/images").iterdir()}
         held_out = {Path(k).name for k, r in images.items() if r["fold"] == fold}
         assert held_out and not trained_on & held_out
         assert trained_on | held_out == {Path(k).name for k in images}

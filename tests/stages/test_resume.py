@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tasks.core.paths import Layout
 from tasks.train.checkpoints import resumable_checkpoint
 from testkit.processes import project_env
 from testkit.waiting import wait_for
@@ -54,7 +55,7 @@ def test_killed_training_resumes_from_its_checkpoint(make_project, tmp_path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    runs = tmp_path / "state" / "runs" / "train"
+    runs = Layout(root).runs / "train"
     killed_at = _kill_when_checkpointed(stage, runs)
     (run_dir,) = runs.iterdir()
     assert resumable_checkpoint(run_dir) is not None

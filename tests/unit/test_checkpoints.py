@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tasks.train.checkpoints import drop_unsaved_epochs, resumable_checkpoint, run_fingerprint
+from tasks.core.paths import Layout
+from tasks.train.checkpoints import drop_unsaved_epochs, resumable_checkpoint, run_fingerprint, run_folder
 
 
 def test_fingerprint_changes_with_arguments_and_labels(tmp_path: Path):
@@ -48,3 +49,24 @@ def test_rows_of_epochs_after_the_checkpoint_are_dropped(tmp_path: Path):
     (tmp_path / "results.csv").write_text("epoch,loss\n1,0.9\n2,0.8\n3,0.7\n")
     assert drop_unsaved_epochs(tmp_path, tmp_path / "last.pt") == 2
     assert (tmp_path / "results.csv").read_text() == "epoch,loss\n1,0.9\n2,0.8\n"
+
+
+def test_two_checkouts_sharing_a_state_dir_keep_their_own_scratch_and_runs(tmp_path: Path, monkeypatch):
+    """Two workers on one machine share YOLOOP_STATE_DIR; each run works in its own clone and loses nothing."""
+    monkeypatch.setenv("YOLOOP_STATE_DIR", str(tmp_path / "state"))
+    first, second = Layout(tmp_path / "clone-1"), Layout(tmp_path / "clone-2")
+    staged = first.fresh_scratch("train") / "data.yaml"
+    staged.write_text("path: staged\n")
+    running = run_folder(first.runs / "train", "a" * 16)
+    (running / "weights").mkdir(parents=True)
+    second.fresh_scratch("train")
+    run_folder(second.runs / "train", "b" * 16)  # another fingerprint (another lr0), at the same time
+    assert staged.read_text() == "path: staged\n" and (running / "weights").is_dir()
+    assert not (tmp_path / "state" / "work").exists() and not (tmp_path / "state" / "runs").exists()
+
+
+def test_a_new_fingerprint_in_a_checkout_removes_its_older_runs(tmp_path: Path):
+    runs = Layout(tmp_path).runs / "train"
+    old = run_folder(runs, "a" * 16)
+    old.mkdir(parents=True)
+    assert run_folder(runs, "b" * 16) == runs / ("b" * 16) and not old.exists()
