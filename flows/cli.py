@@ -13,7 +13,7 @@ from flows.cluster_cli import add_cluster_commands
 from flows.labelstudio import add_labelstudio_command, add_push_pull_actions
 from flows.report import add_report_command
 from flows.stage import EXIT_BAD_INPUT, print_input_error, project_root, run_stage
-from tasks.core.errors import InputError
+from tasks.core.errors import InputError, disk_full_or_raise
 from tasks.core.params import load_params
 from tasks.core.paths import Layout
 
@@ -200,6 +200,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(options.handler(options))
     except InputError as exc:
         sys.exit(print_input_error(exc))
+    except OSError as exc:  # a full disk, named; any other error is a defect and keeps its traceback
+        sys.exit(print_input_error(disk_full_or_raise(exc, f"yoloop {options.command}")))
 
 
 if __name__ == "__main__":

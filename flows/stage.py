@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tasks.core.errors import InputError
+from tasks.core.errors import InputError, disk_full_or_raise
 from tasks.core.params import load_params
 from tasks.core.prefect_server import serving
 from tasks.core.schema import Params
@@ -51,6 +51,8 @@ def run_stage(stage_flow: Callable[[Params, Path], Any], argv: list[str] | None 
             stage_flow(params, project_root())
     except InputError as exc:
         return print_input_error(exc)
+    except OSError as exc:  # a full disk, named; any other error is a defect and keeps its traceback
+        return print_input_error(disk_full_or_raise(exc, f"stage {stage_flow.__name__.removesuffix('_flow')}"))
     return 0
 
 

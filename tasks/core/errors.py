@@ -6,6 +6,8 @@ per problem, and exit with code 2 before any output is touched.
 
 from __future__ import annotations
 
+import errno
+
 
 class InputError(ValueError):
     """Bad input; `lines` holds one message per problem, each naming its file, line or key."""
@@ -13,3 +15,27 @@ class InputError(ValueError):
     def __init__(self, lines: list[str] | str):
         self.lines = [lines] if isinstance(lines, str) else list(lines)
         super().__init__("\n".join(self.lines))
+
+
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+class DiskFull(InputError):
+    """The disk (or quota) filled up while writing `where`; what was there before is kept."""
+
+    def __init__(self, where: object, exc: OSError):
+        code = errno.errorcode.get(exc.errno or 0, str(exc.errno))
+        super().__init__(
+            f"{where}: no space left on the device ({code}); nothing was replaced: free some space and run again"
+        )
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS
+
+
+def disk_full_or_raise(exc: OSError, where: object) -> DiskFull:
+    """`exc` as a DiskFull naming its file, else `where`; any other OSError is raised again as it was."""
+    if not is_disk_full(exc):
+        raise exc
+    return exc if isinstance(exc, DiskFull) else DiskFull(exc.filename or where, exc)

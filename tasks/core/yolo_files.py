@@ -11,6 +11,8 @@ from pathlib import Path
 
 import yaml
 
+from tasks.core.errors import DiskFull, is_disk_full
+
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 MANIFEST = "manifest.json"  # what a data folder holds (a raw copy, a relabel batch, a label round), per image
 
@@ -81,7 +83,13 @@ def write_text_atomic(path: Path, text: str) -> Path:
     """Write through a temporary file, so readers see the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
+    try:
+        tmp.write_text(text)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if is_disk_full(exc):
+            raise DiskFull(path, exc) from exc
+        raise
     tmp.replace(path)
     return path
 
@@ -105,15 +113,21 @@ def write_data_yaml(path: Path, names: list[str], splits: dict[str, str | list[s
 
 @contextmanager
 def atomic_dir(target: Path) -> Iterator[Path]:
-    """Build a folder beside `target`, then swap it in; an interrupted build leaves the old one."""
+    """Build a folder beside `target`, then swap it in; an interrupted build leaves the old one.
+
+    A full disk while building is a `DiskFull` naming `target` (the copy functions' own errors
+    name no file); a kill leaves `.<name>.partial`, which the next build of `target` removes.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f".{target.name}.partial")
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
     try:
+        staging.mkdir()
         yield staging
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
+        if is_disk_full(exc):
+            raise DiskFull(target, exc) from exc
         raise
     old = target.with_name(f".{target.name}.old")
     shutil.rmtree(old, ignore_errors=True)
