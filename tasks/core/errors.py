@@ -35,7 +35,8 @@ def is_disk_full(exc: BaseException) -> bool:
 
 
 def disk_full_or_raise(exc: OSError, where: object) -> DiskFull:
-    """`exc` as a DiskFull naming its file, else `where`; any other OSError is raised again as it was."""
+    """`exc` as a DiskFull naming `where` (and the file it names, which may be a copy's source); any other
+    OSError is raised again as it was."""
     if not is_disk_full(exc):
         raise exc
-    return exc if isinstance(exc, DiskFull) else DiskFull(exc.filename or where, exc)
+    return exc if isinstance(exc, DiskFull) else DiskFull(f"{where} (at {exc.filename})" if exc.filename else where, exc)

@@ -1,0 +1,143 @@
+"""SIGKILL in the middle of prepare, transfer, evaluate and mine, then a rerun (issue 17).
+
+Each stage is killed (its whole process group: Ultralytics, mongod) once it is visibly at work,
+then run again, and its outputs are compared with an uninterrupted run of the same stage on a copy
+of the same project: equal by content where the stage is deterministic (prepare), equal in files
+and JSON keys where it is not (a training). In between, the killed stage has published nothing but
+whole outputs, and afterwards no temporary folder or file is left and no MLflow run is RUNNING.
+`train` has its own test (tests/faults/test_killed_training.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tasks.core.paths import Layout
+from testkit.waiting import wait_for
+from tests.faults.stage_processes import (
+    OUTPUT_FOLDERS,
+    outputs_snapshot,
+    run_stage,
+    session_prefect_env,
+    stage_env,
+    start_stage,
+    tail,
+)
+from tests.projects import Project
+
+pytestmark = pytest.mark.slow
+TEMPORARY = (".partial", ".old", ".tmp")  # what atomic_dir and write_text_atomic leave when cut off
+
+
+def _leftovers(root: Path) -> list[str]:
+    return sorted(
+        str(p.relative_to(root)) for f in OUTPUT_FOLDERS for p in (root / f).rglob(".*") if p.name.endswith(TEMPORARY)
+    )
+
+
+def _visible(snapshot: dict[str, str]) -> dict[str, str]:
+    """A snapshot without the temporary parts a kill leaves beside an output."""
+    return {k: v for k, v in snapshot.items() if not any(part.endswith(TEMPORARY) for part in Path(k).parts)}
+
+
+def _shape(root: Path) -> dict[str, object]:
+    """Each output file: for JSON its top-level keys, for anything else only that it is there. A relabel
+    batch's images and labels count by folder: another model (training is not bit-exact) picks others."""
+    shape: dict[str, object] = {}
+    for name in outputs_snapshot(root):
+        path = root / name
+        if name.startswith("data/relabel/") and path.parent.name in ("images", "labels"):
+            key = str(path.parent.relative_to(root))
+            shape[key] = int(shape.get(key, 0)) + 1  # type: ignore[call-overload]
+            continue
+        loaded = json.loads(path.read_text()) if path.suffix == ".json" else None
+        shape[name] = sorted(loaded) if isinstance(loaded, dict) else path.suffix
+    return shape
+
+
+def _running_runs(project: Project) -> list[str]:
+    client = project.mlflow()
+    return [
+        f"{run.data.tags.get('yoloop.stage')} {run.info.run_id}"
+        for experiment in client.search_experiments()
+        for run in client.search_runs([experiment.experiment_id], "attributes.status = 'RUNNING'")
+    ]
+
+
+def _kill_when(stage: str, project: Project, env: dict[str, str], at_work: Callable[[Path], bool], log: Path) -> None:
+    process = start_stage(stage, project, env, log)
+
+    def working() -> bool:
+        assert process.poll() is None, f"{stage} ended (rc={process.returncode}) before it was seen at work"
+        return at_work(project.root)
+
+    try:
+        wait_for(working, 600, f"{stage} at work", interval_s=0.05, detail=lambda: tail(log))
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)  # the fault (or, when the wait failed, the clean-up)
+        process.wait()
+
+
+def _has_files(folder: Path) -> bool:
+    return folder.is_dir() and any(p.is_file() for p in folder.rglob("*"))
+
+
+def _batch_exported(root: Path) -> bool:
+    return any((root / "data/relabel").glob("round-*/manifest.json"))
+
+
+# (stage, the sign that it is in the middle of its work)
+CHAIN: list[tuple[str, Callable[[Path], bool]]] = [
+    ("transfer", lambda root: any(_has_files(run) for run in (Layout(root).runs / "transfer").glob("*"))),
+    ("evaluate", lambda root: _has_files(Layout(root).scratch / "evaluate")),
+    ("mine", _batch_exported),  # killed while it writes the reports and the FiftyOne index
+]
+
+
+def test_killed_transfer_evaluate_and_mine_rerun_to_what_an_uninterrupted_run_makes(trained_project, tmp_path):
+    killed, reference = (trained_project.copy_to(tmp_path / name) for name in ("killed", "reference"))
+    envs = {p.root: stage_env(p, tmp_path / "state", **session_prefect_env()) for p in (killed, reference)}
+    for stage, at_work in CHAIN:
+        done = run_stage(stage, reference, envs[reference.root])
+        assert done.returncode == 0, done.stderr[-3000:]
+        before = outputs_snapshot(killed.root)
+        _kill_when(stage, killed, envs[killed.root], at_work, tmp_path / f"{stage}.log")
+        after_kill = _visible(outputs_snapshot(killed.root))
+        changed = sorted(k for k, v in after_kill.items() if before.get(k) != v)
+        assert set(before) <= set(after_kill), f"{stage}: the kill lost an earlier output"
+        if stage == "mine":  # killed after the batch went out: it and the reports written so far are whole
+            (batch,) = (killed.root / "data/relabel").glob("round-*")
+            manifest = json.loads((batch / "manifest.json").read_text())
+            assert manifest["images"], manifest
+            assert all((batch / "images" / Path(e["file"]).name).is_file() for e in manifest["images"]), manifest
+            batch_key = str(batch.relative_to(killed.root))
+            for name in (k for k in changed if not k.startswith(batch_key)):
+                assert name.startswith("reports/mine/") and name.endswith(".json"), changed
+                json.loads((killed.root / name).read_text())  # whole, or this raises
+        else:
+            assert changed == [], f"{stage}: the kill published a part of an output"
+        rerun = run_stage(stage, killed, envs[killed.root])
+        assert rerun.returncode == 0, rerun.stderr[-3000:]
+        assert _leftovers(killed.root) == [], stage
+        assert _shape(killed.root) == _shape(reference.root), stage
+        assert _running_runs(killed) == [], f"{stage}: a zombie MLflow run is left"
+
+
+def test_a_killed_prepare_reruns_to_the_same_bytes_as_an_uninterrupted_one(make_project, tmp_path):
+    bigger = {"prepare": {"builtin": {"images": {"base_train": 120, "pool": 120}}}}  # long enough to be caught
+    killed, reference = make_project(bigger, name="killed"), make_project(bigger, name="reference")
+    envs = {p.root: stage_env(p, tmp_path / "state", **session_prefect_env()) for p in (killed, reference)}
+    assert run_stage("prepare", reference, envs[reference.root]).returncode == 0
+    in_middle = lambda root: _has_files(root / "data/.prepared.partial")  # noqa: E731
+    _kill_when("prepare", killed, envs[killed.root], in_middle, tmp_path / "prepare.log")
+    assert _visible(outputs_snapshot(killed.root)) == {}, "the kill published a part of an output"
+    rerun = run_stage("prepare", killed, envs[killed.root])
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert _leftovers(killed.root) == []
+    assert outputs_snapshot(killed.root) == outputs_snapshot(reference.root)
