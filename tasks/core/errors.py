@@ -39,4 +39,6 @@ def disk_full_or_raise(exc: OSError, where: object) -> DiskFull:
     OSError is raised again as it was."""
     if not is_disk_full(exc):
         raise exc
-    return exc if isinstance(exc, DiskFull) else DiskFull(f"{where} (at {exc.filename})" if exc.filename else where, exc)
+    if isinstance(exc, DiskFull):
+        return exc
+    return DiskFull(f"{where} (at {exc.filename})" if exc.filename else where, exc)
