@@ -27,7 +27,7 @@ from tasks.core.prepared import PreparedDataset
 from tasks.core.progress import Progress
 from tasks.core.yolo_files import label_path, list_images, read_labels, top_left_box
 from tasks.mine.relabel_export import round_manifests
-from tasks.ops.fiftyone_setup import load_fiftyone
+from tasks.ops.fiftyone_setup import load_fiftyone, needs_database
 
 SCORE_FIELDS = ("least_confidence", "entropy", "consistency", "uncertainty", "uniqueness", "mining_score")
 
@@ -148,6 +148,7 @@ def build_index(name: str, dataset: PreparedDataset, layout: Layout):
     return index
 
 
+@needs_database
 def rebuild_index(name: str, low_confidence: float, dataset: PreparedDataset, layout: Layout):
     """The FiftyOne dataset from files only, evaluated, with its saved views: the same every time."""
     scores = layout.reports / "mine" / "scores.json"
@@ -188,6 +189,7 @@ def analyse(index, low_confidence: float) -> dict[str, int]:
     return {view_name: len(view) for view_name, view in views.items()}
 
 
+@needs_database
 def uniqueness(images: dict[str, Path], embeddings: np.ndarray) -> dict[str, float]:
     """FiftyOne brain's uniqueness of each image (key -> file) from the given (backbone) embeddings, row by row."""
     fo = load_fiftyone()

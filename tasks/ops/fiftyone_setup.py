@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from tasks.core.errors import InputError
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _LenientMetadata(dict):
@@ -83,3 +90,34 @@ def isolate_database() -> None:
 
     fos.DatabaseService._service_args = property(service_args)
     fos.DatabaseService._yoloop_isolated = True
+
+
+class DatabaseGone(InputError):
+    """FiftyOne's mongod died or never answered while a stage used it."""
+
+
+def needs_database(function: F) -> F:
+    """`function` with FiftyOne's "no database" errors (the mongod killed, or not starting) as one clear line.
+
+    FiftyOne raises `ServiceListenTimeout` when its mongod does not come up and pymongo errors when
+    it goes away mid-call; either way what the stage wrote before is whole (every output is written
+    atomically), and a rerun starts a new mongod.
+    """
+
+    @functools.wraps(function)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        from fiftyone.core.service import ServiceException
+        from pymongo.errors import PyMongoError
+
+        try:
+            return function(*args, **kwargs)
+        except (ServiceException, PyMongoError) as exc:
+            import fiftyone as fo
+
+            raise DatabaseGone(
+                f"FiftyOne's database (mongod of {fo.config.database_dir}) stopped or did not start: "
+                f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}; outputs written so far are "
+                "whole; run the stage again"
+            ) from exc
+
+    return guarded  # type: ignore[return-value]

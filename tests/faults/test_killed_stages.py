@@ -141,3 +141,50 @@ def test_a_killed_prepare_reruns_to_the_same_bytes_as_an_uninterrupted_one(make_
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert _leftovers(killed.root) == []
     assert outputs_snapshot(killed.root) == outputs_snapshot(reference.root)
+
+
+def _mongods(database_dir: Path) -> list[int]:
+    """Pids of the mongod processes serving `database_dir`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            command = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:  # not a process, or it just ended
+            continue
+        if command and command[0].endswith(b"mongod") and str(database_dir).encode() in command:
+            found.append(int(proc.name))
+    return found
+
+
+def test_mongod_killed_while_mine_indexes_the_pool(trained_project, tmp_path):
+    project = trained_project.copy_to(tmp_path / "project")
+    project.update_params({"mine": {"model": "train"}})
+    database = tmp_path / "db"  # a mongod of this test's own: the session's serves every other test
+    env = stage_env(project, tmp_path / "state", FIFTYONE_DATABASE_DIR=str(database), **session_prefect_env())
+    log = tmp_path / "mine.log"
+    before = outputs_snapshot(project.root)
+    process = start_stage("mine", project, env, log)
+
+    def mongod_at_work() -> list[int]:
+        assert process.poll() is None, f"mine ended (rc={process.returncode}) before its mongod was seen"
+        return _mongods(database)
+
+    try:
+        pids = wait_for(mongod_at_work, 600, "mine's mongod", interval_s=0.05, detail=lambda: tail(log))
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)  # the fault: the database dies under the stage
+        returncode = process.wait(timeout=600)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert returncode == 2, tail(log)
+    last = tail(log).strip().splitlines()[-1]
+    assert last.startswith(f"error: FiftyOne's database (mongod of {database}) stopped or did not start"), tail(log)
+    for name, digest in _visible(outputs_snapshot(project.root)).items():  # whole: the old file or a new whole one
+        if before.get(name) != digest and name.endswith(".json"):
+            json.loads((project.root / name).read_text())
+    rerun = run_stage("mine", project, env)  # a new mongod
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert _leftovers(project.root) == []
+    assert _batch_exported(project.root)
+    wait_for(lambda: not _mongods(database), 120, "no mongod left once the stage is over")
