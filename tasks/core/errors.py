@@ -39,6 +39,4 @@ def disk_full_or_raise(exc: OSError, where: object) -> DiskFull:
     OSError is raised again as it was."""
     if not is_disk_full(exc):
         raise exc
-    if isinstance(exc, DiskFull):
-        return exc
     return DiskFull(f"{where} (at {exc.filename})" if exc.filename else where, exc)

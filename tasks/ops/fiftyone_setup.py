@@ -106,6 +106,7 @@ def needs_database(function: F) -> F:
 
     @functools.wraps(function)
     def guarded(*args: Any, **kwargs: Any) -> Any:
+        load_fiftyone()  # first: a bare `import fiftyone...` after MLflow's imports fails (see load_fiftyone)
         from fiftyone.core.service import ServiceException
         from pymongo.errors import PyMongoError
 
