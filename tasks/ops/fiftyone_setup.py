@@ -106,15 +106,13 @@ def needs_database(function: F) -> F:
 
     @functools.wraps(function)
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        load_fiftyone()  # first: a bare `import fiftyone...` after MLflow's imports fails (see load_fiftyone)
+        fo = load_fiftyone()  # first: a bare `import fiftyone...` after MLflow's imports fails (see load_fiftyone)
         from fiftyone.core.service import ServiceException
         from pymongo.errors import PyMongoError
 
         try:
             return function(*args, **kwargs)
         except (ServiceException, PyMongoError) as exc:
-            import fiftyone as fo
-
             raise DatabaseGone(
                 f"FiftyOne's database (mongod of {fo.config.database_dir}) stopped or did not start: "
                 f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}; outputs written so far are "

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from testkit.processes import project_env
+from testkit.waiting import wait_for
 from tests.projects import Project
 
 OUTPUT_FOLDERS = ("data", "models", "metrics", "reports")
@@ -38,6 +42,27 @@ def start_stage(stage: str, project: Project, env: dict[str, str], log: Path) ->
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+
+
+def kill_when_at_work(
+    stage: str, project: Project, env: dict[str, str], at_work: Callable[[Path], bool], log: Path
+) -> subprocess.Popen:
+    """Start `stage`, SIGKILL its process group once `at_work(root)` holds; the killed process.
+
+    Fails at once if the stage ends first: it was never caught in the middle of its work.
+    """
+    process = start_stage(stage, project, env, log)
+
+    def working() -> bool:
+        assert process.poll() is None, f"{stage} ended (rc={process.returncode}) before it was seen at work"
+        return at_work(project.root)
+
+    try:
+        wait_for(working, 600, f"{stage} at work", interval_s=0.05, detail=lambda: tail(log))
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)  # the fault (or, when the wait failed, the clean-up)
+        process.wait()
+    return process
 
 
 def run_stage(stage: str, project: Project, env: dict[str, str], timeout: int = 600) -> subprocess.CompletedProcess:

@@ -22,6 +22,7 @@ from tasks.core.paths import Layout
 from testkit.waiting import wait_for
 from tests.faults.stage_processes import (
     OUTPUT_FOLDERS,
+    kill_when_at_work,
     outputs_snapshot,
     run_stage,
     session_prefect_env,
@@ -70,20 +71,6 @@ def _running_runs(project: Project) -> list[str]:
     ]
 
 
-def _kill_when(stage: str, project: Project, env: dict[str, str], at_work: Callable[[Path], bool], log: Path) -> None:
-    process = start_stage(stage, project, env, log)
-
-    def working() -> bool:
-        assert process.poll() is None, f"{stage} ended (rc={process.returncode}) before it was seen at work"
-        return at_work(project.root)
-
-    try:
-        wait_for(working, 600, f"{stage} at work", interval_s=0.05, detail=lambda: tail(log))
-    finally:
-        os.killpg(process.pid, signal.SIGKILL)  # the fault (or, when the wait failed, the clean-up)
-        process.wait()
-
-
 def _has_files(folder: Path) -> bool:
     return folder.is_dir() and any(p.is_file() for p in folder.rglob("*"))
 
@@ -107,7 +94,7 @@ def test_killed_transfer_evaluate_and_mine_rerun_to_what_an_uninterrupted_run_ma
         done = run_stage(stage, reference, envs[reference.root])
         assert done.returncode == 0, done.stderr[-3000:]
         before = outputs_snapshot(killed.root)
-        _kill_when(stage, killed, envs[killed.root], at_work, tmp_path / f"{stage}.log")
+        kill_when_at_work(stage, killed, envs[killed.root], at_work, tmp_path / f"{stage}.log")
         after_kill = _visible(outputs_snapshot(killed.root))
         changed = sorted(k for k, v in after_kill.items() if before.get(k) != v)
         assert set(before) <= set(after_kill), f"{stage}: the kill lost an earlier output"
@@ -135,7 +122,7 @@ def test_a_killed_prepare_reruns_to_the_same_bytes_as_an_uninterrupted_one(make_
     envs = {p.root: stage_env(p, tmp_path / "state", **session_prefect_env()) for p in (killed, reference)}
     assert run_stage("prepare", reference, envs[reference.root]).returncode == 0
     in_middle = lambda root: _has_files(root / "data/.prepared.partial")  # noqa: E731
-    _kill_when("prepare", killed, envs[killed.root], in_middle, tmp_path / "prepare.log")
+    kill_when_at_work("prepare", killed, envs[killed.root], in_middle, tmp_path / "prepare.log")
     assert _visible(outputs_snapshot(killed.root)) == {}, "the kill published a part of an output"
     rerun = run_stage("prepare", killed, envs[killed.root])
     assert rerun.returncode == 0, rerun.stderr[-3000:]

@@ -4,24 +4,19 @@ published, and the rerun completes the training (issue 17)."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tasks.core.paths import Layout
-from testkit.waiting import wait_for
-from tests.faults.stage_processes import outputs_snapshot, run_stage, session_prefect_env, stage_env, start_stage, tail
+from tests.faults.stage_processes import kill_when_at_work, outputs_snapshot, run_stage, session_prefect_env, stage_env
 
 pytestmark = pytest.mark.slow
 EPOCHS = 2  # killed after the first, resumed for the second
 
 
-def _first_epoch_row(stage: subprocess.Popen, runs: Path) -> bool:
-    """True once a run's results.csv has a row (an epoch is done); fails at once if the stage has ended."""
-    assert stage.poll() is None, f"the stage ended (rc={stage.returncode}) before its first epoch"
+def _first_epoch_row(runs: Path) -> bool:
+    """True once a run's results.csv has a row (an epoch is done)."""
     return any(len(table.read_text().strip().splitlines()) > 1 for table in runs.glob("*/results.csv"))
 
 
@@ -42,14 +37,7 @@ def test_a_killed_train_run_is_marked_killed_and_the_rerun_completes(trained_pro
     )
     published = outputs_snapshot(project.root)
 
-    stage = start_stage("train", project, env, log)
-    try:
-        wait_for(
-            lambda: _first_epoch_row(stage, runs), 600, "the first epoch's row in results.csv", detail=lambda: tail(log)
-        )
-    finally:
-        os.killpg(stage.pid, signal.SIGKILL)  # the fault (or, when the wait failed, the clean-up)
-        stage.wait()
+    stage = kill_when_at_work("train", project, env, lambda _: _first_epoch_row(runs), log)
     (zombie,) = _train_runs(project, "RUNNING")
     assert zombie.data.tags["yoloop.pid"] == str(stage.pid)
     assert outputs_snapshot(project.root) == published, "the killed stage published nothing, not even a part"
