@@ -107,7 +107,7 @@ class LocalS3:
         os.kill(self.process.pid, signal.SIGUSR2)
         self._wait_port(open_=True)
 
-    def _wait_port(self, open_: bool, timeout_s: float = 20) -> None:
+    def _wait_port(self, open_: bool, timeout_s: float = 60) -> None:
         import socket
 
         port = int(self.endpoint.rsplit(":", 1)[1])
@@ -117,7 +117,10 @@ class LocalS3:
                 if (probe.connect_ex((stack.HOST, port)) == 0) == open_:
                     return
             time.sleep(0.1)
-        raise TimeoutError(f"port {port} did not {'open' if open_ else 'close'}")
+        os.kill(self.process.pid, signal.SIGALRM)  # the server's thread stacks, into its log
+        time.sleep(1)
+        state = "open" if open_ else "close"
+        raise TimeoutError(f"port {port} did not {state}; server log:\n{self.log.read_text()[-6000:]}")
 
     def terminate(self) -> None:
         if self.process.poll() is None:

@@ -2,17 +2,21 @@
 
 `python -m tests.s3_server --port P` serves moto's S3 (and IAM, to make access keys) until SIGTERM.
 SIGUSR1 stops serving: the port closes and open connections are cut, so clients see what they see
-when a real S3 server goes down. SIGUSR2 serves again on the same port. moto keeps its objects in
-this process's memory, so they survive a stop and start, as a real server's disk would.
+when a real S3 server goes down. SIGUSR2 serves again on the same port; SIGALRM dumps the threads' stacks
+into the log. moto keeps its objects in this process's memory, so they survive a stop and start, as a real
+server's disk would.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import faulthandler
 import signal
 import socket
+import sys
 import threading
+import time
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -41,6 +45,8 @@ def serve(host: str, port: int) -> tuple[BaseWSGIServer, threading.Thread]:
 
     app = DomainDispatcherApplication(create_backend_app)
     server = make_server(host, port, app, threaded=True, request_handler=_handler_class())
+    # A stop must not wait for the handler threads: they hold keep-alive connections until the cut below.
+    server.block_on_close = False
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return server, thread
@@ -49,10 +55,10 @@ def serve(host: str, port: int) -> tuple[BaseWSGIServer, threading.Thread]:
 def stop_serving(server: BaseWSGIServer, thread: threading.Thread) -> None:
     server.shutdown()
     server.server_close()
-    thread.join()
     for connection in list(OPEN_CONNECTIONS):
         with contextlib.suppress(OSError):  # closed already
             connection.shutdown(socket.SHUT_RDWR)
+    thread.join()
 
 
 def main() -> None:
@@ -61,23 +67,24 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     options = parser.parse_args()
     wanted: list[str] = []
-    wake = threading.Event()
 
     def ask(action: str):
+        # Only a list append: a handler that took a lock could deadlock against the main thread holding it.
         def handler(_signum, _frame) -> None:
             wanted.append(action)
-            wake.set()
 
         return handler
 
+    # SIGALRM prints every thread's stack to the log, from C: it works even when the main thread is stuck.
+    faulthandler.register(signal.SIGALRM, file=sys.stdout, all_threads=True)
     signal.signal(signal.SIGUSR1, ask("stop"))
     signal.signal(signal.SIGUSR2, ask("start"))
     signal.signal(signal.SIGTERM, ask("exit"))
     running: tuple[BaseWSGIServer, threading.Thread] | None = serve(options.host, options.port)
     print(f"serving S3 on http://{options.host}:{options.port}", flush=True)
     while True:
-        wake.wait()
-        wake.clear()
+        # Polled, not a blocking wait: a signal the kernel hands to a handler thread does not wake a blocked lock.
+        time.sleep(0.05)
         while wanted:
             action = wanted.pop(0)
             if action in ("stop", "exit") and running is not None:
