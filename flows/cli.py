@@ -65,12 +65,16 @@ def _repro(options: argparse.Namespace) -> int:
     """`dvc repro` through the CLI, so every result lands in dvc.lock and the DVC cache; one at a time per workspace.
 
     Every stage reports to one Prefect server for the whole run (PREFECT_API_URL's, or one started
-    here and stopped after) instead of starting its own.
+    here and stopped after) instead of starting its own; on it, a stage killed mid-run is marked
+    Crashed once its heartbeats stop (tasks/ops/zombies.py).
     """
-    from tasks.core.prefect_server import serving
+    from tasks.core.prefect_server import serving, talking_to
     from tasks.ops.repro_lock import repro_lock
+    from tasks.ops.zombies import ensure_zombie_automation
 
-    with repro_lock(project_root()), serving():
+    with repro_lock(project_root()), serving() as api_url:
+        with talking_to(api_url):
+            ensure_zombie_automation()
         return subprocess.call([sys.executable, "-m", "dvc", "repro", *options.targets])
 
 

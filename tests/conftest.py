@@ -65,8 +65,10 @@ def prefect_server() -> Iterator[str]:
     the Prefect run history is shared (as it already was by the flows run in this process).
     """
     from tasks.core.prefect_server import serving
+    from tasks.ops.zombies import ensure_zombie_automation
 
     with serving(in_process=True) as api_url:
+        ensure_zombie_automation()  # as `yoloop repro` does: a killed stage's run is crashed, not left Running
         yield api_url
 
 

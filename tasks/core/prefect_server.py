@@ -34,6 +34,10 @@ from tasks.core.runtime import state_dir
 
 HOST = "127.0.0.1"
 API_URL_ENV = "PREFECT_API_URL"
+HEARTBEAT_ENV = "PREFECT_FLOWS_HEARTBEAT_FREQUENCY"
+# Every flow run of ours sends a heartbeat this often (Prefect's default is 180 s): the zombie automation
+# (tasks/ops/zombies.py) crashes a run whose heartbeats stop, so a slower one would be crashed while alive.
+HEARTBEAT_S = 30
 STARTUP_TIMEOUT_ENV = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"  # Prefect's own, honoured here too
 DEFAULT_STARTUP_TIMEOUT_S = 60.0
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -147,15 +151,21 @@ def talking_to(api_url: str, process_wide: bool = False) -> Iterator[None]:
     (replaced through the private helper Prefect's own test harness uses, when it exists).
     """
     import prefect.context
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-    with temporary_settings(updates={PREFECT_API_URL: api_url}):
+    updates = {PREFECT_API_URL: api_url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: heartbeat_s()}
+    with temporary_settings(updates=updates):
         replace_global = getattr(prefect.context, "_temporary_global_settings_context", None)
         if not (process_wide and replace_global):
             yield
             return
         with replace_global(prefect.context.get_settings_context()):
             yield
+
+
+def heartbeat_s() -> int:
+    """Seconds between a flow run's heartbeats: $PREFECT_FLOWS_HEARTBEAT_FREQUENCY if set, else HEARTBEAT_S."""
+    return int(os.environ.get(HEARTBEAT_ENV) or HEARTBEAT_S)
 
 
 @contextmanager
@@ -168,6 +178,7 @@ def serving(in_process: bool = False) -> Iterator[str]:
     server = None if running else start_server()
     api_url = running or server.api_url
     os.environ[API_URL_ENV] = api_url
+    os.environ[HEARTBEAT_ENV] = str(heartbeat_s())
     try:
         with talking_to(api_url, process_wide=True) if in_process else contextlib.nullcontext():
             yield api_url

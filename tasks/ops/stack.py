@@ -15,15 +15,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tasks.core.prefect_server import HEARTBEAT_ENV, heartbeat_s, talking_to
 from tasks.core.prefect_server import free_port as free_port  # re-exported: the tests pick ports with it
-from tasks.core.prefect_server import talking_to
 from tasks.core.runtime import state_dir
 from tasks.ops.services import HOST, bin_path, spawn, stop_all, wait_until_up
 from tasks.ops.tracking import tracking_uri
 from tasks.ops.workers import WORK_POOL, start_gpu_workers
 from tasks.ops.workspace_clone import clone_variables
-
-HEARTBEAT_S = 30  # flow-run heartbeats drive the zombie automation (see tasks/ops/zombies.py)
 
 
 @dataclass
@@ -47,7 +45,7 @@ def stack_env(api_url: str, prefect_home: Path) -> dict[str, str]:
         "PREFECT_API_URL": api_url,
         "PREFECT_HOME": str(prefect_home),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(HEARTBEAT_S),
+        HEARTBEAT_ENV: str(heartbeat_s()),
         "MLFLOW_TRACKING_URI": tracking_uri(),
     }
 

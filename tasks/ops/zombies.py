@@ -1,9 +1,11 @@
 """Zombie flow runs: a run whose worker dies must not stay Running forever.
 
-Flow runs started by the worker send a heartbeat event every `stack.HEARTBEAT_S`
-seconds (PREFECT_FLOWS_HEARTBEAT_FREQUENCY in the deployments' environment). This
-automation, Prefect's documented recipe, marks a run Crashed when neither another
-heartbeat nor a final state follows one within `ZOMBIE_AFTER`.
+Every flow run of ours sends a heartbeat event every `HEARTBEAT_S` seconds: a worker's runs
+(PREFECT_FLOWS_HEARTBEAT_FREQUENCY in the stack's environment) and the stages of `yoloop repro`
+(`serving()` and `talking_to()` set it, tasks/core/prefect_server.py). This automation, Prefect's
+documented recipe, marks a run Crashed when neither another heartbeat nor a final state follows
+one (or the run's Running state, which the recipe does not watch) within `ZOMBIE_AFTER`.
+`yoloop stack` and `yoloop repro` create it on their server.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ from __future__ import annotations
 import contextlib
 from datetime import timedelta
 
+from tasks.core.prefect_server import HEARTBEAT_S
+
 AUTOMATION_NAME = "yoloop: crash zombie flow runs"
-ZOMBIE_AFTER = timedelta(seconds=90)  # three missed heartbeats at 30 s
+ZOMBIE_AFTER = timedelta(seconds=3 * HEARTBEAT_S)  # three missed heartbeats
 
 
 def ensure_zombie_automation() -> str:
@@ -28,7 +32,9 @@ def ensure_zombie_automation() -> str:
     automation = Automation(
         name=AUTOMATION_NAME,
         trigger=EventTrigger(
-            after={"prefect.flow-run.heartbeat"},
+            # Armed by the Running state too (the server emits it as it sets the state): a stage killed
+            # before its first heartbeat reached the server is crashed as well, not left Running.
+            after={"prefect.flow-run.heartbeat", "prefect.flow-run.Running"},
             expect={
                 "prefect.flow-run.heartbeat",
                 "prefect.flow-run.Completed",

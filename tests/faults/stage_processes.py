@@ -8,9 +8,13 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from uuid import UUID
 
+from tasks.ops.zombies import ZOMBIE_AFTER
+from testkit.prefect_runs import flow_run_ids, flow_run_state, heartbeats
 from testkit.processes import project_env
 from testkit.waiting import wait_for
 from tests.projects import Project
@@ -44,13 +48,20 @@ def start_stage(stage: str, project: Project, env: dict[str, str], log: Path) ->
         )
 
 
+@dataclass
+class KilledStage:
+    process: subprocess.Popen
+    flow_run_id: UUID  # its Prefect flow run, which nothing told the server had ended
+
+
 def kill_when_at_work(
     stage: str, project: Project, env: dict[str, str], at_work: Callable[[Path], bool], log: Path
-) -> subprocess.Popen:
-    """Start `stage`, SIGKILL its process group once `at_work(root)` holds; the killed process.
+) -> KilledStage:
+    """Start `stage`, SIGKILL its process group once `at_work(root)` holds; the killed process and its flow run.
 
     Fails at once if the stage ends first: it was never caught in the middle of its work.
     """
+    earlier = flow_run_ids(stage)
     process = start_stage(stage, project, env, log)
 
     def working() -> bool:
@@ -62,7 +73,20 @@ def kill_when_at_work(
     finally:
         os.killpg(process.pid, signal.SIGKILL)  # the fault (or, when the wait failed, the clean-up)
         process.wait()
-    return process
+    (flow_run_id,) = flow_run_ids(stage) - earlier
+    assert flow_run_state(flow_run_id) == "RUNNING", "nothing has told the server yet"
+    return KilledStage(process, flow_run_id)
+
+
+def wait_crashed(killed_runs: Iterable[UUID]) -> None:
+    """Each killed stage's flow run is marked Crashed by the zombie automation, not left Running.
+
+    The automation arms on the run's Running state or a heartbeat: a kill in the first second counts too.
+    """
+    killed_runs = list(killed_runs)
+    states = lambda: {f"{run} ({heartbeats(run)} heartbeats)": flow_run_state(run) for run in killed_runs}  # noqa: E731
+    within = ZOMBIE_AFTER.total_seconds() + 150
+    wait_for(lambda: set(states().values()) == {"CRASHED"}, within, "the killed runs Crashed", 2, lambda: str(states()))
 
 
 def run_stage(stage: str, project: Project, env: dict[str, str], timeout: int = 600) -> subprocess.CompletedProcess:

@@ -4,7 +4,8 @@ Each stage is killed (its whole process group: Ultralytics, mongod) once it is v
 then run again, and its outputs are compared with an uninterrupted run of the same stage on a copy
 of the same project: equal by content where the stage is deterministic (prepare), equal in files
 and JSON keys where it is not (a training). In between, the killed stage has published nothing but
-whole outputs, and afterwards no temporary folder or file is left and no MLflow run is RUNNING.
+whole outputs, and afterwards no temporary folder or file is left, no MLflow run is RUNNING, and the
+zombie automation has marked each killed stage's Prefect flow run Crashed.
 `train` has its own test (tests/faults/test_killed_training.py).
 """
 
@@ -29,6 +30,7 @@ from tests.faults.stage_processes import (
     stage_env,
     start_stage,
     tail,
+    wait_crashed,
 )
 from tests.projects import Project
 
@@ -90,11 +92,12 @@ CHAIN: list[tuple[str, Callable[[Path], bool]]] = [
 def test_killed_transfer_evaluate_and_mine_rerun_to_what_an_uninterrupted_run_makes(trained_project, tmp_path):
     killed, reference = (trained_project.copy_to(tmp_path / name) for name in ("killed", "reference"))
     envs = {p.root: stage_env(p, tmp_path / "state", **session_prefect_env()) for p in (killed, reference)}
+    killed_runs = []
     for stage, at_work in CHAIN:
         done = run_stage(stage, reference, envs[reference.root])
         assert done.returncode == 0, done.stderr[-3000:]
         before = outputs_snapshot(killed.root)
-        kill_when_at_work(stage, killed, envs[killed.root], at_work, tmp_path / f"{stage}.log")
+        killed_runs.append(kill_when_at_work(stage, killed, envs[killed.root], at_work, tmp_path / f"{stage}.log"))
         after_kill = _visible(outputs_snapshot(killed.root))
         changed = sorted(k for k, v in after_kill.items() if before.get(k) != v)
         assert set(before) <= set(after_kill), f"{stage}: the kill lost an earlier output"
@@ -114,6 +117,7 @@ def test_killed_transfer_evaluate_and_mine_rerun_to_what_an_uninterrupted_run_ma
         assert _leftovers(killed.root) == [], stage
         assert _shape(killed.root) == _shape(reference.root), stage
         assert _running_runs(killed) == [], f"{stage}: a zombie MLflow run is left"
+    wait_crashed(run.flow_run_id for run in killed_runs)
 
 
 def test_a_killed_prepare_reruns_to_the_same_bytes_as_an_uninterrupted_one(make_project, tmp_path):
@@ -122,12 +126,13 @@ def test_a_killed_prepare_reruns_to_the_same_bytes_as_an_uninterrupted_one(make_
     envs = {p.root: stage_env(p, tmp_path / "state", **session_prefect_env()) for p in (killed, reference)}
     assert run_stage("prepare", reference, envs[reference.root]).returncode == 0
     in_middle = lambda root: _has_files(root / "data/.prepared.partial")  # noqa: E731
-    kill_when_at_work("prepare", killed, envs[killed.root], in_middle, tmp_path / "prepare.log")
+    stage = kill_when_at_work("prepare", killed, envs[killed.root], in_middle, tmp_path / "prepare.log")
     assert _visible(outputs_snapshot(killed.root)) == {}, "the kill published a part of an output"
     rerun = run_stage("prepare", killed, envs[killed.root])
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert _leftovers(killed.root) == []
     assert outputs_snapshot(killed.root) == outputs_snapshot(reference.root)
+    wait_crashed([stage.flow_run_id])
 
 
 def _mongods(database_dir: Path) -> list[int]:

@@ -1,5 +1,5 @@
-"""A train stage killed with SIGKILL mid-training: its MLflow run does not stay RUNNING, nothing half-written is
-published, and the rerun completes the training (issue 17)."""
+"""A train stage killed with SIGKILL mid-training: its MLflow run does not stay RUNNING, nor its Prefect flow run,
+nothing half-written is published, and the rerun completes the training (issue 17)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from tasks.core.paths import Layout
-from tests.faults.stage_processes import kill_when_at_work, outputs_snapshot, run_stage, session_prefect_env, stage_env
+from tests.faults.stage_processes import (
+    kill_when_at_work,
+    outputs_snapshot,
+    run_stage,
+    session_prefect_env,
+    stage_env,
+    wait_crashed,
+)
 
 pytestmark = pytest.mark.slow
 EPOCHS = 2  # killed after the first, resumed for the second
@@ -39,7 +46,7 @@ def test_a_killed_train_run_is_marked_killed_and_the_rerun_completes(trained_pro
 
     stage = kill_when_at_work("train", project, env, lambda _: _first_epoch_row(runs), log)
     (zombie,) = _train_runs(project, "RUNNING")
-    assert zombie.data.tags["yoloop.pid"] == str(stage.pid)
+    assert zombie.data.tags["yoloop.pid"] == str(stage.process.pid)
     assert outputs_snapshot(project.root) == published, "the killed stage published nothing, not even a part"
 
     rerun = run_stage("train", project, env)
@@ -56,3 +63,4 @@ def test_a_killed_train_run_is_marked_killed_and_the_rerun_completes(trained_pro
     assert json.loads((project.root / "metrics/train_details.json").read_text())["epochs"] == EPOCHS
     rows = (project.root / "reports/train/results.csv").read_text().strip().splitlines()[1:]
     assert [int(float(row.split(",")[0])) for row in rows] == list(range(1, EPOCHS + 1)), "one row per epoch"
+    wait_crashed([stage.flow_run_id])  # and the Prefect flow run of the killed stage does not stay Running

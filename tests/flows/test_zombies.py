@@ -11,6 +11,7 @@ import pytest
 
 from tasks.ops import stack
 from tasks.ops.zombies import ZOMBIE_AFTER, ensure_zombie_automation
+from testkit.prefect_runs import heartbeats
 from testkit.waiting import wait_for
 
 pytestmark = pytest.mark.slow
@@ -54,16 +55,3 @@ def _crash_a_killed_run(running: stack.Stack, tmp_path: Path) -> None:
     assert state() == "RUNNING"  # nothing told the server yet
     crash_within = ZOMBIE_AFTER.total_seconds() + 150
     wait_for(lambda: state() == "CRASHED", crash_within, "the automation to crash the run", 2, last_state)
-
-
-def heartbeats(flow_run_id) -> int:
-    """How many heartbeat events of the flow run the server has stored."""
-    from prefect.client.orchestration import get_client
-    from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
-
-    wanted = EventFilter(
-        event=EventNameFilter(name=["prefect.flow-run.heartbeat"]),
-        resource=EventResourceFilter(id=[f"prefect.flow-run.{flow_run_id}"]),
-    )
-    with get_client(sync_client=True) as client:
-        return client.read_events(filter=wanted, limit=1).total

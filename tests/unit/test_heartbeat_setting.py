@@ -1,0 +1,30 @@
+"""Our flow runs heartbeat often enough for the zombie automation: Prefect's own 180 s would get a live run
+crashed by an automation that waits 90 s (tasks/ops/zombies.py)."""
+
+from __future__ import annotations
+
+from tasks.core.prefect_server import HEARTBEAT_ENV, HEARTBEAT_S, talking_to
+from tasks.ops.zombies import ZOMBIE_AFTER
+
+
+def _frequency_inside(monkeypatch, value: str | None) -> int:
+    from prefect.settings import get_current_settings
+
+    if value is None:
+        monkeypatch.delenv(HEARTBEAT_ENV, raising=False)
+    else:
+        monkeypatch.setenv(HEARTBEAT_ENV, value)
+    with talking_to("http://127.0.0.1:9/api", process_wide=True):
+        return get_current_settings().flows.heartbeat_frequency
+
+
+def test_flow_runs_talking_to_our_server_heartbeat_every_heartbeat_s(monkeypatch):
+    assert _frequency_inside(monkeypatch, None) == HEARTBEAT_S
+
+
+def test_a_frequency_set_in_the_environment_is_kept(monkeypatch):
+    assert _frequency_inside(monkeypatch, "45") == 45
+
+
+def test_the_automation_waits_for_more_than_one_missed_heartbeat():
+    assert ZOMBIE_AFTER.total_seconds() >= 2 * HEARTBEAT_S
