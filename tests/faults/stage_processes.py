@@ -84,9 +84,9 @@ def wait_crashed(killed_runs: Iterable[UUID]) -> None:
     The automation arms on the run's Running state or a heartbeat: a kill in the first second counts too.
     """
     killed_runs = list(killed_runs)
-    states = lambda: {f"{run} ({heartbeats(run)} heartbeats)": flow_run_state(run) for run in killed_runs}  # noqa: E731
-    within = ZOMBIE_AFTER.total_seconds() + 150
-    wait_for(lambda: set(states().values()) == {"CRASHED"}, within, "the killed runs Crashed", 2, lambda: str(states()))
+    crashed = lambda: all(flow_run_state(run) == "CRASHED" for run in killed_runs)  # noqa: E731
+    detail = lambda: str({f"{run} ({heartbeats(run)} heartbeats)": flow_run_state(run) for run in killed_runs})  # noqa: E731
+    wait_for(crashed, ZOMBIE_AFTER.total_seconds() + 150, "the killed runs Crashed", 2, detail)
 
 
 def run_stage(stage: str, project: Project, env: dict[str, str], timeout: int = 600) -> subprocess.CompletedProcess:
