@@ -117,9 +117,14 @@ def atomic_dir(target: Path) -> Iterator[Path]:
 
     A full disk while building is a `DiskFull` naming `target` (the copy functions' own errors
     name no file); a kill leaves `.<name>.partial`, which the next build of `target` removes.
+    A kill inside the swap (the old folder moved aside, the new one not yet in) leaves only
+    `.<name>.old`: the next build puts it back first, so a build that starts from the old
+    folder's content (a label round merged with earlier imports) loses nothing.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.with_name(f".{target.name}.partial")
+    staging, old = target.with_name(f".{target.name}.partial"), target.with_name(f".{target.name}.old")
+    if old.is_dir() and not target.exists():
+        old.rename(target)
     shutil.rmtree(staging, ignore_errors=True)
     try:
         staging.mkdir()
@@ -129,7 +134,6 @@ def atomic_dir(target: Path) -> Iterator[Path]:
         if is_disk_full(exc):
             raise DiskFull(target, exc) from exc
         raise
-    old = target.with_name(f".{target.name}.old")
     shutil.rmtree(old, ignore_errors=True)
     if target.exists():
         target.rename(old)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import os
 import signal
 import socket
@@ -13,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
 
+import psutil
+
 from tasks.ops.zombies import ZOMBIE_AFTER
 from testkit.prefect_runs import flow_run_ids, flow_run_state, heartbeats
 from testkit.processes import project_env
@@ -20,6 +24,7 @@ from testkit.waiting import wait_for
 from tests.projects import Project
 
 OUTPUT_FOLDERS = ("data", "models", "metrics", "reports")
+TEMPORARY = (".partial", ".old", ".tmp")  # what atomic_dir and write_text_atomic leave when cut off
 
 
 def stage_env(project: Project, state: Path, **extra: str) -> dict[str, str]:
@@ -35,17 +40,43 @@ def session_prefect_env() -> dict[str, str]:
     return {"PREFECT_API_URL": PREFECT_API_URL.value()}
 
 
-def start_stage(stage: str, project: Project, env: dict[str, str], log: Path) -> subprocess.Popen:
-    """`python -m flows.<stage>` in a session of its own, so a kill of its group takes its children too."""
+def start_process(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> subprocess.Popen:
+    """`command` in a session of its own, so a kill of its group takes its children (dvc, Ultralytics) too."""
     with log.open("w") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", f"flows.{stage}"],
-            cwd=project.root,
-            env=env,
-            start_new_session=True,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+        return subprocess.Popen(command, cwd=cwd, env=env, start_new_session=True, stdout=out, stderr=subprocess.STDOUT)
+
+
+def start_stage(stage: str, project: Project, env: dict[str, str], log: Path) -> subprocess.Popen:
+    """`python -m flows.<stage>` in a session of its own."""
+    return start_process([sys.executable, "-m", f"flows.{stage}"], project.root, env, log)
+
+
+def kill_when(process: subprocess.Popen, what: str, at_work: Callable[[], bool], log: Path) -> None:
+    """SIGKILL `process`'s group once `at_work()` holds, and wait until every process of it is gone (DVC
+    counts a killed process that is not yet reaped as one that still holds its lock).
+
+    Fails at once if the process ends first: it was never caught in the middle of its work.
+    """
+
+    def working() -> bool:
+        assert process.poll() is None, f"{what} ended (rc={process.returncode}) before it was seen at work"
+        return at_work()
+
+    try:
+        wait_for(working, 600, f"{what} at work", interval_s=0.05, detail=lambda: tail(log))
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # gone already when it ended before the point
+            os.killpg(process.pid, signal.SIGKILL)  # the fault (or, when the wait failed, the clean-up)
+        process.wait()
+        wait_for(lambda: not _group_alive(process.pid), 60, f"every process of the killed {what} gone")
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 @dataclass
@@ -57,22 +88,10 @@ class KilledStage:
 def kill_when_at_work(
     stage: str, project: Project, env: dict[str, str], at_work: Callable[[Path], bool], log: Path
 ) -> KilledStage:
-    """Start `stage`, SIGKILL its process group once `at_work(root)` holds; the killed process and its flow run.
-
-    Fails at once if the stage ends first: it was never caught in the middle of its work.
-    """
+    """Start `stage`, SIGKILL its process group once `at_work(root)` holds; the killed process and its flow run."""
     earlier = flow_run_ids(stage)
     process = start_stage(stage, project, env, log)
-
-    def working() -> bool:
-        assert process.poll() is None, f"{stage} ended (rc={process.returncode}) before it was seen at work"
-        return at_work(project.root)
-
-    try:
-        wait_for(working, 600, f"{stage} at work", interval_s=0.05, detail=lambda: tail(log))
-    finally:
-        os.killpg(process.pid, signal.SIGKILL)  # the fault (or, when the wait failed, the clean-up)
-        process.wait()
+    kill_when(process, stage, lambda: at_work(project.root), log)
     (flow_run_id,) = flow_run_ids(stage) - earlier
     assert flow_run_state(flow_run_id) == "RUNNING", "nothing has told the server yet"
     return KilledStage(process, flow_run_id)
@@ -109,6 +128,35 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def leftovers(root: Path) -> list[str]:
+    """The temporary files and folders a cut-off write left under the output folders."""
+    return sorted(
+        str(p.relative_to(root)) for f in OUTPUT_FOLDERS for p in (root / f).rglob(".*") if p.name.endswith(TEMPORARY)
+    )
+
+
+def dvc_versioning(repo: Path, folder: Path) -> bool:
+    """`dvc add` of `folder` is at work: DVC's lock file holds a write lock on it."""
+    try:
+        locks = json.loads((repo / ".dvc/tmp/rwlock").read_text())
+    except (FileNotFoundError, json.JSONDecodeError):  # not there yet, or caught while DVC rewrites it
+        return False
+    return str(folder.resolve()) in locks.get("write", {})
+
+
+def group_runs(group: int, command: str) -> bool:
+    """A process of process group `group` has `command` (say `dvc add`) in its command line."""
+    for process in psutil.process_iter(["cmdline"]):
+        with contextlib.suppress(psutil.Error, ProcessLookupError):
+            if os.getpgid(process.pid) == group and command in " ".join(process.info["cmdline"] or []):
+                return True
+    return False
+
+
+def has_files(folder: Path) -> bool:
+    return folder.is_dir() and any(p.is_file() for p in folder.rglob("*"))
 
 
 def tail(path: Path, chars: int = 3000) -> str:

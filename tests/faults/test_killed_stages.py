@@ -22,8 +22,10 @@ import pytest
 from tasks.core.paths import Layout
 from testkit.waiting import wait_for
 from tests.faults.stage_processes import (
-    OUTPUT_FOLDERS,
+    TEMPORARY,
+    has_files,
     kill_when_at_work,
+    leftovers,
     outputs_snapshot,
     run_stage,
     session_prefect_env,
@@ -35,13 +37,6 @@ from tests.faults.stage_processes import (
 from tests.projects import Project
 
 pytestmark = pytest.mark.slow
-TEMPORARY = (".partial", ".old", ".tmp")  # what atomic_dir and write_text_atomic leave when cut off
-
-
-def _leftovers(root: Path) -> list[str]:
-    return sorted(
-        str(p.relative_to(root)) for f in OUTPUT_FOLDERS for p in (root / f).rglob(".*") if p.name.endswith(TEMPORARY)
-    )
 
 
 def _visible(snapshot: dict[str, str]) -> dict[str, str]:
@@ -73,18 +68,14 @@ def _running_runs(project: Project) -> list[str]:
     ]
 
 
-def _has_files(folder: Path) -> bool:
-    return folder.is_dir() and any(p.is_file() for p in folder.rglob("*"))
-
-
 def _batch_exported(root: Path) -> bool:
     return any((root / "data/relabel").glob("round-*/manifest.json"))
 
 
 # (stage, the sign that it is in the middle of its work)
 CHAIN: list[tuple[str, Callable[[Path], bool]]] = [
-    ("transfer", lambda root: any(_has_files(run) for run in (Layout(root).runs / "transfer").glob("*"))),
-    ("evaluate", lambda root: _has_files(Layout(root).scratch / "evaluate")),
+    ("transfer", lambda root: any(has_files(run) for run in (Layout(root).runs / "transfer").glob("*"))),
+    ("evaluate", lambda root: has_files(Layout(root).scratch / "evaluate")),
     ("mine", _batch_exported),  # killed while it writes the reports and the FiftyOne index
 ]
 
@@ -114,7 +105,7 @@ def test_killed_transfer_evaluate_and_mine_rerun_to_what_an_uninterrupted_run_ma
             assert changed == [], f"{stage}: the kill published a part of an output"
         rerun = run_stage(stage, killed, envs[killed.root])
         assert rerun.returncode == 0, rerun.stderr[-3000:]
-        assert _leftovers(killed.root) == [], stage
+        assert leftovers(killed.root) == [], stage
         assert _shape(killed.root) == _shape(reference.root), stage
         assert _running_runs(killed) == [], f"{stage}: a zombie MLflow run is left"
     wait_crashed(run.flow_run_id for run in killed_runs)
@@ -125,12 +116,12 @@ def test_a_killed_prepare_reruns_to_the_same_bytes_as_an_uninterrupted_one(make_
     killed, reference = make_project(bigger, name="killed"), make_project(bigger, name="reference")
     envs = {p.root: stage_env(p, tmp_path / "state", **session_prefect_env()) for p in (killed, reference)}
     assert run_stage("prepare", reference, envs[reference.root]).returncode == 0
-    in_middle = lambda root: _has_files(root / "data/.prepared.partial")  # noqa: E731
+    in_middle = lambda root: has_files(root / "data/.prepared.partial")  # noqa: E731
     stage = kill_when_at_work("prepare", killed, envs[killed.root], in_middle, tmp_path / "prepare.log")
     assert _visible(outputs_snapshot(killed.root)) == {}, "the kill published a part of an output"
     rerun = run_stage("prepare", killed, envs[killed.root])
     assert rerun.returncode == 0, rerun.stderr[-3000:]
-    assert _leftovers(killed.root) == []
+    assert leftovers(killed.root) == []
     assert outputs_snapshot(killed.root) == outputs_snapshot(reference.root)
     wait_crashed([stage.flow_run_id])
 
@@ -178,6 +169,6 @@ def test_mongod_killed_while_mine_indexes_the_pool(trained_project, tmp_path):
             json.loads((project.root / name).read_text())
     rerun = run_stage("mine", project, env)  # a new mongod
     assert rerun.returncode == 0, rerun.stderr[-3000:]
-    assert _leftovers(project.root) == []
+    assert leftovers(project.root) == []
     assert _batch_exported(project.root)
     wait_for(lambda: not _mongods(database), 120, "no mongod left once the stage is over")

@@ -4,13 +4,14 @@ The server is Label Studio from its own venv (`make labelstudio`; $YOLOOP_LABEL_
 at another install), on 127.0.0.1 with its state in the test state folder. The batch is
 written by the real export from built-in scenes (tests/relabel_batch.py), so no model is trained.
 The round trip (push, push again, annotate two of three tasks, pull) runs once in a module fixture;
-the tests read what it saw, so they pass in any order.
+the tests read what it saw, so they pass in any order. A second round is pulled under a kill (issue 17).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -22,7 +23,8 @@ from tasks.labelling.labelstudio import project_title, task_file
 from tasks.labelling.labelstudio_api import LabelStudio
 from tasks.ops.labelstudio_server import start_label_studio
 from tasks.ops.stack import free_port
-from testkit.processes import init_repo, python
+from testkit.processes import init_repo, project_env, python
+from tests.faults.stage_processes import group_runs, kill_when, leftovers, start_process
 from tests.relabel_batch import NAMES, write_batch
 
 pytestmark = pytest.mark.slow
@@ -138,3 +140,27 @@ def test_a_box_the_gate_refuses_imports_nothing(project, server, round_trip):
     failed = cli(project, "pull", "--round", "1", check=False)
     assert failed.returncode == 2 and "rotated by 30" in failed.stderr and "nothing was imported" in failed.stderr
     assert sorted(p.name for p in (project / "data/labels/round-1/labels").iterdir()) == before
+
+
+def test_a_pull_killed_while_it_versions_the_round_lands_whole_on_the_next_pull(project, server, tmp_path):
+    """Round 2, every task finished: `labels pull` is killed (SIGKILL of its process group, the import it runs
+    included) once its `dvc add` of data/labels/round-2 has started; the next pull lands the round whole."""
+    batch = write_batch(project, count=3, round_number=2)
+    cli(project, "push", "--round", "2")
+    client = LabelStudio(server.url, server.token)
+    for task in client.tasks(client.find_project(project_title(2))["id"]):
+        client.annotate(task["id"], task["predictions"][0]["result"])  # the drafts, accepted
+    dest, log = project / "data/labels/round-2", tmp_path / "pull.log"
+    command = [sys.executable, "-m", "flows.cli", "labels", "pull", "--round", "2"]
+    pulling = start_process(command, project, project_env(), log)
+    kill_when(pulling, "labels pull", lambda: group_runs(pulling.pid, "dvc add"), log)
+    assert not (project / "data/labels/round-2.dvc").exists(), "killed before the version was recorded"
+    assert sorted(p.name for p in (dest / "labels").iterdir()) == sorted(p.name for p in (batch / "labels").iterdir())
+
+    pulled = cli(project, "pull", "--round", "2").stdout
+    assert "imported 3 label files into data/labels/round-2" in pulled, pulled
+    for returned in (dest / "labels").iterdir():
+        assert flat(returned) == pytest.approx(flat(batch / "labels" / returned.name), abs=2e-6)
+    assert (project / "data/labels/round-2.dvc").exists() and leftovers(project) == []
+    status = python("-m", "dvc", "status", "data/labels/round-2.dvc", cwd=project).stdout
+    assert "up to date" in status, status
