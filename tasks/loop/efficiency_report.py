@@ -1,4 +1,5 @@
-"""Write the label-efficiency comparison: report.json (every run and the summary), report.md, curve.png.
+"""Write the label-efficiency comparison: report.json (every run and the summary), report.md, curve.png,
+and the curves as DVC plots (curves/<arm>.csv and the dvc.yaml that draws them: tasks/loop/curve_plots.py).
 
 Shared by `yoloop active-learning` (reports/active_learning/) and `python -m
 benchmarks.label_efficiency` (reports/label_efficiency/<dataset>-<profile>/), so both read the same.
@@ -11,16 +12,18 @@ from pathlib import Path
 
 from tasks.core.plots import pyplot, save_figure
 from tasks.core.yolo_files import write_json
+from tasks.loop.curve_plots import write_curve_plots
 from tasks.loop.curves import CurvePoint
 from tasks.loop.efficiency import summarise
 
 
 def write_efficiency_report(points: list[CurvePoint], dest: Path, title: str, setup: dict | None = None) -> dict:
-    """Summarise `points` and write the three files under `dest`; returns the summary."""
+    """Summarise `points` and write the report files under `dest`; returns the summary."""
     summary = summarise(points)
     runs = [asdict(p) for p in sorted(points, key=lambda p: (p.repeat, p.arm, p.round))]
     write_json(dest / "report.json", {"title": title, "setup": setup or {}, "summary": summary, "runs": runs})
     plot_bands(summary, dest / "curve.png", title)
+    write_curve_plots(summary, dest, title)
     (dest / "report.md").write_text("\n".join(markdown_lines(summary, title)) + "\n")
     return summary
 

@@ -9,6 +9,7 @@ import pytest
 from flows.active_learning import oracle_flow
 from flows.prepare import prepare_flow
 from tasks.core.paths import Layout
+from tests.metrics_table import dvc_table, dvc_view
 from tests.projects import Project, new_project
 
 pytestmark = pytest.mark.slow
@@ -64,3 +65,16 @@ def test_each_arm_labels_new_pool_images_with_the_oracle_truth(loop):
         for image in from_pool:
             truth = (loop.root / "data/oracle/labels" / f"{image.stem}.txt").read_text()
             assert (round_two / "labels" / f"{image.stem}.txt").read_text() == truth
+
+
+def test_dvc_plots_show_draws_the_learning_curve_of_every_arm(loop, tmp_path):
+    """The study writes its curves and their plot beside its report: `dvc plots show` at the root draws them."""
+    view = dvc_view(loop.root, tmp_path / "view")
+    shown = json.loads(dvc_table(view, "plots", "show", "--json"))
+    (plot,) = shown["data"]["learning curve (active_learning)"]
+    rows = plot["content"]["data"]["values"]
+    assert sorted({row["filename"] for row in rows}) == sorted(f"{arm}.csv" for arm in ARMS)
+    report = json.loads((loop.root / "reports/active_learning/report.json").read_text())
+    hybrid = report["summary"]["arms"]["hybrid"]["curve"]
+    drawn = [(float(r["images"]), float(r["map50_95"])) for r in rows if r["filename"] == "hybrid.csv"]
+    assert drawn == [(row["images"], pytest.approx(row["map50_95"]["mean"], abs=1e-4)) for row in hybrid]
