@@ -7,9 +7,18 @@ A flow module imports steps and tasks, never another flow.
 """
 
 
+def retry_unless_bad_input(_task, _task_run, state) -> bool:
+    """Retry a failed attempt unless it failed on bad input (an InputError: bad data, a lost tracking store),
+    which a second attempt would meet again."""
+    from tasks.core.errors import InputError
+
+    return not isinstance(state.data, InputError)
+
+
 def as_task(fn, *, retries: int = 0):
     """A Prefect task over a plain function, named after it; DVC caches stage results, so Prefect does not."""
     from prefect import task
     from prefect.cache_policies import NO_CACHE
 
-    return task(fn, name=fn.__name__.replace("_", "-"), retries=retries, cache_policy=NO_CACHE)
+    name = fn.__name__.replace("_", "-")
+    return task(fn, name=name, retries=retries, retry_condition_fn=retry_unless_bad_input, cache_policy=NO_CACHE)

@@ -17,7 +17,7 @@ from tasks.core.headline import details_file
 from tasks.core.paths import Layout
 from tasks.core.prepared import read_split_stats
 from tasks.core.schema import TrackingParams
-from tasks.ops.tracking import reachable_tracking_uri
+from tasks.ops.tracking_store import reachable_tracking_uri
 
 VERSION_TAG = "yoloop.model_version"
 LABELLED_TAG = "yoloop.labelled_train_images"

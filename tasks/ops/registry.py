@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from tasks.core.errors import InputError
-from tasks.ops.tracking import reachable_tracking_uri
+from tasks.ops.tracking_store import reachable_tracking_uri
 
 CHAMPION = "champion"  # the alias of the model in production
 CHALLENGER = "challenger"  # the alias of the last model evaluated and not promoted

@@ -19,7 +19,7 @@ from tasks.core.prefect_server import HEARTBEAT_ENV, heartbeat_s, talking_to
 from tasks.core.prefect_server import free_port as free_port  # re-exported: the tests pick ports with it
 from tasks.core.runtime import state_dir
 from tasks.ops.services import HOST, bin_path, spawn, stop_all, wait_until_up
-from tasks.ops.tracking import tracking_uri
+from tasks.ops.tracking_store import tracking_uri
 from tasks.ops.workers import WORK_POOL, start_gpu_workers
 from tasks.ops.workspace_clone import clone_variables
 

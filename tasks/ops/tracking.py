@@ -1,8 +1,8 @@
 """MLflow: one run per stage, tagged with the code and data versions, models registered.
 
 By default the store is a SQLite file in the project (`.yoloop/mlflow.db`, artifacts
-beside it); `MLFLOW_TRACKING_URI` points at a server instead, checked reachable before a stage
-uses it (MLflow itself would retry a refused connection for minutes, then fail with a traceback).
+beside it); `MLFLOW_TRACKING_URI` points at a server instead (tasks/ops/tracking_store.py: checked
+before a stage uses it, and a store lost in the middle is a clear error, exit 2).
 MLflow is a view over the files: the weights themselves are versioned by DVC.
 
 A stage killed with SIGKILL never ends its run, which would stay RUNNING forever: every run records
@@ -12,53 +12,23 @@ KILLED the RUNNING runs of that stage whose process is gone (`end_dead_runs`).
 
 from __future__ import annotations
 
-import functools
 import os
 import socket
 import subprocess
 import sys
-import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tasks.core.errors import InputError
 from tasks.core.paths import Layout
 from tasks.core.runtime import CODE_ROOT, state_dir
 from tasks.core.schema import TrackingParams
 from tasks.ops.dvc_repo import locked_outputs
 from tasks.ops.local_process import process_stat, running
+from tasks.ops.tracking_store import reachable_tracking_uri, store_answers, tracking_uri
 
 PYFUNC_MODEL_CODE = Path(__file__).with_name("mlflow_pyfunc.py")
-
-
-def tracking_uri() -> str:
-    """$MLFLOW_TRACKING_URI when set, else SQLite in the project's state folder."""
-    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{state_dir() / 'mlflow.db'}"
-
-
-@functools.cache
-def _require_reachable(uri: str) -> None:
-    """An InputError when `uri` is an http(s) server that refuses or does not answer a connection."""
-    parts = urllib.parse.urlsplit(uri)
-    if parts.scheme not in ("http", "https"):
-        return
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        socket.create_connection((parts.hostname or "", port), timeout=10).close()
-    except OSError as exc:
-        raise InputError(
-            f"MLFLOW_TRACKING_URI={uri}: the tracking store cannot be reached ({exc}); start it (yoloop stack) "
-            "or unset MLFLOW_TRACKING_URI to use the project's own SQLite store"
-        ) from exc
-
-
-def reachable_tracking_uri() -> str:
-    """`tracking_uri()`, once a server there is known to accept connections (checked once per process)."""
-    uri = tracking_uri()
-    _require_reachable(uri)
-    return uri
 
 
 def use_experiment(tracking: TrackingParams) -> str:
@@ -129,7 +99,8 @@ def end_dead_runs(experiment_id: str, stage: str) -> list[str]:
 @contextmanager
 def stage_run(tracking: TrackingParams, stage: str, params: dict[str, Any], layout: Layout) -> Iterator[Any]:
     """An MLflow run for one stage, with its params, the code and data (data/prepared) versions and its owner as
-    tags; the runs of this stage that a killed process left RUNNING are marked KILLED first."""
+    tags; the runs of this stage that a killed process left RUNNING are marked KILLED first. A store that stops
+    answering inside is a `StoreDown` (tasks/ops/tracking_store.py)."""
     import mlflow
 
     experiment_id = use_experiment(tracking)
@@ -142,7 +113,7 @@ def stage_run(tracking: TrackingParams, stage: str, params: dict[str, Any], layo
         "dvc_data_path": data_path,
         **owner_tags(),
     }
-    with mlflow.start_run(experiment_id=experiment_id, run_name=stage, tags=tags) as run:
+    with store_answers(), mlflow.start_run(experiment_id=experiment_id, run_name=stage, tags=tags) as run:
         flat = _flatten(stage, params)
         mlflow.log_params({k: str(v)[:500] for k, v in flat.items()})
         yield run
@@ -156,7 +127,8 @@ def metric_name(key: str) -> str:
 def log_metrics(metrics: dict[str, float], step: int | None = None) -> None:
     import mlflow
 
-    mlflow.log_metrics({metric_name(k): float(v) for k, v in metrics.items()}, step=step)
+    with store_answers():  # a training's epoch logs: a lost store stops it at once, with the URI named
+        mlflow.log_metrics({metric_name(k): float(v) for k, v in metrics.items()}, step=step)
 
 
 def _detector_signature():
