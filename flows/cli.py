@@ -69,13 +69,15 @@ def _repro(options: argparse.Namespace) -> int:
     Crashed once its heartbeats stop (tasks/ops/zombies.py).
     """
     from tasks.core.prefect_server import serving, talking_to
+    from tasks.ops.dvc_repo import dvc_env
     from tasks.ops.repro_lock import repro_lock
     from tasks.ops.zombies import ensure_zombie_automation
 
     with repro_lock(project_root()), serving() as api_url:
         with talking_to(api_url):
             ensure_zombie_automation()
-        return subprocess.call([sys.executable, "-m", "dvc", "repro", *options.targets])
+        # dvc_env: the stages' `python` is this interpreter, also when its venv is not activated
+        return subprocess.call([sys.executable, "-m", "dvc", "repro", *options.targets], env=dvc_env())
 
 
 def _stack(options: argparse.Namespace) -> int:

@@ -10,7 +10,8 @@ path a stage prints or records is named from the root as dvc.yaml names it.
 
 The flow reports to the Prefect server of PREFECT_API_URL (`yoloop repro`, `make demo` and the
 tests start one for the whole run); run alone, the stage starts its own, which dies with it even
-under SIGKILL (tasks/core/prefect_server.py), never Prefect's temporary one, which is orphaned then.
+under SIGKILL (tasks/core/prefect_server.py), never Prefect's temporary one, which is orphaned then;
+it first marks Crashed the runs that stages killed while alone left Running (tasks/ops/zombies.py).
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from typing import Any
 
 from tasks.core.errors import InputError, disk_full_or_raise
 from tasks.core.params import load_params
-from tasks.core.prefect_server import serving
+from tasks.core.prefect_server import API_URL_ENV, serving
 from tasks.core.schema import Params
+from tasks.ops.zombies import crash_stale_runs
 
 EXIT_BAD_INPUT = 2
 
@@ -47,7 +49,10 @@ def run_stage(stage_flow: Callable[[Params, Path], Any], argv: list[str] | None 
     options = parser.parse_args(argv)
     try:
         params = load_params(options.params)
+        alone = API_URL_ENV not in os.environ  # then the stage reports to a server of its own
         with serving(in_process=True):
+            if alone:
+                crash_stale_runs()  # runs that stages killed while alone left Running in its database
             stage_flow(params, project_root())
     except InputError as exc:
         return print_input_error(exc)

@@ -22,7 +22,7 @@ class DvcError(RuntimeError):
     """A DVC command failed; the message carries the end of its output."""
 
 
-def _env() -> dict[str, str]:
+def dvc_env() -> dict[str, str]:
     """dvc.yaml runs `python -m flows.<stage>`: this interpreter must come first on PATH."""
     return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
 
@@ -30,7 +30,7 @@ def _env() -> dict[str, str]:
 def dvc(*args: str, repo: Path) -> str:
     """Run one DVC command in `repo` and return its output."""
     result = subprocess.run(
-        [sys.executable, "-m", "dvc", *args], cwd=repo, capture_output=True, text=True, env=_env(), check=False
+        [sys.executable, "-m", "dvc", *args], cwd=repo, capture_output=True, text=True, env=dvc_env(), check=False
     )
     if result.returncode != 0:
         tail = (result.stdout + result.stderr)[-4000:]

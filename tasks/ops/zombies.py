@@ -5,13 +5,15 @@ Every flow run of ours sends a heartbeat event every `HEARTBEAT_S` seconds: a wo
 (`serving()` and `talking_to()` set it, tasks/core/prefect_server.py). This automation, Prefect's
 documented recipe, marks a run Crashed when neither another heartbeat nor a final state follows
 one (or the run's Running state, which the recipe does not watch) within `ZOMBIE_AFTER`.
-`yoloop stack` and `yoloop repro` create it on their server.
+`yoloop stack` and `yoloop repro` create it on their server. A stage run alone, whose server dies
+with it, sweeps the runs such a stage left Running instead (`crash_stale_runs`).
 """
 
 from __future__ import annotations
 
 import contextlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tasks.core.prefect_server import HEARTBEAT_S
 
@@ -51,3 +53,42 @@ def ensure_zombie_automation() -> str:
         actions=[ChangeFlowRunState(state=StateType.CRASHED, message="No heartbeat: the worker or its machine died.")],
     )
     return str(automation.create().id)
+
+
+def last_sign_of_life(client: Any, run: Any) -> datetime:
+    """When the run last said it was alive: its newest stored heartbeat, or the time it turned Running."""
+    from prefect.events.filters import EventFilter, EventNameFilter, EventOccurredFilter, EventResourceFilter
+
+    since = run.state.timestamp
+    wanted = EventFilter(
+        event=EventNameFilter(name=["prefect.flow-run.heartbeat"]),
+        resource=EventResourceFilter(id=[f"prefect.flow-run.{run.id}"]),
+        occurred=EventOccurredFilter(since=since),
+    )
+    newest = client.read_events(filter=wanted, limit=1).events  # newest first
+    return max([since, *(event.occurred for event in newest)])
+
+
+def crash_stale_runs() -> list[str]:
+    """Mark Crashed the flow runs of the server of PREFECT_API_URL that are Running with no sign of life for
+    `ZOMBIE_AFTER` (the automation's rule, applied once); their ids.
+
+    A stage run alone reports to a server it started itself, which dies with it: a killed stage's run
+    stays Running in that server's database, and no automation was running to see its heartbeats stop.
+    The next stage run alone sweeps such runs when its own server is up (flows/stage.py).
+    """
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
+    from prefect.client.schemas.objects import StateType
+    from prefect.states import Crashed
+
+    running = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING])))
+    crashed = []
+    with get_client(sync_client=True) as client:
+        for run in client.read_flow_runs(flow_run_filter=running):
+            silent = datetime.now(UTC) - last_sign_of_life(client, run)
+            if silent > ZOMBIE_AFTER:
+                message = f"No heartbeat for {silent.total_seconds():.0f} s: the stage's process died."
+                client.set_flow_run_state(run.id, Crashed(message=message), force=True)
+                crashed.append(str(run.id))
+    return crashed

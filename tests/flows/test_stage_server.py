@@ -7,11 +7,15 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
+from uuid import UUID
 
 import psutil
 
-from tasks.core.prefect_server import answers, serving
+from tasks.core.prefect_server import answers, serving, talking_to
+from tasks.ops.zombies import ZOMBIE_AFTER
+from testkit.prefect_runs import flow_run_state
 from testkit.processes import init_repo, project_env
 from testkit.waiting import wait_for
 
@@ -72,6 +76,30 @@ def test_a_stage_alone_has_a_server_that_dies_with_it_under_sigkill(make_project
                 server.kill()  # do not leave one behind when the test fails
 
 
+def test_the_next_stage_alone_crashes_the_run_a_killed_stage_alone_left_running(make_project, tmp_path):
+    """The killed stage's server died with it, so nothing marked its run; the next stage run alone (a server of
+    its own on the same database) marks it Crashed once it has been silent for ZOMBIE_AFTER."""
+    root = make_project().root
+    env = {**env_without_server(), "PREFECT_HOME": str(tmp_path / "prefect")}  # a database of this test's own
+    stage = start_waiting_stage(root, env)
+    reported_url(stage, root)
+    killed_run = (root / "flow-run-id").read_text()
+    os.kill(stage.pid, signal.SIGKILL)
+    stage.wait()
+    time.sleep(ZOMBIE_AFTER.total_seconds() + 5)  # silent for longer than three heartbeats
+    for written in ("flow-run-id", "flow-api-url"):
+        (root / written).unlink()
+    stage = start_waiting_stage(root, env)
+    try:
+        with talking_to(reported_url(stage, root)):
+            assert flow_run_state(UUID(killed_run)) == "CRASHED"
+            assert flow_run_state(UUID((root / "flow-run-id").read_text())) == "RUNNING", "the live run is left"
+        (root / "release").touch()
+        assert stage.wait(timeout=120) == 0, stage.stderr.read()[-3000:]
+    finally:
+        stage.kill()
+
+
 def test_a_stage_reports_to_the_running_server_and_starts_none(make_project, prefect_server):
     root = make_project().root
     env = {**env_without_server(), "PREFECT_API_URL": prefect_server}
@@ -93,16 +121,21 @@ def test_serving_reuses_the_running_server(monkeypatch):
 
 
 def test_yoloop_repro_runs_every_stage_under_one_server_and_stops_it(tmp_path):
-    """Two DVC stages record the server they were given; it is the same, and it is gone after."""
+    """Two DVC stages record the server they were given; it is the same, and it is gone after. Their `python` is
+    yoloop's interpreter although its folder is not on PATH (a venv not activated)."""
     repo = init_repo(tmp_path / "repo")
     record = "import os, sys, urllib.request as u; u.urlopen(os.environ['PREFECT_API_URL'] + '/health');"
-    record += " open(sys.argv[1], 'w').write(os.environ['PREFECT_API_URL'])"
+    record += " open(sys.argv[1], 'w').write(os.environ['PREFECT_API_URL'] + ' ' + sys.prefix)"
     stages = {name: {"cmd": f'python -c "{record}" {name}.url', "outs": [f"{name}.url"]} for name in ("one", "two")}
     (repo / "dvc.yaml").write_text(json.dumps({"stages": stages}))
-    result = subprocess.run(
-        [sys.executable, "-m", "flows.cli", "repro"], cwd=repo, env=env_without_server(), capture_output=True, text=True
-    )
+    env = env_without_server()
+    venv_bin = str(Path(sys.executable).parent)
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p != venv_bin)
+    command = [sys.executable, "-m", "flows.cli", "repro"]
+    result = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    urls = {(repo / f"{name}.url").read_text() for name in stages}
-    assert len(urls) == 1, urls
-    assert not answers(f"{urls.pop()}/health")
+    recorded = {(repo / f"{name}.url").read_text() for name in stages}
+    assert len(recorded) == 1, recorded
+    url, prefix = recorded.pop().split(" ")
+    assert prefix == sys.prefix, "the stages ran yoloop's interpreter"
+    assert not answers(f"{url}/health")

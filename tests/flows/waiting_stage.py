@@ -1,7 +1,8 @@
 """A stage entry whose flow only waits: `python -m tests.flows.waiting_stage`, run from a project root.
 
-The flow writes the API URL it reports to into `flow-api-url`, then waits until a file `release`
-appears (or until it is killed): the stand-in for a long stage in the stage-server tests.
+The flow writes its flow run's id into `flow-run-id` and the API URL it reports to into
+`flow-api-url`, then waits until a file `release` appears (or until it is killed): the stand-in
+for a long stage in the stage-server tests.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import time
 from pathlib import Path
 
 from prefect import flow
+from prefect.runtime import flow_run
 from prefect.settings import PREFECT_API_URL
 
 from flows.stage import main
@@ -20,6 +22,7 @@ HOLD_S = 600
 
 @flow(name="waiting-stage")
 def waiting_flow(params: Params, root: Path) -> None:
+    (root / "flow-run-id").write_text(str(flow_run.id))
     (root / "flow-api-url").write_text(str(PREFECT_API_URL.value()))
     deadline = time.monotonic() + HOLD_S
     while not (root / "release").exists() and time.monotonic() < deadline:
