@@ -9,8 +9,9 @@ backoff of 2 s (about 4 minutes) before it fails, and a training logs at every e
 store stalled a training for minutes, failed it with a traceback, and Prefect's retry of the
 training task stalled it again. Here the retries are bounded (`BOUNDED_RETRIES`, about 15 s: a
 server restarted within that survives; the environment's own values win), and a failed call while
-the server refuses connections is a `StoreDown` (exit 2, the URI named, never retried): nothing was
-published, the training's checkpoints are kept, and the rerun resumes once the store is back.
+the server refuses connections is a `StoreDown` (exit 2, the URI named, never retried): every output
+is written whole or not at all, the training's checkpoints are kept, and the rerun resumes once the
+store is back.
 """
 
 from __future__ import annotations
@@ -88,6 +89,6 @@ def store_answers() -> Iterator[None]:
             raise
         raise StoreDown(
             f"MLFLOW_TRACKING_URI={uri}: the tracking store stopped answering during the stage ({refused}); "
-            "nothing was published and a training's checkpoints are kept: start the store again and rerun the "
-            "stage (a training resumes from its last checkpoint)"
+            "what the stage wrote so far is whole and a training's checkpoints are kept: start the store again "
+            "and rerun the stage (a training resumes from its last checkpoint)"
         ) from exc
