@@ -20,7 +20,7 @@ import psutil
 from tasks.ops.zombies import ZOMBIE_AFTER
 from testkit.prefect_runs import flow_run_ids, flow_run_state, heartbeats
 from testkit.processes import project_env
-from testkit.waiting import wait_for
+from testkit.waiting import WaitTimedOut, wait_for
 from tests.projects import Project
 
 OUTPUT_FOLDERS = ("data", "models", "metrics", "reports")
@@ -68,15 +68,26 @@ def kill_when(process: subprocess.Popen, what: str, at_work: Callable[[], bool],
         with contextlib.suppress(ProcessLookupError):  # gone already when it ended before the point
             os.killpg(process.pid, signal.SIGKILL)  # the fault (or, when the wait failed, the clean-up)
         process.wait()
-        wait_for(lambda: not _group_alive(process.pid), 60, f"every process of the killed {what} gone")
+        _wait_group_gone(process.pid, what)
 
 
-def _group_alive(group: int) -> bool:
+def _members(group: int) -> list[psutil.Process]:
+    found = []
+    for member in psutil.process_iter():
+        with contextlib.suppress(psutil.Error, ProcessLookupError):
+            if os.getpgid(member.pid) == group:
+                found.append(member)
+    return found
+
+
+def _wait_group_gone(group: int, what: str) -> None:
+    """Until no process of `group` is left, reaped ones included; after 30 s, dead ones that nothing reaps
+    (an init that does not reap orphans) are let be, live ones fail the test."""
     try:
-        os.killpg(group, 0)
-    except ProcessLookupError:
-        return False
-    return True
+        wait_for(lambda: not _members(group), 30, f"every process of the killed {what} reaped")
+    except WaitTimedOut:
+        live = [m for m in _members(group) if m.status() != psutil.STATUS_ZOMBIE]
+        assert not live, f"processes of the killed {what} still alive: {live}"
 
 
 @dataclass
@@ -148,9 +159,9 @@ def dvc_versioning(repo: Path, folder: Path) -> bool:
 
 def group_runs(group: int, command: str) -> bool:
     """A process of process group `group` has `command` (say `dvc add`) in its command line."""
-    for process in psutil.process_iter(["cmdline"]):
-        with contextlib.suppress(psutil.Error, ProcessLookupError):
-            if os.getpgid(process.pid) == group and command in " ".join(process.info["cmdline"] or []):
+    for member in _members(group):
+        with contextlib.suppress(psutil.Error):
+            if command in " ".join(member.cmdline()):
                 return True
     return False
 
