@@ -18,8 +18,9 @@ from pathlib import Path
 
 from benchmarks.common import timed
 from tasks.core.params import load_params
+from tasks.core.paths import Layout
 from tasks.core.prefect_server import serving
-from tasks.core.runtime import resolve_device, state_dir
+from tasks.core.runtime import resolve_device
 from tasks.train.fit import ultralytics_args
 from testkit.profiles import write_params
 
@@ -28,7 +29,7 @@ def direct_command(work: Path, params_file: Path) -> list[str]:
     """`yolo train` with exactly the arguments the train stage passes to Ultralytics."""
     params = load_params(params_file)
     args = ultralytics_args(params.train, resolve_device(params.project.device), params.project.seed)
-    data = state_dir() / "work/train/data/data.yaml"  # the copy the stage trained on
+    data = (Layout(work).scratch / "train/data/data.yaml").resolve()  # the copy the stage trained on
     pairs = [f"{k}={v}" for k, v in args.items()]
     yolo = str(Path(sys.executable).parent / "yolo")
     return [
