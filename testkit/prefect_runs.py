@@ -26,11 +26,8 @@ def flow_run_state(flow_run_id: UUID) -> str:
 def heartbeats(flow_run_id: UUID) -> int:
     """How many heartbeat events of the flow run the server has stored."""
     from prefect.client.orchestration import get_client
-    from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
 
-    wanted = EventFilter(
-        event=EventNameFilter(name=["prefect.flow-run.heartbeat"]),
-        resource=EventResourceFilter(id=[f"prefect.flow-run.{flow_run_id}"]),
-    )
+    from tasks.ops.zombies import heartbeat_filter
+
     with get_client(sync_client=True) as client:
-        return client.read_events(filter=wanted, limit=1).total
+        return client.read_events(filter=heartbeat_filter(flow_run_id), limit=1).total

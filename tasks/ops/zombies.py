@@ -55,17 +55,22 @@ def ensure_zombie_automation() -> str:
     return str(automation.create().id)
 
 
-def last_sign_of_life(client: Any, run: Any) -> datetime:
-    """When the run last said it was alive: its newest stored heartbeat, or the time it turned Running."""
+def heartbeat_filter(flow_run_id: Any, since: datetime | None = None) -> Any:
+    """The events API filter for the heartbeats of one flow run (since a time, or Prefect's default window)."""
     from prefect.events.filters import EventFilter, EventNameFilter, EventOccurredFilter, EventResourceFilter
 
-    since = run.state.timestamp
-    wanted = EventFilter(
+    occurred = {"occurred": EventOccurredFilter(since=since)} if since else {}
+    return EventFilter(
         event=EventNameFilter(name=["prefect.flow-run.heartbeat"]),
-        resource=EventResourceFilter(id=[f"prefect.flow-run.{run.id}"]),
-        occurred=EventOccurredFilter(since=since),
+        resource=EventResourceFilter(id=[f"prefect.flow-run.{flow_run_id}"]),
+        **occurred,
     )
-    newest = client.read_events(filter=wanted, limit=1).events  # newest first
+
+
+def last_sign_of_life(client: Any, run: Any) -> datetime:
+    """When the run last said it was alive: its newest stored heartbeat, or the time it turned Running."""
+    since = run.state.timestamp
+    newest = client.read_events(filter=heartbeat_filter(run.id, since), limit=1).events  # newest first
     return max([since, *(event.occurred for event in newest)])
 
 

@@ -166,6 +166,18 @@ def group_runs(group: int, command: str) -> bool:
     return False
 
 
+def epochs_done(runs: Path) -> int:
+    """Epochs the training runs under `runs` (a stage's run folders) have finished: rows of their results.csv."""
+    return max((len(t.read_text().strip().splitlines()) - 1 for t in runs.glob("*/results.csv")), default=0)
+
+
+def train_runs(client, project: Project, status: str | None = None) -> list:
+    """The MLflow runs of the train stage in `client`'s store, of one status if given."""
+    experiment = client.get_experiment_by_name(project.params().tracking.experiment)
+    query = "tags.`yoloop.stage` = 'train'" + (f" and attributes.status = '{status}'" if status else "")
+    return client.search_runs([experiment.experiment_id], query)
+
+
 def has_files(folder: Path) -> bool:
     return folder.is_dir() and any(p.is_file() for p in folder.rglob("*"))
 

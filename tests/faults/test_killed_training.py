@@ -4,34 +4,23 @@ nothing half-written is published, and the rerun completes the training (issue 1
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from tasks.core.paths import Layout
 from tests.faults.stage_processes import (
+    epochs_done,
     kill_when_at_work,
     outputs_snapshot,
     run_stage,
     session_prefect_env,
     stage_env,
+    train_runs,
     wait_crashed,
 )
 
 pytestmark = pytest.mark.slow
 EPOCHS = 2  # killed after the first, resumed for the second
-
-
-def _first_epoch_row(runs: Path) -> bool:
-    """True once a run's results.csv has a row (an epoch is done)."""
-    return any(len(table.read_text().strip().splitlines()) > 1 for table in runs.glob("*/results.csv"))
-
-
-def _train_runs(project, status: str | None = None) -> list:
-    client = project.mlflow()
-    experiment = client.get_experiment_by_name(project.params().tracking.experiment)
-    query = "tags.`yoloop.stage` = 'train'" + (f" and attributes.status = '{status}'" if status else "")
-    return client.search_runs([experiment.experiment_id], query)
 
 
 def test_a_killed_train_run_is_marked_killed_and_the_rerun_completes(trained_project, tmp_path):
@@ -44,8 +33,8 @@ def test_a_killed_train_run_is_marked_killed_and_the_rerun_completes(trained_pro
     )
     published = outputs_snapshot(project.root)
 
-    stage = kill_when_at_work("train", project, env, lambda _: _first_epoch_row(runs), log)
-    (zombie,) = _train_runs(project, "RUNNING")
+    stage = kill_when_at_work("train", project, env, lambda _: epochs_done(runs) >= 1, log)
+    (zombie,) = train_runs(project.mlflow(), project, "RUNNING")
     assert zombie.data.tags["yoloop.pid"] == str(stage.process.pid)
     assert outputs_snapshot(project.root) == published, "the killed stage published nothing, not even a part"
 
@@ -56,7 +45,7 @@ def test_a_killed_train_run_is_marked_killed_and_the_rerun_completes(trained_pro
     assert client.get_run(zombie.info.run_id).info.status == "KILLED"
     card = json.loads((project.root / "models/train/card.json").read_text())
     assert client.get_run(card["mlflow_run_id"]).info.status == "FINISHED"
-    assert _train_runs(project, "RUNNING") == [], "no zombie run left"
+    assert train_runs(project.mlflow(), project, "RUNNING") == [], "no zombie run left"
 
     assert sorted(p.name for p in (project.root / "models").iterdir()) == ["train"], "no stray folder in models/"
     assert sorted(p.name for p in (project.root / "models/train").iterdir()) == ["card.json", "weights.pt"]

@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,8 +19,10 @@ from pathlib import Path
 import pytest
 
 from tasks.core.paths import Layout
+from tasks.ops.services import bin_path, spawn, wait_until_up
 from testkit.waiting import wait_for
 from tests.faults.stage_processes import (
+    epochs_done,
     free_port,
     outputs_snapshot,
     run_stage,
@@ -30,6 +30,7 @@ from tests.faults.stage_processes import (
     stage_env,
     start_stage,
     tail,
+    train_runs,
 )
 from tests.projects import Project
 
@@ -40,47 +41,24 @@ EPOCHS = 4
 @contextmanager
 def mlflow_server(store: Path, port: int) -> Iterator[str]:
     """`mlflow server` with its SQLite store and artifacts in `store`, until the block ends (or it is killed)."""
-    store.mkdir(parents=True, exist_ok=True)
-    command = [str(Path(sys.executable).parent / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--backend-store-uri", f"sqlite:///{store / 'mlflow.db'}", "--workers", "1"]
-    log = store / f"server-{port}.log"
-    with log.open("a") as out:
-        server = subprocess.Popen(command, cwd=store, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    command = [bin_path("mlflow"), "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+    command += ["--backend-store-uri", f"sqlite:///{store / 'mlflow.db'}"]
+    command += ["--artifacts-destination", str(store / "mlartifacts")]
+    server = spawn(command, dict(os.environ), store / f"server-{port}.log")
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: _answers(url, server), 180, f"mlflow server at {url}", detail=lambda: tail(log))
+        wait_until_up(f"{url}/health", 180, process=server)
         yield url
     finally:
-        _kill_group(server)
-
-
-def _answers(url: str, server: subprocess.Popen) -> bool:
-    import urllib.request
-
-    assert server.poll() is None, f"mlflow server exited (rc={server.returncode})"
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=5) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-def _kill_group(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGKILL)
-    server.wait()
-
-
-def _epochs_done(runs: Path) -> int:
-    return max((len(t.read_text().strip().splitlines()) - 1 for t in runs.glob("*/results.csv")), default=0)
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
 
 
 def _train_runs(url: str, project: Project) -> list:
     from mlflow import MlflowClient
 
-    client = MlflowClient(url)
-    experiment = client.get_experiment_by_name(project.params().tracking.experiment)
-    return client.search_runs([experiment.experiment_id], "tags.`yoloop.stage` = 'train'")
+    return train_runs(MlflowClient(url), project)
 
 
 def test_a_store_lost_mid_training_stops_the_stage_naming_it_and_the_rerun_resumes(trained_project, tmp_path):
@@ -91,7 +69,7 @@ def test_a_store_lost_mid_training_stops_the_stage_naming_it_and_the_rerun_resum
     with mlflow_server(store, port) as url:
         env = {**stage_env(project, tmp_path / "state", **session_prefect_env()), "MLFLOW_TRACKING_URI": url}
         stage = start_stage("train", project, env, tmp_path / "lost.log")
-        wait_for(lambda: _epochs_done(runs) >= 1 or stage.poll() is not None, 600, "the first epoch logged")
+        wait_for(lambda: epochs_done(runs) >= 1 or stage.poll() is not None, 600, "the first epoch logged")
         assert stage.poll() is None, tail(tmp_path / "lost.log")
     # the server is gone (SIGKILL of its process group), the training goes on to its next epoch's log
     rc = stage.wait(timeout=300)
@@ -100,7 +78,7 @@ def test_a_store_lost_mid_training_stops_the_stage_naming_it_and_the_rerun_resum
     assert rc == 2, log[-3000:]
     assert last.startswith(f"error: MLFLOW_TRACKING_URI={url}: the tracking store stopped answering"), log[-3000:]
     assert "Retry 1/1" not in log, "a training stopped by a lost store is not retried by Prefect"
-    assert _epochs_done(runs) < EPOCHS, "stopped before the training's end"
+    assert epochs_done(runs) < EPOCHS, "stopped before the training's end"
     assert outputs_snapshot(project.root) == published, "nothing published"
 
     with mlflow_server(store, port) as url:
