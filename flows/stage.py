@@ -61,5 +61,16 @@ def run_stage(stage_flow: Callable[[Params, Path], Any], argv: list[str] | None 
     return 0
 
 
+def exit_without_collecting(code: int) -> None:
+    """Exit with `code`, sparing the interpreter's last garbage collections: a stage ends holding about 800,000
+    objects (torch, Prefect, MLflow), and the passes over them while modules are torn down took 2.5 s of every
+    stage. Frozen objects are not collected (gc.freeze); atexit handlers (Prefect's and MLflow's flushes) still
+    run, and what the stage wrote was closed by then: every output is written through a `with`."""
+    import gc
+
+    gc.freeze()
+    sys.exit(code)
+
+
 def main(stage_flow: Callable[[Params, Path], Any]) -> None:
-    sys.exit(run_stage(stage_flow))
+    exit_without_collecting(run_stage(stage_flow))

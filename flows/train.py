@@ -12,7 +12,6 @@ from tasks.core.paths import Layout
 from tasks.core.prepared import read_card
 from tasks.core.runtime import resolve_device
 from tasks.core.schema import Params
-from tasks.evaluate.champion_classes import check_champion_classes
 from tasks.train.fit import ultralytics_args
 from tasks.train.tracked import TrainingStart, tracked_training
 
@@ -22,14 +21,13 @@ def train_flow(params: Params, root: Path) -> dict:
     """Stage the data, train, publish the weights, and track the run in MLflow."""
     section, layout = params.train, Layout(root)
     dataset = read_card(layout.prepared)
-    check_champion_classes(params.tracking, dataset.names)
     data_yaml = stage_training_set_task(dataset, section.data, layout.fresh_scratch("train") / "data")
     args = ultralytics_args(section, resolve_device(params.project.device), params.project.seed)
     start = TrainingStart(
         section.model, args, {"start": section.model, "data": section.data, "transfers_since_scratch": 0}
     )
     logged = section.model_dump()
-    return tracked_training(params, layout, "train", logged, start, data_yaml, train=train_detector_task)
+    return tracked_training(params, layout, "train", logged, start, data_yaml, dataset.names, train=train_detector_task)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ from flows.steps.train import stage_transfer_set_task, train_detector_task, writ
 from tasks.core.paths import Layout
 from tasks.core.prepared import read_card
 from tasks.core.schema import Params
-from tasks.evaluate.champion_classes import check_champion_classes
 from tasks.train.tracked import tracked_training
 from tasks.train.transfer import resolve_source
 from tasks.train.transfer_start import transfer_stage_start
@@ -27,13 +26,14 @@ def transfer_flow(params: Params, root: Path) -> dict:
     """Resolve the start, stage the data, widen the head, freeze per strategy, train, publish, track."""
     section, layout = params.transfer, Layout(root)
     dataset = read_card(layout.prepared)
-    check_champion_classes(params.tracking, dataset.names)
     work = layout.fresh_scratch("transfer")
     source = resolve_source(section.source, layout, work / "source")
     data_yaml = stage_transfer_set_task(dataset, section.data, section.replay, params.project.seed, work / "data")
     start = transfer_stage_start(params, source, dataset.names, work, widen=write_start_checkpoint_task)
     logged = section.model_dump(by_alias=True)
-    return tracked_training(params, layout, "transfer", logged, start, data_yaml, train=train_detector_task)
+    return tracked_training(
+        params, layout, "transfer", logged, start, data_yaml, dataset.names, train=train_detector_task
+    )
 
 
 if __name__ == "__main__":

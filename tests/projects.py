@@ -62,6 +62,20 @@ class Project:
 
         return MlflowClient(self.tracking_uri)
 
+    def register_champion(self, name: str, names: list[str]) -> str:
+        """A version of `name` that knows `names` (its weights a placeholder: only its MLmodel is read), as champion."""
+        from tasks.core.paths import Layout
+        from tasks.core.schema import TrackingParams
+        from tasks.ops import tracking
+
+        weights = self.root / "placeholder.pt"
+        weights.write_bytes(b"not read")
+        params = TrackingParams(registered_model=name)
+        with tracking.stage_run(params, "register", {}, Layout(self.root)):
+            version = tracking.register_weights(weights, params, names)
+        self.mlflow().set_registered_model_alias(name, "champion", version)
+        return version
+
     def enter(self, patch: pytest.MonkeyPatch) -> Project:
         """Make this project the current directory and its store MLflow's, until `patch` is undone."""
         from mlflow.tracking._tracking_service import utils as mlflow_uri

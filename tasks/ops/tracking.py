@@ -96,26 +96,48 @@ def end_dead_runs(experiment_id: str, stage: str) -> list[str]:
     return [run.info.run_id for run in dead]
 
 
-@contextmanager
-def stage_run(tracking: TrackingParams, stage: str, params: dict[str, Any], layout: Layout) -> Iterator[Any]:
-    """An MLflow run for one stage, with its params, the code and data (data/prepared) versions and its owner as
-    tags; the runs of this stage that a killed process left RUNNING are marked KILLED first. A store that stops
-    answering inside is a `StoreDown` (tasks/ops/tracking_store.py)."""
-    import mlflow
-
+def open_store(tracking: TrackingParams, stage: str) -> str:
+    """Point MLflow at the store and experiment (importing MLflow; a new SQLite store is created first) and mark
+    KILLED the runs of `stage` that a killed process left RUNNING; the experiment's id."""
     experiment_id = use_experiment(tracking)
     end_dead_runs(experiment_id, stage)
+    return experiment_id
+
+
+def run_tags(stage: str, layout: Layout) -> dict[str, str]:
+    """The tags of a stage's run: the stage, the code and data (data/prepared) versions, and its owner."""
     data_path = layout.key(layout.prepared)
-    tags = {
+    return {
         "yoloop.stage": stage,
         "git_commit": git_commit(),
         "dvc_data_hash": locked_outputs(layout.root).get(data_path) or "unversioned",
         "dvc_data_path": data_path,
         **owner_tags(),
     }
-    with store_answers(), mlflow.start_run(experiment_id=experiment_id, run_name=stage, tags=tags) as run:
-        flat = _flatten(stage, params)
-        mlflow.log_params({k: str(v)[:500] for k, v in flat.items()})
+
+
+def start_stage_run(experiment_id: str, stage: str, params: dict[str, Any], tags: dict[str, str]) -> Any:
+    """Start the stage's run in an experiment `open_store` opened, active in this thread (MLflow keeps the active
+    run per thread), with `params` and `tags`; the ActiveRun (a context manager that ends it)."""
+    import mlflow
+
+    run = mlflow.start_run(experiment_id=experiment_id, run_name=stage, tags=tags)
+    try:
+        mlflow.log_params({k: str(v)[:500] for k, v in _flatten(stage, params).items()})
+    except BaseException:
+        mlflow.end_run("FAILED")
+        raise
+    return run
+
+
+@contextmanager
+def stage_run(tracking: TrackingParams, stage: str, params: dict[str, Any], layout: Layout) -> Iterator[Any]:
+    """An MLflow run for one stage, with its params, the code and data (data/prepared) versions and its owner as
+    tags; the runs of this stage that a killed process left RUNNING are marked KILLED first. A store that stops
+    answering inside is a `StoreDown` (tasks/ops/tracking_store.py). A training's run is kept by a process of
+    its own instead (tasks/ops/tracking_sidecar.py)."""
+    experiment_id = open_store(tracking, stage)
+    with store_answers(), start_stage_run(experiment_id, stage, params, run_tags(stage, layout)) as run:
         yield run
 
 
@@ -143,6 +165,18 @@ def _detector_signature():
         outputs=Schema(outputs),
         params=ParamSchema([ParamSpec("conf", "double", 0.25)]),
     )
+
+
+def prepare_registration() -> None:
+    """What MLflow's first model registration in a process does first: map every installed distribution to its
+    modules (0.8 s here: it reads each one's list of files), only to warn when the model's requirements are not
+    installed. Called beside a training (tasks/ops/tracking_sidecar.py), so that the registration after it does
+    not wait for it. The map is MLflow's private one: with a version that lacks it, nothing is prepared."""
+    from mlflow.utils import requirements_utils
+
+    build_map = getattr(requirements_utils, "_init_modules_to_packages_map", None)
+    if build_map is not None:
+        build_map()
 
 
 def register_weights(weights: Path, tracking: TrackingParams, names: list[str]) -> str:

@@ -18,6 +18,7 @@ from tasks.core.paths import Layout
 from tasks.core.schema import Params
 from tasks.core.yolo_files import write_json
 from tasks.ops import tracking
+from tasks.ops.tracking_sidecar import TrackingSidecar, sidecar_run
 from tasks.train.checkpoints import run_fingerprint, run_folder
 from tasks.train.fit import Callback, TrainOutcome, epoch_metrics, save_model, save_training_report, train_detector
 
@@ -35,10 +36,6 @@ class TrainingStart:
     callbacks: dict[str, list[Callback]] = field(default_factory=dict)
 
 
-def log_epoch(trainer: Any) -> None:
-    tracking.log_metrics(epoch_metrics(trainer), step=trainer.epoch)
-
-
 def training_summary(outcome: TrainOutcome) -> dict[str, Any]:
     """metrics/<stage>_details.json: what the training did and cost, and the final validation metrics."""
     return {
@@ -51,12 +48,13 @@ def training_summary(outcome: TrainOutcome) -> dict[str, Any]:
     }
 
 
-def register_and_publish(params: Params, layout: Layout, stage: str, outcome: TrainOutcome, card: dict) -> None:
+def register_and_publish(
+    layout: Layout, stage: str, outcome: TrainOutcome, card: dict, tracked: TrackingSidecar, registered_model: str
+) -> None:
     """Register the weights, tag the version with its lineage, publish models/<stage> with the card saying where."""
-    version = tracking.register_weights(outcome.weights, params.tracking, outcome.names)
     lineage = {"yoloop.stage": stage, "transfers_since_scratch": card.get("transfers_since_scratch", 0)}
-    tracking.tag_model_version(params.tracking, version, lineage)
-    registered = {"registered_model": params.tracking.registered_model, "model_version": version}
+    version = tracked.register(outcome.weights, outcome.names, lineage)
+    registered = {"registered_model": registered_model, "model_version": version}
     save_model(outcome, layout.model_dir(stage), {"stage": stage, **card, **registered})
 
 
@@ -67,16 +65,27 @@ def tracked_training(
     logged: dict[str, Any],
     start: TrainingStart,
     data_yaml: Path,
+    classes: list[str],
     train: Trainer = train_detector,
 ) -> dict:
-    """Train `start` on `data_yaml` in an MLflow run, register and publish the model; return the summary."""
+    """Train `start` on `data_yaml` (of `classes`) in an MLflow run kept by a process beside the training (which
+    first checks that the champion knows `classes`), register and publish the model; return the summary."""
     run_dir = run_folder(layout.runs / stage, run_fingerprint(start.model, start.args, data_yaml.parent))
-    events = {**start.callbacks, "on_fit_epoch_end": [log_epoch, *start.callbacks.get("on_fit_epoch_end", [])]}
-    with tracking.stage_run(params.tracking, stage, logged, layout) as run:
+    with sidecar_run(params.tracking, stage, logged, layout, classes) as tracked:
+
+        def log_epoch(trainer: Any) -> None:
+            tracked.log_metrics(epoch_metrics(trainer), step=trainer.epoch)
+
+        events = {
+            **start.callbacks,
+            "on_train_batch_end": [tracked.stop_if_failed, *start.callbacks.get("on_train_batch_end", [])],
+            "on_fit_epoch_end": [log_epoch, *start.callbacks.get("on_fit_epoch_end", [])],
+        }
         outcome = train(start.model, data_yaml, start.args, run_dir, callbacks=events)
-        register_and_publish(params, layout, stage, outcome, {**start.card, "mlflow_run_id": run.info.run_id})
-        tracking.log_artifacts(save_training_report(outcome, layout.reports / stage))
-        tracking.log_metrics({"wall_s": outcome.wall_s, "images_seen": outcome.images_seen})
+        card = {**start.card, "mlflow_run_id": tracked.run_id()}
+        register_and_publish(layout, stage, outcome, card, tracked, params.tracking.registered_model)
+        tracked.log_artifacts(save_training_report(outcome, layout.reports / stage))
+        tracked.log_metrics({"wall_s": outcome.wall_s, "images_seen": outcome.images_seen})
     summary = training_summary(outcome)
     write_json(details_file(layout.metrics, stage), summary)
     write_json(layout.metrics / f"{stage}.json", training_headline(outcome.metrics))

@@ -17,7 +17,7 @@ from tasks.core.errors import InputError
 from tasks.core.paths import Layout
 from tasks.core.prepared import PreparedDataset, write_card
 from tasks.prepare.builtin import generate_builtin
-from tests.projects import Project, new_project
+from tests.projects import new_project
 
 pytestmark = pytest.mark.slow
 
@@ -28,26 +28,12 @@ EVALUATE = {
 }
 
 
-def register_champion(project: Project, name: str, names: list[str]) -> str:
-    """A version of `name` that knows `names` (its weights are a placeholder: only its MLmodel is read), as champion."""
-    from tasks.core.schema import TrackingParams
-    from tasks.ops import tracking
-
-    weights = project.root / "placeholder.pt"
-    weights.write_bytes(b"not read")
-    params = TrackingParams(registered_model=name)
-    with tracking.stage_run(params, "register", {}, Layout(project.root)):
-        version = tracking.register_weights(weights, params, names)
-    project.mlflow().set_registered_model_alias(name, "champion", version)
-    return version
-
-
-def test_a_champion_of_other_classes_stops_check_params_and_training_before_any_work(
+def test_a_champion_of_other_classes_stops_check_params_and_training_before_any_epoch_is_kept(
     make_project, prefect_harness, capsys
 ):
     project = make_project({"tracking": {"registered_model": "fruit-detector"}})
     root, params_file, params = project.root, project.params_file, project.params()
-    register_champion(project, "fruit-detector", ["apple", "pear"])
+    project.register_champion("fruit-detector", ["apple", "pear"])
     with pytest.raises(SystemExit) as stopped:
         cli(["check-params", "--params", str(params_file)])
     assert stopped.value.code == 2
@@ -58,7 +44,10 @@ def test_a_champion_of_other_classes_stops_check_params_and_training_before_any_
     with pytest.raises(InputError, match="tracking.registered_model: the champion of 'fruit-detector'"):
         train_flow(params, root)
     assert not (root / "models").exists() and not (root / "metrics").exists(), "nothing trained, nothing published"
-    register_champion(project, "fruit-detector", ["pear", "ring"])  # one shared class: comparable
+    assert not list(Layout(root).runs.rglob("*.pt")), "stopped within the first epoch: no checkpoint kept"
+    experiments = [e.experiment_id for e in project.mlflow().search_experiments()]
+    assert not project.mlflow().search_runs(experiments, "tags.`yoloop.stage` = 'train'"), "no run of a stage stopped"
+    project.register_champion("fruit-detector", ["pear", "ring"])  # one shared class: comparable
     cli_code = pytest.raises(SystemExit, cli, ["check-params", "--params", str(params_file)]).value.code
     assert cli_code == 0 and "valid" in capsys.readouterr().out
 
