@@ -40,7 +40,8 @@ from tasks.core.paths import Layout
 from tasks.core.prefect_server import parent_death_signal
 from tasks.core.runtime import CODE_ROOT
 from tasks.core.schema import TrackingParams
-from tasks.ops.tracking_store import StoreDown, reachable_tracking_uri
+from tasks.ops import tracking as mlflow_tracking
+from tasks.ops.tracking_store import StoreDown, reachable_tracking_uri, store_answers
 
 END_TIMEOUT_S = 60.0
 
@@ -55,7 +56,7 @@ class TrackingSidecar:
     def __init__(self, process: subprocess.Popen, channel: socket.socket):
         self.process, self._channel = process, channel
         self._replies = channel.makefile("r", encoding="utf-8")
-        self._run_id: str | None = None
+        self._opened: str | InputError | SidecarFailed | None = None  # the run's id, or what `open` raised
 
     @classmethod
     def start(
@@ -98,14 +99,19 @@ class TrackingSidecar:
         return reply["ok"]
 
     def run_id(self) -> str:
-        """The run's id, once `open` is answered (waiting for it the first time)."""
-        if self._run_id is None:
-            self._run_id = self._reply()
-        return self._run_id
+        """The run's id, once `open` is answered (waiting for it the first time); what `open` raised, every time."""
+        if self._opened is None:
+            try:
+                self._opened = self._reply()
+            except (InputError, SidecarFailed) as exc:
+                self._opened = exc
+        if not isinstance(self._opened, str):
+            raise self._opened
+        return self._opened
 
     def stop_if_failed(self, *_: Any) -> None:
         """Raise what `open` raised once its answer is in (a batch callback: never waits)."""
-        if self._run_id is None and select.select([self._channel], [], [], 0)[0]:
+        if self._opened is None and select.select([self._channel], [], [], 0)[0]:
             self.run_id()
 
     def call(self, do: str, **args: Any) -> Any:
@@ -128,6 +134,7 @@ class TrackingSidecar:
         try:
             self.call("end", status=status)
         finally:
+            self._replies.close()  # the socket closes with its last file: the sidecar reads the end of its input
             self._channel.close()
             try:
                 self.process.wait(timeout=END_TIMEOUT_S)
@@ -160,7 +167,6 @@ class Sidecar:
 
     def open(self, tracking: dict, stage: str, params: dict, classes: list[str], root: str) -> str:
         from tasks.evaluate.champion_classes import check_champion_classes
-        from tasks.ops import tracking as mlflow_tracking
 
         self.tracking = TrackingParams(**tracking)
         check_champion_classes(self.tracking, classes)
@@ -169,21 +175,15 @@ class Sidecar:
         return mlflow_tracking.start_stage_run(experiment_id, stage, params, tags).info.run_id
 
     def log_metrics(self, metrics: dict[str, float], step: int | None) -> None:
-        from tasks.ops import tracking as mlflow_tracking
-
         mlflow_tracking.log_metrics(metrics, step=step)
 
     def register(self, weights: str, names: list[str], tags: dict[str, Any]) -> str:
-        from tasks.ops import tracking as mlflow_tracking
-
         assert self.tracking is not None, "register before open"
         version = mlflow_tracking.register_weights(Path(weights), self.tracking, names)
         mlflow_tracking.tag_model_version(self.tracking, version, tags)
         return version
 
     def log_artifacts(self, paths: list[str]) -> None:
-        from tasks.ops import tracking as mlflow_tracking
-
         mlflow_tracking.log_artifacts([Path(p) for p in paths])
 
     def end(self, status: str) -> None:
@@ -194,8 +194,6 @@ class Sidecar:
 
 def answer(sidecar: Sidecar, request: dict) -> dict:
     """One request carried out: {"ok": result}, {"input_error": lines, "store_down": bool} or {"error": traceback}."""
-    from tasks.ops.tracking_store import store_answers
-
     try:
         with store_answers():
             return {"ok": getattr(sidecar, request["do"])(**request["args"])}
@@ -211,8 +209,6 @@ def serve(channel: socket.socket) -> None:
         request = json.loads(line)
         channel.sendall((json.dumps(answer(sidecar, request)) + "\n").encode())
         if request["do"] == "open":  # the registration's package map, built while the stage trains
-            from tasks.ops import tracking as mlflow_tracking
-
             mlflow_tracking.prepare_registration()
         if request["do"] == "end":
             gc.freeze()  # what is left is garbage: exit without the last collections' 2 s (flows/stage.py)
