@@ -61,11 +61,13 @@ def _flatten(prefix: str, value: Any) -> dict[str, Any]:
     return {prefix: value}
 
 
-def owner_tags() -> dict[str, str]:
-    """Who owns a run: this host, this pid, and the pid's start time (so a reused pid is not taken for it)."""
-    stat = process_stat(os.getpid())
+def owner_tags(pid: int | None = None) -> dict[str, str]:
+    """Who owns a run: this host, the stage's pid (by default this process), and the pid's start time (so a
+    reused pid is not taken for it)."""
+    pid = os.getpid() if pid is None else pid
+    stat = process_stat(pid)
     started = stat[19] if len(stat) > 19 else ""
-    return {"yoloop.host": socket.gethostname(), "yoloop.pid": str(os.getpid()), "yoloop.pid_started": started}
+    return {"yoloop.host": socket.gethostname(), "yoloop.pid": str(pid), "yoloop.pid_started": started}
 
 
 def owner_is_gone(tags: dict[str, str]) -> bool:
@@ -104,15 +106,16 @@ def open_store(tracking: TrackingParams, stage: str) -> str:
     return experiment_id
 
 
-def run_tags(stage: str, layout: Layout) -> dict[str, str]:
-    """The tags of a stage's run: the stage, the code and data (data/prepared) versions, and its owner."""
+def run_tags(stage: str, layout: Layout, owner_pid: int | None = None) -> dict[str, str]:
+    """The tags of a stage's run: the stage, the code and data (data/prepared) versions, and its owner (the
+    stage's process: by default this one)."""
     data_path = layout.key(layout.prepared)
     return {
         "yoloop.stage": stage,
         "git_commit": git_commit(),
         "dvc_data_hash": locked_outputs(layout.root).get(data_path) or "unversioned",
         "dvc_data_path": data_path,
-        **owner_tags(),
+        **owner_tags(owner_pid),
     }
 
 
@@ -135,7 +138,7 @@ def stage_run(tracking: TrackingParams, stage: str, params: dict[str, Any], layo
     """An MLflow run for one stage, with its params, the code and data (data/prepared) versions and its owner as
     tags; the runs of this stage that a killed process left RUNNING are marked KILLED first. A store that stops
     answering inside is a `StoreDown` (tasks/ops/tracking_store.py). A training's run is kept by a process of
-    its own instead (tasks/ops/tracking_sidecar.py)."""
+    its own instead (tasks/train/tracking_sidecar.py)."""
     experiment_id = open_store(tracking, stage)
     with store_answers(), start_stage_run(experiment_id, stage, params, run_tags(stage, layout)) as run:
         yield run
@@ -170,7 +173,7 @@ def _detector_signature():
 def prepare_registration() -> None:
     """What MLflow's first model registration in a process does first: map every installed distribution to its
     modules (0.8 s here: it reads each one's list of files), only to warn when the model's requirements are not
-    installed. Called beside a training (tasks/ops/tracking_sidecar.py), so that the registration after it does
+    installed. Called beside a training (tasks/train/tracking_sidecar.py), so that the registration after it does
     not wait for it. The map is MLflow's private one: with a version that lacks it, nothing is prepared."""
     from mlflow.utils import requirements_utils
 

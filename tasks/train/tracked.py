@@ -18,9 +18,9 @@ from tasks.core.paths import Layout
 from tasks.core.schema import Params
 from tasks.core.yolo_files import write_json
 from tasks.ops import tracking
-from tasks.ops.tracking_sidecar import TrackingSidecar, sidecar_run
 from tasks.train.checkpoints import run_fingerprint, run_folder
 from tasks.train.fit import Callback, TrainOutcome, epoch_metrics, save_model, save_training_report, train_detector
+from tasks.train.tracking_sidecar import TrackingSidecar, sidecar_run
 
 Trainer = Callable[..., TrainOutcome]  # train_detector, or the Prefect task over it
 
@@ -79,6 +79,7 @@ def tracked_training(
         events = {
             **start.callbacks,
             "on_train_batch_end": [tracked.stop_if_failed, *start.callbacks.get("on_train_batch_end", [])],
+            "on_train_epoch_end": [tracked.wait_until_open, *start.callbacks.get("on_train_epoch_end", [])],
             "on_fit_epoch_end": [log_epoch, *start.callbacks.get("on_fit_epoch_end", [])],
         }
         outcome = train(start.model, data_yaml, start.args, run_dir, callbacks=events)

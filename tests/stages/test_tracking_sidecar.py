@@ -1,4 +1,4 @@
-"""The MLflow sidecar of a training stage (tasks/ops/tracking_sidecar.py), a real process on a real store.
+"""The MLflow sidecar of a training stage (tasks/train/tracking_sidecar.py), a real process on a real store.
 
 What a training asks of it lands in the project's store; what it raises reaches the stage with its lines;
 it dies with its stage, and a dead sidecar is named, not waited for.
@@ -19,7 +19,7 @@ from tasks.core.errors import InputError
 from tasks.core.paths import Layout
 from tasks.core.schema import TrackingParams
 from tasks.ops.local_process import running
-from tasks.ops.tracking_sidecar import SidecarFailed, sidecar_run
+from tasks.train.tracking_sidecar import SidecarFailed, sidecar_run
 from testkit.processes import project_env
 from testkit.waiting import wait_for
 
@@ -46,7 +46,7 @@ def test_what_a_training_asks_lands_in_the_store_and_the_run_ends_finished(make_
     client = project.mlflow()
     run = client.get_run(run_id)
     assert run.info.status == "FINISHED" and run.data.params["train.epochs"] == "3"
-    assert run.data.metrics["metrics/mAP50_B"] == 0.5 and run.data.tags["yoloop.pid"] == str(tracked.process.pid)
+    assert run.data.metrics["metrics/mAP50_B"] == 0.5 and run.data.tags["yoloop.pid"] == str(os.getpid())
     registered = client.get_model_version(TrackingParams().registered_model, version)
     assert registered.run_id == run_id and registered.tags["yoloop.stage"] == "train"
     assert [a.path for a in client.list_artifacts(run_id) if a.path == "results.csv"] == ["results.csv"]
@@ -97,7 +97,7 @@ def test_the_sidecar_dies_with_its_stage(make_project):
         import sys, time
         from tasks.core.paths import Layout
         from tasks.core.schema import TrackingParams
-        from tasks.ops.tracking_sidecar import sidecar_run
+        from tasks.train.tracking_sidecar import sidecar_run
 
         with sidecar_run(TrackingParams(), "train", {}, Layout("."), ["ring"]) as tracked:
             tracked.run_id()

@@ -5,7 +5,7 @@ that the champion knows the dataset's classes, and MLflow's first registration i
 (which maps every installed package to its modules first) cost each train or transfer stage a
 fixed 4 to 5 s that a plain `yolo train` does not pay (benchmarks/train_overhead.py). A thread
 beside the training gained nothing: that work is Python and holds the interpreter lock that the
-training loop needs. Here a child process (`python -m tasks.ops.tracking_sidecar`) does it on
+training loop needs. Here a child process (`python -m tasks.train.tracking_sidecar`) does it on
 another core while the stage trains (on a CPU Ultralytics trains with one thread on two cores);
 the stage itself never imports MLflow.
 
@@ -14,7 +14,9 @@ in order: `open` (the checks, the store, the run with its params and tags), `log
 `register` (the weights as a pyfunc, a new version and its lineage tags), `log_artifacts`, `end`.
 An InputError in the sidecar (a champion of other classes; a store that stopped answering,
 tasks/ops/tracking_store.StoreDown) is raised in the stage with its lines, so the stage exits 2
-as before; one raised by `open` stops the training at its next batch, before any epoch is kept.
+as before; one raised by `open` stops the training at its next batch, and the end of the first
+epoch waits for `open`'s answer, so no checkpoint is saved by a stage that may not train. The run
+is owned (tasks/ops/tracking.owner_tags) by the stage's process, not by the sidecar.
 The sidecar dies with the stage however the stage dies (a parent-death signal); the run it left
 RUNNING is then marked KILLED by the next run of the stage (tasks/ops/tracking.end_dead_runs).
 """
@@ -40,6 +42,7 @@ from tasks.core.paths import Layout
 from tasks.core.prefect_server import parent_death_signal
 from tasks.core.runtime import CODE_ROOT
 from tasks.core.schema import TrackingParams
+from tasks.evaluate.champion_classes import check_champion_classes
 from tasks.ops import tracking as mlflow_tracking
 from tasks.ops.tracking_store import StoreDown, reachable_tracking_uri, store_answers
 
@@ -66,7 +69,7 @@ class TrackingSidecar:
         ours, theirs = socket.socketpair()
         python_path = os.pathsep.join(filter(None, [str(CODE_ROOT), os.environ.get("PYTHONPATH")]))
         process = subprocess.Popen(
-            [sys.executable, "-m", "tasks.ops.tracking_sidecar", str(theirs.fileno())],
+            [sys.executable, "-m", "tasks.train.tracking_sidecar", str(theirs.fileno())],
             pass_fds=(theirs.fileno(),),
             env={**os.environ, "PYTHONPATH": python_path},
             stdin=subprocess.DEVNULL,
@@ -75,7 +78,7 @@ class TrackingSidecar:
         theirs.close()
         sidecar = cls(process, ours)
         opening = {"tracking": tracking.model_dump(), "stage": stage, "params": params, "classes": classes}
-        sidecar._send("open", **opening, root=str(layout.root))
+        sidecar._send("open", **opening, root=str(layout.root), owner_pid=os.getpid())
         return sidecar
 
     def _send(self, do: str, **args: Any) -> None:
@@ -113,6 +116,11 @@ class TrackingSidecar:
         """Raise what `open` raised once its answer is in (a batch callback: never waits)."""
         if self._opened is None and select.select([self._channel], [], [], 0)[0]:
             self.run_id()
+
+    def wait_until_open(self, *_: Any) -> None:
+        """Wait for `open`'s answer and raise what it raised (an epoch-end callback: Ultralytics saves the epoch's
+        checkpoint after it, so a stage that may not train keeps none)."""
+        self.run_id()
 
     def call(self, do: str, **args: Any) -> Any:
         self.run_id()
@@ -165,13 +173,11 @@ class Sidecar:
     def __init__(self) -> None:
         self.tracking: TrackingParams | None = None
 
-    def open(self, tracking: dict, stage: str, params: dict, classes: list[str], root: str) -> str:
-        from tasks.evaluate.champion_classes import check_champion_classes
-
+    def open(self, tracking: dict, stage: str, params: dict, classes: list[str], root: str, owner_pid: int) -> str:
         self.tracking = TrackingParams(**tracking)
         check_champion_classes(self.tracking, classes)
         experiment_id = mlflow_tracking.open_store(self.tracking, stage)
-        tags = mlflow_tracking.run_tags(stage, Layout(Path(root)))
+        tags = mlflow_tracking.run_tags(stage, Layout(Path(root)), owner_pid)
         return mlflow_tracking.start_stage_run(experiment_id, stage, params, tags).info.run_id
 
     def log_metrics(self, metrics: dict[str, float], step: int | None) -> None:
