@@ -161,12 +161,22 @@ def answers(url: str, server, log_tail) -> bool:
         return False
 
 
-def test_app_in_headless_chromium_shows_the_dataset_and_samples(project, tmp_path):
-    """`yoloop app` on 127.0.0.1, opened by Debian's chromium: the page names the dataset, the grid has pictures."""
-    import subprocess
-
+def grid_colours(shot: Path) -> int:
+    """Distinct colours right of the App's sidebar and below its toolbar, where the sample grid is drawn."""
     import numpy as np
     from PIL import Image
+
+    pixels = np.asarray(Image.open(shot).convert("RGB"))
+    return len(np.unique(pixels[150:, 320:].reshape(-1, 3), axis=0))
+
+
+def test_app_in_headless_chromium_shows_the_dataset_and_samples(project, tmp_path):
+    """`yoloop app` on 127.0.0.1, opened by Debian's chromium: the page names the dataset, the grid has pictures.
+
+    The first load of the App on a busy 2-core machine can outlast chromium's virtual time budget (the screenshot
+    then shows FiftyOne's "Pixelating..." loader, seen once in a full suite): the page is dumped first, which
+    warms the server, and the screenshot is taken up to three times."""
+    import subprocess
 
     from tasks.ops.stack import free_port
 
@@ -180,23 +190,25 @@ def test_app_in_headless_chromium_shows_the_dataset_and_samples(project, tmp_pat
         stdout=(tmp_path / "app.log").open("w"),
         stderr=subprocess.STDOUT,
     )
+    colours = []
     try:
         url = f"http://127.0.0.1:{port}/datasets/{project.fiftyone_dataset}"
         log_tail = lambda: (tmp_path / "app.log").read_text()[-3000:]  # noqa: E731
         wait_for(lambda: answers(url, app, log_tail), 180, f"`yoloop app` to answer {url}", 1, log_tail)
         browse = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
         browse += ["--window-size=1280,900", "--virtual-time-budget=25000"]
-        shot = tmp_path / "app.png"
-        subprocess.run([*browse, f"--screenshot={shot}", url], capture_output=True, timeout=120, check=True)
         dom = subprocess.run([*browse, "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
+        for attempt in range(3):
+            shot = tmp_path / f"app-{attempt}.png"
+            subprocess.run([*browse, f"--screenshot={shot}", url], capture_output=True, timeout=120, check=True)
+            colours.append(grid_colours(shot))
+            if colours[-1] > 20000:
+                break
     finally:
         app.terminate()
         app.wait(timeout=60)
     assert project.fiftyone_dataset in dom and "Samples" in dom
-    pixels = np.asarray(Image.open(shot).convert("RGB"))
-    grid = pixels[150:, 320:]  # right of the sidebar, below the toolbar: the sample grid
-    colours = len(np.unique(grid.reshape(-1, 3), axis=0))
-    assert colours > 20000, f"the grid shows {colours} colours: no sample pictures rendered"
+    assert colours[-1] > 20000, f"the grid shows {colours} colours in each screenshot: no sample pictures rendered"
 
 
 # Labels back, each test in a copy of its own: they add data/labels/round-1 and re-prepare.
