@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from tasks.core.findings import Finding
+from tasks.data.near_duplicates import perceptual_hash
 
 MIN_SIDE = 10  # Ultralytics rejects images whose sides are 9 pixels or less
 KEPT_FORMATS = {"JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png", "BMP": ".bmp", "WEBP": ".webp", "TIFF": ".tif"}
@@ -52,6 +53,7 @@ class ImageCheck:
     height: int = 0
     orientation: int = 1
     dhash: str = ""
+    phash: str = ""  # with dhash, tells near-identical pictures (tasks/data/near_duplicates.py)
     suffix: str = ".jpg"
     findings: list[Finding] = field(default_factory=list)
     converts: bool = False  # the copy needs new pixels (mode, orientation, format), not the file's bytes
@@ -148,6 +150,7 @@ def inspect_image(path: Path, data: bytes | None = None, keep_pixels: bool = Fal
     if min(upright.size) < MIN_SIDE:
         check.findings.append(Finding(check.path, None, f"image too small ({check.width}x{check.height})", "error"))
     check.dhash = difference_hash(upright)
+    check.phash = perceptual_hash(upright)
     if fmt not in KEPT_FORMATS and check.converted is None:
         check.converted = _to_8bit_rgb(upright)
     check.converts = check.converted is not None

@@ -2,8 +2,10 @@
 
 `read_checked` is what `yoloop import` runs before it writes anything: an import that
 finds no image, or images but no label file or annotation at all, or nothing left once
-the bad files are set aside, stops here with an InputError (exit 2) that says what was
-looked for and where, so that no empty dataset is ever written and `dvc add`ed. An
+the bad files are set aside, or a split the source declares with no image to import,
+stops here with an InputError (exit 2) that says what was looked for and where, so that
+no empty dataset or split is ever written and `dvc add`ed. A second label set of the
+same images (VOC beside YOLO, ...) is named and compared (tasks/data/label_sets.py). An
 unlabelled import also leaves out every picture already in a labelled dataset under
 data/raw (by sha256 against their manifests): a labelled photo never enters the pool.
 """
@@ -19,6 +21,8 @@ from tasks.core.errors import InputError
 from tasks.core.findings import Finding, errors
 from tasks.core.schema_data import ImportParams
 from tasks.core.yolo_files import IMAGE_SUFFIXES, MANIFEST, read_manifest
+from tasks.data.import_splits import count_splits, near_leak_findings, require_declared_splits
+from tasks.data.label_sets import other_label_sets
 from tasks.data.layouts import inventory
 from tasks.data.read_unlabelled import VIDEO_SUFFIXES, read_unlabelled
 from tasks.data.source import SourceDataset
@@ -90,8 +94,14 @@ def leave_out_labelled(checked: list[CheckedImage], known: dict[str, str], datas
     return kept
 
 
-def _decide(dataset: SourceDataset, checked: list[CheckedImage], params: ImportParams, source: Path) -> CheckedImport:
-    """Strict stops on any error; lenient goes on unless nothing at all would be imported."""
+def _decide(
+    dataset: SourceDataset, checked: list[CheckedImage], params: ImportParams, source: Path, labelled: bool = True
+) -> CheckedImport:
+    """A declared split that imports nothing stops either policy; then strict stops on any error; lenient goes on
+    unless nothing at all would be imported."""
+    if labelled:
+        dataset.findings += require_declared_splits(count_splits(dataset, checked), dataset, params, source)
+        dataset.findings += near_leak_findings(checked, params, str(dataset.root))
     findings = all_findings(dataset, checked)
     if params.policy == "strict" and errors(findings):
         raise ValidationFailed(findings)
@@ -112,6 +122,7 @@ def read_checked(
         raise InputError(f"{source}: does not exist")
     if not unlabelled:
         dataset = read_source(source, fmt)
+        dataset.findings += other_label_sets(source, dataset, params.agreement_iou)
         require_labelled_images(dataset, source)
         yield _decide(dataset, validate(dataset), params, source)
         return
@@ -119,4 +130,4 @@ def read_checked(
         require_media(dataset, source)
         checked = validate(dataset, label="unlabelled import check")
         checked = leave_out_labelled(checked, labelled_hashes(raw, skip=name), dataset)
-        yield _decide(dataset, checked, params, source)
+        yield _decide(dataset, checked, params, source, labelled=False)

@@ -142,7 +142,10 @@ def read_coco(source: Path) -> SourceDataset:
         elif names != dataset.names:
             raise InputError(f"{json_path}: categories {names} differ from {dataset.names}")
         dataset.findings += findings
-        items, missing = _read_images(data, json_path, _split_of(json_path, dataset.root))
+        split = _split_of(json_path, dataset.root)
+        dataset.declared.setdefault(split, json_path.relative_to(dataset.root).as_posix()
+                                    if json_path.is_relative_to(dataset.root) else json_path.name)
+        items, missing = _read_images(data, json_path, split)
         dataset.findings += _missing_findings(data, missing, json_path)
         for ann in data.get("annotations") or []:
             if ann.get("image_id") not in missing:

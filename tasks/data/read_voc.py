@@ -17,7 +17,7 @@ from xml.parsers import expat
 from tasks.core.findings import Finding
 from tasks.data.layouts import Inventory, inventory, voc_files
 from tasks.data.source import SourceDataset, SourceItem, pixel_box_to_label, unsplit_notes
-from tasks.data.voc_layout import ImageIndex, find_image, folder_split, read_listings, unannotated
+from tasks.data.voc_layout import ImageIndex, find_image, folder_split, listing_files, read_listings, unannotated
 
 ABSOLUTE = re.compile(r"^([A-Za-z]:[\\/]|[\\/])")
 
@@ -105,6 +105,10 @@ def read_voc(source: Path) -> SourceDataset:
     dataset.findings += unannotated(index, {i.image for i in dataset.items}, {x.parent for x in annotations})
     dataset.findings += unsplit_notes(dataset.items)
     dataset.findings += [f for _, listing_findings in listings.values() for f in listing_findings]
+    for main in listings:
+        for listing, split in listing_files(main):
+            named = listing.relative_to(source).as_posix() if listing.is_relative_to(source) else str(listing)
+            dataset.declared.setdefault(split, named)
     _note_foreign_paths(dataset, annotations)
     return dataset
 

@@ -87,11 +87,14 @@ def read_class_list(found: Inventory) -> tuple[Path, list[str], list[Finding]]:
     return chosen, names, findings
 
 
-def listed_splits(found: Inventory) -> dict[Path, str]:
-    """Image -> split from obj.data's train/valid/test lists (paths as darknet wrote them, found by their tail)."""
+def listed_splits(found: Inventory, declared: dict[str, str]) -> dict[Path, str]:
+    """Image -> split from obj.data's train/valid/test lists (paths as darknet wrote them, found by their tail);
+    each list obj.data names goes to `declared`."""
     splits = {}
     for obj_data in (p for p in found.class_lists if p.name == "obj.data"):
         for key, value in _darknet(obj_data).items():
+            if key in DARKNET_SPLITS:
+                declared.setdefault(DARKNET_SPLITS[key], f"{obj_data.name} {key} = {value}")
             listing = _find_under(found.root, value, obj_data.parent) if key in DARKNET_SPLITS else None
             for line in listing.read_text(errors="replace").splitlines() if listing else []:
                 image = _find_under(found.root, line, listing.parent) if line.strip() else None
@@ -110,7 +113,7 @@ def read_yolo_plain(source: Path) -> SourceDataset:
     found = inventory(source)
     chosen, names, findings = read_class_list(found)
     dataset = SourceDataset(source, "yolo", names, findings=findings)
-    listed, class_dirs = listed_splits(found), sorted({p.parent for p in found.class_lists})
+    listed, class_dirs = listed_splits(found, dataset.declared), sorted({p.parent for p in found.class_lists})
     used: set[Path] = set()
     for image in found.images:
         split = listed.get(image) or split_of(found.rel(image.parent))

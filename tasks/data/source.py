@@ -44,6 +44,14 @@ class SourceDataset:
     names: list[str]
     items: list[SourceItem] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)  # about the dataset: yaml, folders, orphans
+    declared: dict[str, str] = field(default_factory=dict)  # split -> where the source names it (yaml key, listing)
+
+    def declared_splits(self) -> dict[str, str]:
+        """Every split the source names or puts an image in, and what says so (a yaml key, a listing, a folder)."""
+        named = dict(self.declared)
+        for item in self.items:
+            named.setdefault(item.split, "its folder's name" if item.split_named else "no split named: taken as train")
+        return {split: named[split] for split in SPLITS if split in named}
 
 
 def unsplit_notes(items: list[SourceItem]) -> list[Finding]:

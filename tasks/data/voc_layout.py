@@ -95,7 +95,7 @@ def find_image(index: ImageIndex, xml: Path, filename: str, line: int | None) ->
     return image, None
 
 
-def _listing_files(main: Path) -> list[tuple[Path, str]]:
+def listing_files(main: Path) -> list[tuple[Path, str]]:
     """<split>.txt files; trainval.txt only when there is no train.txt (it repeats val's ids)."""
     files = {p.stem.lower(): p for p in main.glob("*.txt")} if main.is_dir() else {}
     if "train" in files:
@@ -109,7 +109,7 @@ def read_listings(main: Path) -> tuple[dict[str, str], list[Finding]]:
     <class>_<split>.txt files list the same ids per class and are not read."""
     splits: dict[str, str] = {}
     findings = []
-    for listing, split in _listing_files(main):
+    for listing, split in listing_files(main):
         for number, line in enumerate(listing.read_text(errors="replace").splitlines(), start=1):
             image_id = line.split()[0] if line.split() else ""
             if image_id in splits and splits[image_id] != split:
