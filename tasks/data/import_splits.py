@@ -54,8 +54,10 @@ def require_declared_splits(
     if stopping:
         why = {c.split: _why_empty(c, dataset) for c in stopping}
         raise InputError(
-            [f"{source}: {c.split}: declared ({c.declared}) but no image of it can be imported: {why[c.split]}"
-             for c in stopping]
+            [
+                f"{source}: {c.split}: declared ({c.declared}) but no image of it can be imported: {why[c.split]}"
+                for c in stopping
+            ]
             + [
                 f"  {splits_line(counts)}",
                 "  a split the source declares must import at least one image (lenient sets files aside, never a "
@@ -65,11 +67,26 @@ def require_declared_splits(
                 + f"[{', '.join(sorted({*params.optional_splits, *(c.split for c in stopping)}))}]",
             ]
         )
+    optional = {c.split for c in allowed}
+    dataset.findings[:] = [_as_warning(f) if _about_split(f, optional) else f for f in dataset.findings]
     return [
-        Finding(str(dataset.root), None, f"{c.split}: declared ({c.declared}) but imports no image; allowed by "
-                "imports.optional_splits", "warning")
+        Finding(
+            str(dataset.root),
+            None,
+            f"{c.split}: declared ({c.declared}) but imports no image; allowed by imports.optional_splits",
+            "warning",
+        )
         for c in allowed
     ]
+
+
+def _about_split(finding: Finding, splits: set[str]) -> bool:
+    return finding.severity == "error" and finding.reason.split(":")[0] in splits
+
+
+def _as_warning(finding: Finding) -> Finding:
+    """A missing folder of a split the user allows to be empty is no error: strict goes on past it."""
+    return Finding(finding.path, finding.line, finding.reason, "warning")
 
 
 def _why_empty(count: SplitCount, dataset: SourceDataset) -> str:
@@ -77,8 +94,9 @@ def _why_empty(count: SplitCount, dataset: SourceDataset) -> str:
     if count.found:
         return f"all {count.found} images were rejected or are copies of images kept elsewhere (see the findings)"
     about = [
-        f"{Path(f.path).name}: {f.reason.removeprefix(f'{count.split}: ')}" if f.path.endswith(count.declared) else
-        f.reason.removeprefix(f"{count.split}: ")
+        f"{Path(f.path).name}: {f.reason.removeprefix(f'{count.split}: ')}"
+        if f.path.endswith(count.declared)
+        else f.reason.removeprefix(f"{count.split}: ")
         for f in dataset.findings
         if f.severity != "note" and (f.reason.startswith(f"{count.split}:") or f.path.endswith(count.declared))
     ]
@@ -99,7 +117,9 @@ def near_leak_findings(checked: list[CheckedImage], params: ImportParams, where:
 
 
 def _leak_finding(image: CheckedImage, seen: CheckedImage) -> Finding:
-    apart = f"dHash {hamming(image.check.dhash, seen.check.dhash)}, pHash {hamming(image.check.phash, seen.check.phash)}"
+    apart = (
+        f"dHash {hamming(image.check.dhash, seen.check.dhash)}, pHash {hamming(image.check.phash, seen.check.phash)}"
+    )
     reason = (
         f"near-identical to {seen.item.name} ({seen.item.split}; {apart} bits apart): a leak into {image.item.split}"
     )
@@ -114,7 +134,9 @@ def _near_summary(
     rule = f"dHash within {params.near_duplicate_bits} bits and pHash within {params.near_duplicate_phash_bits}"
     within = (
         f"{len(pairs)} pairs of near-identical pictures ({rule}) form {len(chains)} groups, the largest of "
-        f"{max(chains)} pictures" if chains else f"no near-identical pictures ({rule})"
+        f"{max(chains)} pictures"
+        if chains
+        else f"no near-identical pictures ({rule})"
     )
     per_split = Counter(kept[later].item.split for later in leaks)
     totals = Counter(image.item.split for image in kept)
@@ -126,8 +148,11 @@ def _near_summary(
     reason = (
         f"{within}; pictures near-identical to one of an earlier split: {shares}: scores on them would be "
         "inflated. "
-        + (f"prepare stops on {', '.join(over)} (over imports.max_leak_share {params.max_leak_share:g}) "
-           "unless prepare.resplit draws the splits again, keeping near-identical pictures together"
-           if over else "prepare leaves them out, or prepare.resplit keeps near-identical pictures together")
+        + (
+            f"prepare stops on {', '.join(over)} (over imports.max_leak_share {params.max_leak_share:g}) "
+            "unless prepare.resplit draws the splits again, keeping near-identical pictures together"
+            if over
+            else "prepare leaves them out, or prepare.resplit keeps near-identical pictures together"
+        )
     )
     return Finding(where, None, reason, "warning")

@@ -65,8 +65,12 @@ def require_labelled_images(dataset: SourceDataset, source: Path) -> None:
 def require_media(dataset: SourceDataset, source: Path) -> None:
     if not dataset.items:
         kinds = ", ".join(IMAGE_SUFFIXES + VIDEO_SUFFIXES)
-        raise InputError([f"{source}: no image or video to import (looked for {kinds}, any case, at any depth)",
-                          *_first_errors(dataset)])
+        raise InputError(
+            [
+                f"{source}: no image or video to import (looked for {kinds}, any case, at any depth)",
+                *_first_errors(dataset),
+            ]
+        )
 
 
 def labelled_hashes(raw: Path, skip: str | None = None) -> dict[str, str]:
@@ -81,7 +85,9 @@ def labelled_hashes(raw: Path, skip: str | None = None) -> dict[str, str]:
     return known
 
 
-def leave_out_labelled(checked: list[CheckedImage], known: dict[str, str], dataset: SourceDataset) -> list[CheckedImage]:
+def leave_out_labelled(
+    checked: list[CheckedImage], known: dict[str, str], dataset: SourceDataset
+) -> list[CheckedImage]:
     """The pool without pictures that a labelled dataset already holds (one note for each left out)."""
     kept = []
     for image in checked:
@@ -107,8 +113,10 @@ def _decide(
         raise ValidationFailed(findings)
     if not any(image.ok and image.duplicate_of is None for image in checked):
         raise InputError(
-            [f"{source}: nothing left to import: every one of the {len(dataset.items)} images was rejected or left out",
-             *(f"  {f}" for f in errors(findings)[:SHOWN_ERRORS])]
+            [
+                f"{source}: nothing left to import: every one of the {len(dataset.items)} images was rejected or left out",
+                *(f"  {f}" for f in errors(findings)[:SHOWN_ERRORS]),
+            ]
         )
     return CheckedImport(dataset, checked, findings)
 

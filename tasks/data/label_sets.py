@@ -103,7 +103,9 @@ def compare_sets(used: SourceDataset, other: SourceDataset, min_iou: float) -> l
 
 
 def _differs(item: SourceItem, theirs: SourceItem, used: SourceDataset, other: SourceDataset, how: str) -> Finding:
-    label = theirs.label_file.relative_to(other.root) if theirs.label_file.is_relative_to(other.root) else theirs.label_file
+    label = (
+        theirs.label_file.relative_to(other.root) if theirs.label_file.is_relative_to(other.root) else theirs.label_file
+    )
     reason = (
         f"the two label sets differ here: {used.format.upper()} (imported) vs {other.format.upper()} ({label}): {how}"
     )
@@ -118,7 +120,9 @@ def _overview(used: SourceDataset, other: SourceDataset, agreement: Agreement, m
     if not agreement.common:
         return Finding(str(used.root), None, f"{both}; they describe no image in common", "warning")
     ious = agreement.ious or []
-    spread = f"IoU of the paired boxes min {min(ious):.2f}, median {statistics.median(ious):.2f}" if ious else "no box pairs"
+    spread = (
+        f"IoU of the paired boxes min {min(ious):.2f}, median {statistics.median(ious):.2f}" if ious else "no box pairs"
+    )
     reason = (
         f"{both}. On the {agreement.common} images both describe: {agreement.common - agreement.differ} agree, "
         f"{agreement.differ} differ (a box unpaired or paired below IoU {min_iou:g}, imports.agreement_iou); {spread}; "

@@ -27,7 +27,7 @@ from tasks.data.source import SPLITS
 SPLIT_ORDER = {split: index for index, split in enumerate(SPLITS)}
 BLOCK = 4_000_000  # hash pairs compared at once (32 MB of uint64)
 PHASH_SIDE = 32
-_DCT = np.cos(np.pi * (2 * np.arange(PHASH_SIDE)[None, :] + 1) * np.arange(PHASH_SIDE)[:, None] / (2 * PHASH_SIDE))
+_DCT8 = np.cos(np.pi * (2 * np.arange(PHASH_SIDE)[None, :] + 1) * np.arange(8)[:, None] / (2 * PHASH_SIDE))
 
 
 @dataclass(frozen=True)
@@ -38,12 +38,20 @@ class NearRule:
     phash_bits: int
 
 
+def hash_thumbnail(image: Image.Image) -> Image.Image:
+    """The grey picture both hashes start from: shrunk by a whole factor to a short side of 32 to 63 pixels (cheap,
+    and the same hashes as from the full picture), made once per image for both."""
+    if image.mode == "L" and min(image.size) < 2 * PHASH_SIDE:
+        return image  # already one
+    return image.reduce(max(1, min(image.size) // PHASH_SIDE)).convert("L")
+
+
 def perceptual_hash(image: Image.Image) -> str:
     """64-bit pHash (the DCT hash of imagehash): stable under re-encoding, resizing and small motion."""
-    reduced = image.reduce(max(1, min(image.size) // PHASH_SIDE))
-    pixels = np.asarray(reduced.convert("L").resize((PHASH_SIDE, PHASH_SIDE), Image.Resampling.BOX), np.float64)
-    low = (_DCT @ pixels @ _DCT.T)[:8, :8].flatten()
-    return np.packbits(low > np.median(low[1:])).tobytes().hex()
+    pixels = np.asarray(hash_thumbnail(image).resize((PHASH_SIDE, PHASH_SIDE), Image.Resampling.BOX), np.float64)
+    low = (_DCT8 @ pixels @ _DCT8.T).flatten()  # the 8x8 lowest frequencies
+    median = np.partition(low[1:], 31)[31]  # of the 63 beside the mean (DC)
+    return np.packbits(low > median).tobytes().hex()
 
 
 def hamming(a: str, b: str) -> int:

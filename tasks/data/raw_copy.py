@@ -23,6 +23,7 @@ from tasks.data.source import POOL_SPLIT, SPLITS, SourceDataset
 from tasks.data.class_stats import imbalance_findings, plot_class_stats, split_stats
 from tasks.core.yolo_files import MANIFEST, atomic_dir, write_data_yaml, write_json, write_labels
 
+
 def check_dataset_name(name: str) -> None:
     """A dataset's name becomes a folder of data/raw: letters, digits, '_', '-' and '.' only."""
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):

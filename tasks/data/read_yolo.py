@@ -116,8 +116,9 @@ def _loose_folder(split: str, text: str, missing: Path, where: str) -> tuple[Pat
     if not images:
         return None, [Finding(where, None, missing_text, "error")]
     if not labelled:
-        return None, [Finding(where, None, f"{missing_text} ({held}, none with a label file beside it; not imported)",
-                              "error")]
+        return None, [
+            Finding(where, None, f"{missing_text} ({held}, none with a label file beside it; not imported)", "error")
+        ]
     reason = f"{missing_text}; {held}: took the {len(labelled)} with a label file beside it as {split}"
     return parent, [Finding(where, None, reason, "warning")]
 

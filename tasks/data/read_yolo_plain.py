@@ -74,7 +74,8 @@ def read_class_list(found: Inventory) -> tuple[Path, list[str], list[Finding]]:
     if not lists:
         raise InputError(
             f"{found.root}: no YOLO class list and no dataset yaml (looked for data.yaml, "
-            + ", ".join(CLASS_LISTS) + ")"
+            + ", ".join(CLASS_LISTS)
+            + ")"
         )
     chosen, names = lists[0], _names_from(lists[0], found.root)
     if not names or len(set(names)) != len(names):

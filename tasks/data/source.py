@@ -58,8 +58,12 @@ def unsplit_notes(items: list[SourceItem]) -> list[Finding]:
     """One note per folder whose images no listing or folder name put in a split (all taken as train)."""
     folders = Counter(item.image.parent for item in items if not item.split_named)
     return [
-        Finding(str(folder), None, f"{count} images in no split (no split listing, no split folder name); "
-                "taken as train", "note")
+        Finding(
+            str(folder),
+            None,
+            f"{count} images in no split (no split listing, no split folder name); taken as train",
+            "note",
+        )
         for folder, count in sorted(folders.items())
     ]
 
@@ -92,8 +96,13 @@ def pixel_box_to_label(
     if overshoot > 0:
         reason = f"box ({x0:g},{y0:g})-({x1:g},{y1:g}) past the {width}x{height} image"
         severity = "note" if overshoot <= EDGE_PIXELS else "warning"
-        found.append(Finding(*where, reason + (" by under a pixel (rounding); clipped" if severity == "note"
-                                               else "; clipped"), severity))
+        found.append(
+            Finding(
+                *where,
+                reason + (" by under a pixel (rounding); clipped" if severity == "note" else "; clipped"),
+                severity,
+            )
+        )
         x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
         if x1 <= x0 or y1 <= y0:
             return None, [Finding(*where, "box lies entirely outside the image", "error")]

@@ -45,8 +45,9 @@ def _phash_from_file(file: Path) -> str:
         return perceptual_hash(image)
 
 
-def near_identical(images: list[MergedImage], checks: ImportParams,
-                   phash_of_file: Callable[[Path], str] = _phash_from_file) -> list[tuple[int, int]]:
+def near_identical(
+    images: list[MergedImage], checks: ImportParams, phash_of_file: Callable[[Path], str] = _phash_from_file
+) -> list[tuple[int, int]]:
     """Index pairs of near-identical pictures (none when imports.near_duplicates is off)."""
     if not checks.near_duplicates:
         return []
@@ -81,14 +82,15 @@ def resplit_report(images: list[MergedImage], keys: list[str], fractions: Respli
     largest, size = max(sizes.items(), key=lambda kv: (kv[1], kv[0])) if sizes else ("", 0)
     members = [i for i, k in zip(images, keys, strict=True) if k == largest]
     per_split = ", ".join(f"{s} {len(groups[s])} groups ({pictures[s]} pictures)" for s in SPLITS)
-    what = (
-        f"{members[0].where} and {size - 1} more (Roboflow copies of one photo, or near-identical pictures)"
-        if size > 1 else "every group is one picture"
+    largest_group = (
+        f"the largest group: {size} pictures, {members[0].where} and {size - 1} more (copies of one photo, or "
+        f"near-identical pictures), in {members[0].split}"
+        if size > 1
+        else "every group is one picture"
     )
     reason = (
         f"prepare.resplit drew {len(sizes)} groups, not {len(images)} pictures (copies of one photo and chains of "
-        f"near-identical pictures stay together): {per_split}; the largest group: {size} pictures, {what}"
-        + (f", in {members[0].split}" if size > 1 else "")
+        f"near-identical pictures stay together): {per_split}; {largest_group}"
     )
     findings = [Finding("params.yaml", None, reason, "note")]
     share = min((f for f in (fractions.val, fractions.test) if f > 0), default=0)
@@ -106,8 +108,12 @@ def leak_shares(images: list[MergedImage], leaked: list[MergedImage], resplit_on
     kept to the sources' splits, byte-identical copies of a picture kept in an earlier split."""
     leaking = Counter(image.split for image in leaked)
     if not resplit_on:
-        leaking += Counter(c.split for keeper in images for c in keeper.copies
-                           if c.sha256 == keeper.sha256 and c.source_split != keeper.source_split)
+        leaking += Counter(
+            c.split
+            for keeper in images
+            for c in keeper.copies
+            if c.sha256 == keeper.sha256 and c.source_split != keeper.source_split
+        )
     total = Counter(image.split for image in images) + leaking
     return {split: (leaking[split], total[split]) for split in ("val", "test") if total[split]}
 
@@ -125,8 +131,11 @@ def stop_on_leak_share(
         "say little about new pictures"
         for split, (n, total) in over.items()
     ]
-    lines += [f"  {image.where} is near-identical to {seen.where} ({seen.split})"
-              for image, seen in examples if image.split in over][:SHOWN_LEAKS]
+    lines += [
+        f"  {image.where} is near-identical to {seen.where} ({seen.split})"
+        for image, seen in examples
+        if image.split in over
+    ][:SHOWN_LEAKS]
     lines.append(
         "  fix: set prepare.resplit in params.yaml (for example resplit: {val: 0.15, test: 0.15}): it draws groups, "
         "not pictures, so byte-identical copies, Roboflow's copies of one photo and chains of near-identical "
