@@ -1,6 +1,6 @@
 """Frames of short videos, written here: each scene a textured background with a box moving 2 px a frame.
 
-Consecutive frames of one scene are near-identical (dHash within 4 bits, pHash within 16), the first and
+Consecutive frames of one scene are near-identical (dHash within 4 bits, pHash within 12), the first and
 last frames of a scene less so, and no frame is near-identical to another scene's. The frames are split
 at random between train and test, as Roboflow splits a dataset of video frames by default.
 """

@@ -77,7 +77,7 @@ class ImportParams(Section):
     optional_splits: list[Literal["train", "val", "test"]] = Field(default_factory=list)  # may import no image
     near_duplicates: bool = True  # look for near-identical pictures across splits (import, prepare, resplit)
     near_duplicate_bits: int = Field(4, ge=0, le=32)  # dHash bits that may differ for "near-identical" ...
-    near_duplicate_phash_bits: int = Field(16, ge=0, le=32)  # ... and pHash bits (tasks/data/near_duplicates.py)
+    near_duplicate_phash_bits: int = Field(12, ge=0, le=32)  # ... and pHash bits (tasks/data/near_duplicates.py)
     max_leak_share: float = Field(0.1, ge=0, le=1)  # prepare stops when more of a val or test split leaks
     agreement_iou: float = Field(0.9, gt=0, le=1)  # two label sets: paired boxes below this IoU differ
     video_fps: float = Field(1.0, gt=0, le=120)  # unlabelled imports: frames taken per second of video (--fps)

@@ -1,16 +1,18 @@
 """Near-identical pictures: one photo re-encoded or resized, burst shots, consecutive frames of a video.
 
 Two 64-bit hashes of each picture, and two pictures are near-identical when both are close:
-the dHash (is each cell of a 9x8 thumbnail lighter than its left neighbour; `imports.near_duplicate_bits`)
+the dHash (is each cell of a 9x8 thumbnail lighter than its left neighbour; `imports.near_duplicate_bits`, 4)
 and the pHash (the signs of the 8x8 lowest frequencies of a 32x32 thumbnail's DCT against their median;
-`imports.near_duplicate_phash_bits`). Why both: the dHash of a picture with little texture is its light
-gradient, so on neu-det (steel surfaces lit from one side) the dHash alone pairs 5,568 pictures of
-different surfaces (23 have the hash 0) and chains 234 of them into one group; their pHashes are 18 to
-40 bits apart, while the surfaces photographed twice there (inclusion_188 and inclusion_210), re-saved
-copies and consecutive frames stay within 16.
+`imports.near_duplicate_phash_bits`, 12). Why both: the dHash of a picture with little texture is its light
+gradient, so on neu-det (steel surfaces lit from one side) the dHash alone pairs 5,568 pictures of different
+surfaces (23 have the hash 0) and chains 234 of them into one group. Their pHashes are mostly 18 or more bits
+apart; 4 pairs are left at 12 bits, 3 of them the same surface photographed twice (inclusion_188 and
+inclusion_210). Measured for the 12: re-saved, shrunk copies 0 to 6 bits apart, burst shots (playing-cards)
+2 to 4, one blood smear refocused (bccd) 4, consecutive frames of a textured scene (tests/video_frames.py)
+at most 12, different neu-det surfaces 12 (one pair), 14 and 16 (three), then 18 and up.
 
 The search compares every dHash with every other (numpy, in blocks of rows: 1,800 pictures in about
-20 ms, 100,000 in seconds); pHashes are only compared for the pairs the dHash finds, and computed
+30 ms, 100,000 in seconds); pHashes are only compared for the pairs the dHash finds, and computed
 from the file where a manifest written before they existed lacks them.
 """
 
@@ -25,7 +27,7 @@ from PIL import Image
 from tasks.data.source import SPLITS
 
 SPLIT_ORDER = {split: index for index, split in enumerate(SPLITS)}
-BLOCK = 4_000_000  # hash pairs compared at once (32 MB of uint64)
+BLOCK = 1_000_000  # hash pairs compared at once (8 MB of uint64: a larger block costs more in fresh memory than it saves)
 PHASH_SIDE = 32
 _DCT8 = np.cos(np.pi * (2 * np.arange(PHASH_SIDE)[None, :] + 1) * np.arange(8)[:, None] / (2 * PHASH_SIDE))
 
@@ -74,18 +76,14 @@ def close_pairs(hashes: Sequence[str], bits: int) -> np.ndarray:
 
 def near_pairs(dhashes: Sequence[str], phash_of: Callable[[int], str], rule: NearRule) -> list[tuple[int, int]]:
     """The pairs (i < j) whose dHashes and pHashes are both close; `phash_of(i)` is asked only for candidates."""
-    known: dict[int, str] = {}
-
-    def phash(index: int) -> str:
-        if index not in known:
-            known[index] = phash_of(index)
-        return known[index]
-
-    return [
-        (int(a), int(b))
-        for a, b in close_pairs(dhashes, rule.dhash_bits)
-        if phash(a) and phash(b) and hamming(phash(a), phash(b)) <= rule.phash_bits
-    ]
+    candidates = close_pairs(dhashes, rule.dhash_bits)
+    involved = np.unique(candidates)
+    phashes = [phash_of(int(i)) for i in involved]
+    known = np.array([bool(h) for h in phashes], dtype=bool)
+    values = np.array([int(h, 16) if h else 0 for h in phashes], dtype=np.uint64)
+    first, second = np.searchsorted(involved, candidates[:, 0]), np.searchsorted(involved, candidates[:, 1])
+    close = (np.bitwise_count(values[first] ^ values[second]) <= rule.phash_bits) & known[first] & known[second]
+    return [(int(a), int(b)) for a, b in candidates[close]]
 
 
 def linked_groups(count: int, pairs: Sequence[tuple[int, int]]) -> list[int]:

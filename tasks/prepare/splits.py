@@ -57,12 +57,13 @@ def near_identical(
 
 def scene_keys(images: list[MergedImage], pairs: list[tuple[int, int]]) -> list[str]:
     """Each picture's group key: pictures joined by a photo group or a chain of near-identical pairs share one."""
+    own = [image.group or image.sha256 for image in images]
     first_of_group: dict[str, int] = {}
-    links = [(first_of_group.setdefault(image.group, n), n) for n, image in enumerate(images)]
+    links = [(first_of_group.setdefault(key, n), n) for n, key in enumerate(own)]
     roots = linked_groups(len(images), [*links, *pairs])
     smallest: dict[int, str] = {}
-    for root, image in zip(roots, images, strict=True):
-        smallest[root] = min(smallest.get(root, image.group), image.group)
+    for root, key in zip(roots, own, strict=True):
+        smallest[root] = min(smallest.get(root, key), key)
     return [smallest[root] for root in roots]
 
 

@@ -131,7 +131,7 @@ def test_no_near_identical_pictures_across_the_splits(tmp_path):
     result = import_dataset(tmp_path / "prepared", "glyphs", params=ImportParams(), raw=tmp_path / "raw", use_dvc=False)
     assert result.report["images"] == {"train": 90, "val": 30, "test": 40}
     notes = [f["reason"] for f in result.report["findings"] if "near-identical" in f["reason"]]
-    assert notes == ["no near-identical pictures (dHash within 4 bits and pHash within 16); none in two splits"]
+    assert notes == ["no near-identical pictures (dHash within 4 bits and pHash within 12); none in two splits"]
     kept, findings = merge_datasets(
         tmp_path / "raw", [DatasetRef(name="glyphs")], dataset.names, None, 7, ImportParams()
     )

@@ -23,7 +23,7 @@ from tasks.data.near_duplicates import (
     perceptual_hash,
 )
 
-RULE = NearRule(dhash_bits=4, phash_bits=16)
+RULE = NearRule(dhash_bits=4, phash_bits=12)
 
 
 def lit_texture(seed: int, side: int = 200) -> Image.Image:
