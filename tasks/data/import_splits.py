@@ -133,8 +133,8 @@ def _near_summary(
     chains = [size for size in sizes if size > 1]
     rule = f"dHash within {params.near_duplicate_bits} bits and pHash within {params.near_duplicate_phash_bits}"
     within = (
-        f"{len(pairs)} pairs of near-identical pictures ({rule}) form {len(chains)} groups, the largest of "
-        f"{max(chains)} pictures"
+        f"near-identical pictures ({rule}): {len(pairs)} pair{'s' * (len(pairs) != 1)} in {len(chains)} "
+        f"group{'s' * (len(chains) != 1)}, the largest of {max(chains)} pictures"
         if chains
         else f"no near-identical pictures ({rule})"
     )

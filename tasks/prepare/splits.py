@@ -82,7 +82,7 @@ def resplit_report(images: list[MergedImage], keys: list[str], fractions: Respli
     sizes = Counter(keys)
     largest, size = max(sizes.items(), key=lambda kv: (kv[1], kv[0])) if sizes else ("", 0)
     members = [i for i, k in zip(images, keys, strict=True) if k == largest]
-    per_split = ", ".join(f"{s} {len(groups[s])} groups ({pictures[s]} pictures)" for s in SPLITS)
+    per_split = ", ".join(f"{s} {_count(len(groups[s]), 'group')} ({_count(pictures[s], 'picture')})" for s in SPLITS)
     largest_group = (
         f"the largest group: {size} pictures, {members[0].where} and {size - 1} more (copies of one photo, or "
         f"near-identical pictures), in {members[0].split}"
@@ -102,6 +102,10 @@ def resplit_report(images: list[MergedImage], keys: list[str], fractions: Respli
         )
         findings.append(Finding("params.yaml", None, reason, "warning"))
     return findings
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def leak_shares(images: list[MergedImage], leaked: list[MergedImage], resplit_on: bool) -> dict[str, tuple[int, int]]:

@@ -48,7 +48,7 @@ def test_the_import_warns_about_each_frame_that_leaks(frames):
     [summary] = [
         f["reason"] for f in report["findings"] if "pictures near-identical to one of an earlier" in f["reason"]
     ]
-    assert "form 6 groups, the largest of 8 pictures" in summary
+    assert ": 133 pairs in 6 groups, the largest of 8 pictures" in summary
     assert "test 19 of 19 (100%)" in summary and "prepare stops on test" in summary
 
 
