@@ -37,17 +37,16 @@ class Agreement:
     only_other: int = 0
 
 
-def formats_present(source: Path) -> list[str]:
-    """Every label format whose files are in the folder (a YOLO set needs a yaml or a class list and .txt files)."""
+def formats_present(source: Path, besides: str) -> list[str]:
+    """Every label format other than `besides` whose files are in the folder (a YOLO set needs a yaml or a class
+    list and .txt files); the format already read is not looked for again (VOC's look reads every .xml)."""
     found = inventory(source)
-    present = []
-    if dataset_yamls(found) or (class_lists(found) and found.txt):
-        present.append("yolo")
-    if coco_files(found):
-        present.append("coco")
-    if voc_files(found):
-        present.append("voc")
-    return present
+    looks = {
+        "yolo": lambda: bool(dataset_yamls(found) or (class_lists(found) and found.txt)),
+        "coco": lambda: bool(coco_files(found)),
+        "voc": lambda: bool(voc_files(found)),
+    }
+    return [fmt for fmt, present in looks.items() if fmt != besides and present()]
 
 
 def other_label_sets(source: Path, dataset: SourceDataset, min_iou: float) -> list[Finding]:
@@ -55,7 +54,7 @@ def other_label_sets(source: Path, dataset: SourceDataset, min_iou: float) -> li
     if not source.is_dir():
         return []
     findings = []
-    for fmt in (f for f in formats_present(source) if f != dataset.format):
+    for fmt in formats_present(source, dataset.format):
         try:
             other = READERS[fmt](source)
         except InputError as exc:
@@ -71,7 +70,8 @@ def _where(dataset: SourceDataset) -> str:
     """'.xml in labels xml/ (3 images)': the folders of the set's annotation files."""
     folders = sorted({item.label_file.parent for item in dataset.items if item.label_file})
     named = [f"{f.relative_to(dataset.root).as_posix() if f != dataset.root else '.'}/" for f in folders]
-    shown = ", ".join(named[:SHOWN_FOLDERS]) + (f" and {len(named) - SHOWN_FOLDERS} more" if len(named) > 3 else "")
+    more = len(named) - SHOWN_FOLDERS
+    shown = ", ".join(named[:SHOWN_FOLDERS]) + (f" and {more} more" if more > 0 else "")
     described = sum(1 for item in dataset.items if item.label_file)
     return f"{FORMAT_WORDS[dataset.format]} in {shown} ({described} images)"
 
