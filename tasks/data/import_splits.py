@@ -45,19 +45,22 @@ def splits_line(counts: list[SplitCount]) -> str:
 
 
 def require_declared_splits(
-    counts: list[SplitCount], dataset: SourceDataset, params: ImportParams, source: Path
+    checked: list[CheckedImage], dataset: SourceDataset, params: ImportParams, source: Path
 ) -> list[Finding]:
     """An InputError for each declared split that imports no image; a warning for those `optional_splits` allows."""
+    counts = count_splits(dataset, checked)
     empty = [c for c in counts if c.imported == 0]
     allowed = [c for c in empty if c.split in params.optional_splits]
     stopping = [c for c in empty if c.split not in params.optional_splits]
     if stopping:
         why = {c.split: _why_empty(c, dataset) for c in stopping}
+        rejected = [f"    {f}" for c in stopping for f in _first_errors(checked, c.split)]
         raise InputError(
             [
                 f"{source}: {c.split}: declared ({c.declared}) but no image of it can be imported: {why[c.split]}"
                 for c in stopping
             ]
+            + rejected
             + [
                 f"  {splits_line(counts)}",
                 "  a split the source declares must import at least one image (lenient sets files aside, never a "
@@ -89,10 +92,15 @@ def _as_warning(finding: Finding) -> Finding:
     return Finding(finding.path, finding.line, finding.reason, "warning")
 
 
+def _first_errors(checked: list[CheckedImage], split: str, shown: int = 3) -> list[Finding]:
+    found = [f for image in checked if image.item.split == split for f in image.findings if f.severity == "error"]
+    return found[:shown]
+
+
 def _why_empty(count: SplitCount, dataset: SourceDataset) -> str:
     """The findings of the split's source files, else the findings about the dataset that name the split."""
     if count.found:
-        return f"all {count.found} images were rejected or are copies of images kept elsewhere (see the findings)"
+        return f"all {count.found} images were rejected or are copies of images kept elsewhere, for example:"
     about = [
         f"{Path(f.path).name}: {f.reason.removeprefix(f'{count.split}: ')}"
         if f.path.endswith(count.declared)

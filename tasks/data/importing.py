@@ -21,7 +21,7 @@ from tasks.core.errors import InputError
 from tasks.core.findings import Finding, errors
 from tasks.core.schema_data import ImportParams
 from tasks.core.yolo_files import IMAGE_SUFFIXES, MANIFEST, read_manifest
-from tasks.data.import_splits import count_splits, near_leak_findings, require_declared_splits
+from tasks.data.import_splits import near_leak_findings, require_declared_splits
 from tasks.data.label_sets import other_label_sets
 from tasks.data.layouts import inventory
 from tasks.data.read_unlabelled import VIDEO_SUFFIXES, read_unlabelled
@@ -106,7 +106,7 @@ def _decide(
     """A declared split that imports nothing stops either policy; then strict stops on any error; lenient goes on
     unless nothing at all would be imported."""
     if labelled:
-        dataset.findings += require_declared_splits(count_splits(dataset, checked), dataset, params, source)
+        dataset.findings += require_declared_splits(checked, dataset, params, source)
         dataset.findings += near_leak_findings(checked, params, str(dataset.root))
     findings = all_findings(dataset, checked)
     if params.policy == "strict" and errors(findings):

@@ -326,3 +326,17 @@ def test_a_declared_split_that_imports_nothing_stops_either_policy(tmp_path, pol
         for f in result.report["findings"]
         if f["severity"] == "warning"
     )
+
+
+def test_a_split_whose_every_image_is_rejected_stops_and_says_why(tmp_path):
+    roboflow_yolo(tmp_path / "src")
+    (tmp_path / "src" / "valid" / "labels" / f"p3_jpg{RF}.txt").write_text("7 0.5 0.5 0.2 0.2\n")  # no class 7
+    with pytest.raises(InputError) as stopped:
+        import_dataset(tmp_path / "src", "set", params=ImportParams(), raw=tmp_path / "raw", use_dvc=False)
+    first, example, counts, _ = stopped.value.lines
+    assert first.endswith(
+        "val: declared (data.yaml val: '../valid/images') but no image of it can be imported: "
+        "all 1 images were rejected or are copies of images kept elsewhere, for example:"
+    )
+    assert example.startswith("    ") and "class id 7 outside" in example
+    assert counts == "  splits (images found -> imported): train 2 -> 2, val 1 -> 0, test 1 -> 1"
