@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from tasks.core.params import Params, load_params
+from tasks.core.runtime import state_dir
 from testkit.processes import copy_project
 from testkit.profiles import TINY, write_params
 
@@ -106,8 +107,25 @@ class Project:
         return copy
 
 
+def empty_tracking_store() -> Path:
+    """An MLflow SQLite store with its tables made, once per test process (in its state folder).
+
+    A new store runs MLflow's database migrations on first use, seconds each time; a project starts
+    with a copy of this one instead. The tests that start an `mlflow server` of their own
+    (test_store_down, test_cluster) still make new stores.
+    """
+    template = state_dir() / "empty-mlflow.db"
+    if not template.exists():
+        from mlflow import MlflowClient
+
+        building = template.with_suffix(".building")
+        MlflowClient(f"sqlite:///{building}").search_experiments()
+        building.rename(template)
+    return template
+
+
 def new_project(root: Path, *overrides: dict[str, Any], repo: bool = False) -> Project:
-    """A project in `root` (a new folder) with the tiny params and `overrides`.
+    """A project in `root` (a new folder) with the tiny params and `overrides`, and an empty MLflow store.
 
     With `repo`, `root` is a git copy of this checkout (dvc.yaml, code), as `dvc repro` needs.
     """
@@ -116,5 +134,6 @@ def new_project(root: Path, *overrides: dict[str, Any], repo: bool = False) -> P
     else:
         root.mkdir(parents=True)
     project = Project(root)
+    shutil.copy2(empty_tracking_store(), root / "mlflow.db")
     project.write_params(*overrides)
     return project
