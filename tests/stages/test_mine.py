@@ -142,7 +142,6 @@ def test_database_deleted_then_rebuilt_from_files_gives_same_tags_and_scores(pro
         "rebuild_index(load_params('params.yaml'), __import__('pathlib').Path('.'))\n" + snapshot_code(dataset)
     )
     fresh = f"import os\nos.environ['FIFTYONE_DATABASE_DIR'] = {str(fresh_db)!r}\n"
-    fresh += "os.environ.pop('FIFTYONE_PRIVATE_DATABASE_PORT', None)  # else it joins this process's mongod\n"
     after = python("-c", fresh + rebuild, cwd=project.root)
     assert fresh_db.is_dir() and any(fresh_db.iterdir()), "the rebuild must have used the fresh database"
     first, second = (json.loads(out.split("SNAPSHOT", 1)[1]) for out in (before, after.stdout))
