@@ -16,10 +16,8 @@ import time
 from pathlib import Path
 
 import benchmarks.common  # noqa: F401  (state dir, so the database, out of the project)
-from tasks.core.paths import Layout
-from tasks.core.yolo_files import Label, write_labels
-from tasks.mine.fiftyone_index import ingest, sample_records
-from tasks.ops.fiftyone_setup import load_fiftyone
+from tasks.core import Label, Layout, load_fiftyone, write_labels
+from tasks.index import ingest, sample_records
 
 NAMES = ["ring", "cross", "star"]
 

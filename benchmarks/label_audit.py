@@ -27,7 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from benchmarks.common import real_datasets_or_exit
-from tasks.core.paths import Layout
+from tasks.core import Layout
 
 # images: audited images (None: all); the rest are the train settings of the fold models.
 # Cost: images x (folds - 1) x epochs image-epochs; the smoke run measured ~15 per second at 96 px on the shared
@@ -41,7 +41,7 @@ SHARES = (0.01, 0.05, 0.10)
 
 
 def bench_params(work: Path, profile: dict, seed: int):
-    from tasks.core.params import load_params
+    from tasks.core import load_params
     from testkit.profiles import write_params
 
     train = {k: profile[k] for k in ("epochs", "imgsz", "batch", "workers")}
@@ -108,10 +108,15 @@ def fold_predictions(fold, images, folds, validation, names, params, args, work:
 
 def run(options) -> dict:
     from benchmarks.label_audit_rank import audit_flags, evaluate, mistakenness_flags, random_flags
-    from tasks.audit.folds import assign_folds
-    from tasks.audit.label_issues import find_label_issues
+    from tasks.audit import (
+        assign_folds,
+        audited_images,
+        find_label_issues,
+        fold_arguments,
+        load_audit_images,
+        validation_images,
+    )
     from tasks.audit.mistakenness import fiftyone_mistakenness
-    from tasks.audit.oof import audited_images, fold_arguments, load_audit_images, validation_images
 
     profile = dict(PROFILES[options.profile])
     profile.update({k: getattr(options, k) for k in ("images", "epochs") if getattr(options, k, None)})

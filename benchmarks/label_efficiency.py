@@ -33,13 +33,13 @@ from typing import Any
 
 from benchmarks.common import ROOT, real_datasets_or_exit, timed
 from benchmarks.label_efficiency_profiles import DATASETS, PROFILES, Profile
-from tasks.core.schema_mine import STRATEGIES
+from tasks.core.schema import STRATEGIES
 
 
 def prepared_project(dataset: str, profile: Profile, root: Path, cold_start: float | None) -> Path:
     """A temporary project with the dataset imported (`yoloop import`'s code) and prepared (the prepare stage)."""
-    from flows.import_data import import_dataset
-    from tasks.core.params import load_params
+    from tasks.core import load_params
+    from tasks.data import import_dataset
     from testkit.profiles import write_params
 
     spec = DATASETS[dataset]
@@ -66,11 +66,9 @@ class Experiment:
 
 def experiment_parts(experiment: Experiment) -> tuple[Any, Any, Any, str, dict[str, Any]]:
     """(setup per repeat, choosers per repeat, plan, model yaml, Ultralytics args) from the project's params."""
-    from tasks.core.params import load_params
-    from tasks.core.prepared import read_card
-    from tasks.loop.arms import choosers_by_repeat, prepared_repeats
-    from tasks.loop.rounds import LoopPlan
-    from tasks.train.fit import ultralytics_args
+    from tasks.core import load_params, read_card
+    from tasks.loop import LoopPlan, choosers_by_repeat, prepared_repeats
+    from tasks.train import ultralytics_args
 
     root, profile = experiment.project, experiment.profile
     params = load_params(root / "params.yaml")
@@ -101,7 +99,7 @@ def private_worker_state() -> None:
     ServiceListenTimeout), and Ultralytics rewrites its settings file on start; this runs before
     either library is imported in the worker.
     """
-    from tasks.core.runtime import state_dir
+    from tasks.core import state_dir
 
     own = state_dir() / "workers" / str(os.getpid())
     os.environ["FIFTYONE_DATABASE_DIR"] = str(own / "fiftyone" / "db")
@@ -141,10 +139,9 @@ def options() -> argparse.Namespace:
 
 def main() -> int:
     chosen = options()
-    from tasks.core.errors import InputError
-    from tasks.core.params import load_params
-    from tasks.core.runtime import resolve_device
-    from tasks.loop.efficiency_report import markdown_lines, write_efficiency_report
+    from tasks.core import InputError, load_params, resolve_device
+    from tasks.loop import write_efficiency_report
+    from tasks.loop.efficiency_report import markdown_lines
 
     profile = PROFILES[chosen.profile]
     repeats, jobs = chosen.repeats or profile.repeats, chosen.jobs or profile.jobs

@@ -4,6 +4,6 @@ Every flow module is an entry point, and Prefect reads its settings when it is f
 imported: the offline, private environment is set here, before any flow imports Prefect.
 """
 
-from tasks.core.runtime import configure
+from tasks.core import configure
 
 configure()

@@ -15,10 +15,9 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from flows.stage import project_root
 from flows.steps.operations import check_remote_task, publish_run_task, pull_data_task, reproduce_task
-from tasks.ops.dvc_repo import locked_outputs
-from tasks.ops.workspace_clone import run_name
+from tasks.core import project_root
+from tasks.versioning import locked_outputs, run_name
 
 
 @flow(name="clone-pipeline")

@@ -17,7 +17,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tasks.ops import stack
+from tasks.core import HOST, free_port
 from testkit.processes import PROJECT, project_env, run
 
 REGION = "us-east-1"
@@ -35,7 +35,7 @@ class LocalS3:
 
     @classmethod
     def start(cls, logs: Path) -> LocalS3:
-        port = stack.free_port()
+        port = free_port()
         logs.mkdir(parents=True, exist_ok=True)
         log = logs / "s3-server.log"
         process = subprocess.Popen(
@@ -46,7 +46,7 @@ class LocalS3:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        server = cls(f"http://{stack.HOST}:{port}", process, log)
+        server = cls(f"http://{HOST}:{port}", process, log)
         server.wait_serving()
         server.credentials = server._provision()
         return server
@@ -114,7 +114,7 @@ class LocalS3:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             with socket.socket() as probe:
-                if (probe.connect_ex((stack.HOST, port)) == 0) == open_:
+                if (probe.connect_ex((HOST, port)) == 0) == open_:
                     return
             time.sleep(0.1)
         os.kill(self.process.pid, signal.SIGALRM)  # the server's thread stacks, into its log

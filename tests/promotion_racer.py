@@ -16,8 +16,8 @@ import os
 import time
 from pathlib import Path
 
-from tasks.evaluate.promotion import apply_decision, settle
-from tasks.ops.registry import champion_version
+from tasks.evaluate import apply_decision, settle
+from tasks.tracking import champion_version
 
 BARRIER_TIMEOUT_S = 120
 

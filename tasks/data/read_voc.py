@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from xml.parsers import expat
 
-from tasks.core.findings import Finding
+from tasks.core import Finding
 from tasks.data.layouts import Inventory, inventory, voc_files
 from tasks.data.source import SourceDataset, SourceItem, pixel_box_to_label, unsplit_notes
 from tasks.data.voc_layout import ImageIndex, find_image, folder_split, read_listings, unannotated

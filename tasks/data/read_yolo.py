@@ -12,11 +12,11 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from tasks.core.errors import InputError
-from tasks.core.findings import Finding
+from tasks.core import InputError
+from tasks.core import Finding
 from tasks.data.label_check import parse_label_file
 from tasks.data.source import SPLITS, SourceDataset, SourceItem
-from tasks.core.yolo_files import IMAGE_SUFFIXES, label_path, list_images
+from tasks.core import IMAGE_SUFFIXES, label_path, list_images
 
 WINDOWS_PATH = re.compile(r"^([A-Za-z]:[\\/]|\\\\)")
 

@@ -18,9 +18,9 @@ import json
 import re
 from pathlib import Path
 
-from tasks.core.errors import InputError
-from tasks.core.findings import Finding
-from tasks.core.yolo_files import label_path
+from tasks.core import InputError
+from tasks.core import Finding
+from tasks.core import label_path
 from tasks.data.label_check import parse_label_file
 from tasks.data.layouts import CLASS_LISTS, Inventory, class_lists, dataset_yamls, inventory, split_of
 from tasks.data.read_yolo import read_yolo

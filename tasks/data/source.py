@@ -12,8 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tasks.core.findings import Finding
-from tasks.core.yolo_files import Label
+from tasks.core import Finding
+from tasks.core import Label
 
 SPLITS = ("train", "val", "test")
 EDGE_PIXELS = 1.0  # exporters round boxes (Roboflow: 416.3 on a 416 image): clipping that much is only a note

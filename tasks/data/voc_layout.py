@@ -17,8 +17,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tasks.core.findings import Finding
-from tasks.core.yolo_files import IMAGE_SUFFIXES
+from tasks.core import Finding
+from tasks.core import IMAGE_SUFFIXES
 from tasks.data.layouts import Inventory, folder_key, split_of
 
 LISTING_SPLITS = {"train": "train", "trainval": "train", "default": "train", "val": "val", "test": "test"}  # in order

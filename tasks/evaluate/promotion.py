@@ -17,8 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from tasks.ops.registry import CHALLENGER, CHAMPION, champion_version
-from tasks.ops.registry_lock import promotion_lock
+from tasks.tracking import CHALLENGER, CHAMPION, champion_version, promotion_lock
 
 TOLERANCE = 1e-9  # limits are inclusive; float noise in a difference (0.47 - 0.5) must not flip a check
 SETTLE_ATTEMPTS = 3

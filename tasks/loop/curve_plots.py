@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from tasks.core.yolo_files import write_text_atomic
+from tasks.core import write_text_atomic
 
 CURVES = "curves"
 FIELDS = ("round", "images", "map50_95", "low", "high")

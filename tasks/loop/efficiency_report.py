@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
-from tasks.core.plots import pyplot, save_figure
-from tasks.core.yolo_files import write_json
+from tasks.core import pyplot, save_figure, write_json
 from tasks.loop.curve_plots import write_curve_plots
 from tasks.loop.curves import CurvePoint
 from tasks.loop.efficiency import summarise

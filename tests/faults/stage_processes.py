@@ -17,10 +17,10 @@ from uuid import UUID
 
 import psutil
 
-from tasks.ops.zombies import ZOMBIE_AFTER
+from tasks.core import WaitTimedOut, wait_for
+from tasks.orchestration import ZOMBIE_AFTER
 from testkit.prefect_runs import flow_run_ids, flow_run_state, heartbeats
 from testkit.processes import project_env
-from testkit.waiting import WaitTimedOut, wait_for
 from tests.projects import Project
 
 OUTPUT_FOLDERS = ("data", "models", "metrics", "reports")

@@ -19,8 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.core.paths import Layout
-from testkit.waiting import wait_for
+from tasks.core import Layout, wait_for
 from tests.faults.stage_processes import (
     TEMPORARY,
     has_files,

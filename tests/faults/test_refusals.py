@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.core.paths import Layout
+from tasks.core import Layout
 from tests.faults.stage_processes import free_port, outputs_snapshot, run_stage, session_prefect_env, stage_env
 
 pytestmark = pytest.mark.slow

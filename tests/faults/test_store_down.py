@@ -18,9 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks.core.paths import Layout
-from tasks.ops.services import bin_path, spawn, wait_until_up
-from testkit.waiting import wait_for
+from tasks.core import Layout, bin_path, spawn, wait_for
+from tasks.core.services import wait_until_up
 from tests.faults.stage_processes import (
     epochs_done,
     free_port,

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tasks.ops.fiftyone_setup import DatabaseGone, needs_database
+from tasks.core import DatabaseGone, needs_database
 from testkit.processes import PROJECT
 
 

@@ -3,8 +3,7 @@ crashed by an automation that waits 90 s (tasks/ops/zombies.py)."""
 
 from __future__ import annotations
 
-from tasks.core.prefect_server import HEARTBEAT_ENV, HEARTBEAT_S, talking_to
-from tasks.ops.zombies import ZOMBIE_AFTER
+from tasks.orchestration import HEARTBEAT_ENV, HEARTBEAT_S, ZOMBIE_AFTER, talking_to
 
 
 def _frequency_inside(monkeypatch, value: str | None) -> int:

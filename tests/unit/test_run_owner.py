@@ -6,7 +6,7 @@ import socket
 import subprocess
 import sys
 
-from tasks.ops.tracking import owner_is_gone, owner_tags
+from tasks.tracking import owner_is_gone, owner_tags
 
 
 def test_this_process_owns_a_live_run():

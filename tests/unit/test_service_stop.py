@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.ops.services import spawn, stop_all
+from tasks.core import spawn, stop_all
 
 # What `prefect worker start` does with SIGTERM: send itself SIGINT and shut down on KeyboardInterrupt.
 LIKE_A_PREFECT_WORKER = """
