@@ -4,7 +4,7 @@ Prefect's pull steps have already cloned the repository into this run's own fold
 working directory (prefect.yaml), so the project root is that clone. The flow checks the shared
 remote before any work, pulls what it holds, reproduces the targets (a `dvc exp run` with param
 overrides), and publishes: `dvc push`, then the result branch `yoloop/runs/<run>` to the git origin
-(tasks/ops/workspace_clone.py).
+(tasks/versioning/clone.py).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Not a DVC stage (it trains four models); run it when new classes arrive to decide between
 a transfer now and a retrain from scratch. Writes reports/economics/{report.md,report.json,per_class.png}.
-The experiments' design lives in tasks/studies/economics_runs.py. With `economics.jobs: 2`, D trains
+The experiments' design lives in tasks/studies/economics.py. With `economics.jobs: 2`, D trains
 in a process of its own (a Prefect task run like the others) while A, B and C train here.
 """
 

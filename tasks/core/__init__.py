@@ -68,6 +68,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
             "started_at",
             "stop_all",
             "wait_for",
+            "wait_until_up",
             "wait_while_running",
         ],
         "yolo_files": [

@@ -270,8 +270,8 @@ class AuditParams(Section):
 
     `confident` and `match_iou` decide which library scores become a reason a labeller reads
     (tasks/audit/reasons.py); `confident` is also cleanlab's probability threshold for swapped,
-    overlooked and badly located boxes (its own default, 0.95, suits calibrated large detectors;
-    a small YOLO trained on a few hundred images rarely goes past 0.9 on an image it never saw).
+    overlooked and badly located boxes (its own default suits calibrated large detectors; a small YOLO
+    trained on little data is rarely that sure of an image it never saw).
     """
 
     folds: int = Field(3, ge=2, le=10)  # K: every labelled train image is held out in exactly one fold

@@ -1,6 +1,6 @@
 """What a reader of a foreign dataset hands to the import validation, whatever the format was.
 
-A reader (tasks/data/read_yolo.py, read_yolo_plain.py, read_voc.py, read_coco.py,
+A reader (tasks/data/read_yolo.py, read_voc.py, read_coco.py,
 read_unlabelled.py) only parses: it lists each image with its split, its boxes as YOLO
 fractions and the findings about its annotation; the import validation
 (tasks/data/validate_import.py) checks the pixels, and tasks/data/raw_copy.py writes the copy.

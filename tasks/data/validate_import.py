@@ -20,7 +20,7 @@ from tasks.data.image_check import ImageCheck, inspect_image
 from tasks.data.layouts import detect_format
 from tasks.data.read_coco import read_coco
 from tasks.data.read_voc import read_voc
-from tasks.data.read_yolo_plain import read_yolo_any
+from tasks.data.read_yolo import read_yolo_any
 from tasks.data.roboflow import mark_copies
 from tasks.data.source import POOL_SPLIT, SPLITS, SourceDataset, SourceItem, orient_label
 

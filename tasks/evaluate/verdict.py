@@ -6,7 +6,7 @@ comparison and its move (a shared registry), the judgement runs again against th
 (`settle`), so a decision is never applied against a champion it was not compared with.
 
 A champion that knows none of the dataset's classes cannot be compared with: the stage stops
-with a message naming `tracking.registered_model` (tasks/evaluate/champion_classes.py checks the
+with a message naming `tracking.registered_model` (tasks/tracking/registry.py checks the
 same before any training).
 """
 

@@ -50,9 +50,8 @@ def round_tags(root: Path, prefix: str) -> dict[str, list[str]]:
 def detections_doc(rows: list[list]) -> dict:
     """[label, conf or None, x_top_left, y_top_left, w, h] (normalised) rows as a stored fo.Detections.
 
-    Written as FiftyOne stores it, through `set_values`: building mongoengine documents one by one
-    ingests about 200 samples/s here, this about 1,500 (benchmarks/fo_ingest.py). Reads give back
-    ordinary fo.Detections.
+    Written as FiftyOne stores it, through `set_values`, which ingests many times faster than building
+    mongoengine documents one by one (benchmarks/fo_ingest.py). Reads give back ordinary fo.Detections.
     """
     from bson import ObjectId
 

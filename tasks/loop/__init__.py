@@ -11,7 +11,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
     submod_attrs={
         "arms": ["choosers_by_repeat", "prepared_repeats", "run_repeats"],
-        "efficiency_report": ["write_efficiency_report"],
+        "efficiency": ["write_efficiency_report"],
         "loop_page": ["write_loop_page"],
         "rounds": ["LoopPlan"],
     },

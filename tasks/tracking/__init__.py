@@ -39,7 +39,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
             "owner_tags",
             "stage_run",
         ],
-        "server": ["TrackingServer", "start_mlflow_ui", "start_tracking_server"],
+        "server": ["TrackingServer", "server_command", "start_mlflow_ui", "start_tracking_server"],
         "store": [
             "StoreDown",
             "connection_error",

@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterable
@@ -132,13 +131,6 @@ def outputs_snapshot(root: Path) -> dict[str, str]:
         for path in sorted((root / folder).rglob("*"))
         if path.is_file()
     }
-
-
-def free_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on (it was just free)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def leftovers(root: Path) -> list[str]:

@@ -31,7 +31,7 @@ def s3(tmp_path_factory):
 
 @pytest.fixture
 def s3_credentials(s3, monkeypatch):
-    """This process talks to the store too (tasks.ops.s3.check_remote): the test user's key in its environment."""
+    """This process talks to the store too (tasks.versioning.check_remote): the test user's key in its environment."""
     for key, value in s3.env().items():
         monkeypatch.setenv(key, value)
     return s3.credentials

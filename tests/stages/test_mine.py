@@ -177,7 +177,7 @@ def test_app_in_headless_chromium_shows_the_dataset_and_samples(project, tmp_pat
     warms the server, and the screenshot is taken up to three times."""
     import subprocess
 
-    from tasks.core import free_port
+    from tasks.core import HOST, free_port
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     assert chromium, "chromium is needed (Debian: apt-get install -y chromium; `make test` installs it)"
@@ -191,7 +191,7 @@ def test_app_in_headless_chromium_shows_the_dataset_and_samples(project, tmp_pat
     )
     colours = []
     try:
-        url = f"http://127.0.0.1:{port}/datasets/{project.fiftyone_dataset}"
+        url = f"http://{HOST}:{port}/datasets/{project.fiftyone_dataset}"
         log_tail = lambda: (tmp_path / "app.log").read_text()[-3000:]  # noqa: E731
         wait_for(lambda: answers(url, app, log_tail), 180, f"`yoloop app` to answer {url}", 1, log_tail)
         browse = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]

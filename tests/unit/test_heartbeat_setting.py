@@ -1,5 +1,5 @@
 """Our flow runs heartbeat often enough for the zombie automation: Prefect's own 180 s would get a live run
-crashed by an automation that waits 90 s (tasks/ops/zombies.py)."""
+crashed by an automation that waits 90 s (tasks/orchestration/zombies.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Which RUNNING MLflow runs may be ended: only those whose process is known to be gone (tasks/ops/tracking.py)."""
+"""Which RUNNING MLflow runs may be ended: only those whose process is known to be gone (tasks/tracking/runs.py)."""
 
 from __future__ import annotations
 
