@@ -20,8 +20,7 @@ from typing import Any
 
 import pytest
 
-from tasks.core.params import Params, load_params
-from tasks.core.runtime import state_dir
+from tasks.core import Params, load_params, state_dir
 from testkit.processes import copy_project
 from testkit.profiles import TINY, write_params
 
@@ -65,15 +64,14 @@ class Project:
 
     def register_champion(self, name: str, names: list[str]) -> str:
         """A version of `name` that knows `names` (its weights a placeholder: only its MLmodel is read), as champion."""
-        from tasks.core.paths import Layout
-        from tasks.core.schema import TrackingParams
-        from tasks.ops import tracking
+        from tasks.core import Layout, TrackingParams
+        from tasks.tracking import register_weights, stage_run
 
         weights = self.root / "placeholder.pt"
         weights.write_bytes(b"not read")
         params = TrackingParams(registered_model=name)
-        with tracking.stage_run(params, "register", {}, Layout(self.root)):
-            version = tracking.register_weights(weights, params, names)
+        with stage_run(params, "register", {}, Layout(self.root)):
+            version = register_weights(weights, params, names)
         self.mlflow().set_registered_model_alias(name, "champion", version)
         return version
 

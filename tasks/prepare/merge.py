@@ -17,11 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tasks.core.errors import InputError
-from tasks.core.findings import Finding
-from tasks.core.schema_data import DatasetRef, ImportParams, ResplitParams
-from tasks.core.yolo_files import MANIFEST, Label, read_manifest
-from tasks.data.source import SPLITS
+from tasks.core import MANIFEST, DatasetRef, Finding, ImportParams, InputError, Label, ResplitParams, read_manifest
+from tasks.data import SPLITS
 
 SPLIT_ORDER = {split: index for index, split in enumerate(SPLITS)}
 

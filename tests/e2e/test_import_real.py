@@ -16,9 +16,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from flows.import_data import import_dataset
-from tasks.core.schema_data import ImportParams
-from tasks.data.validate_import import ValidationFailed
+from tasks.core import ImportParams
+from tasks.data import ValidationFailed, import_dataset
 from tests.real_data import copy_real_sets, tree_digest
 
 LENIENT, STRICT = ImportParams(policy="lenient"), ImportParams(policy="strict")
@@ -120,12 +119,10 @@ def test_cli_import_is_versioned_by_dvc(copies, tmp_path):
 
     repo = init_repo(tmp_path / "repo")
     source = copies / "plysaci" / "prasatko.yaml"
-    out = python("-m", "flows.cli", "import", str(source), "--name", "pig", cwd=repo).stdout
+    out = python("-m", "cli", "import", str(source), "--name", "pig", cwd=repo).stdout
     assert "versioned with DVC: data/raw/pig.dvc" in out and "quarantined: 0" in out
     assert (repo / "data/raw/pig.dvc").is_file() and "/pig" in (repo / "data/raw/.gitignore").read_text()
     assert "up to date" in python("-m", "dvc", "status", "data/raw/pig.dvc", cwd=repo).stdout
     toys = copies / "plysaci" / "2plysaci.yaml"  # its test/ holds two photos without labels: an error
-    strict = python(
-        "-m", "flows.cli", "import", str(toys), "--name", "toys", "--policy", "strict", cwd=repo, check=False
-    )
+    strict = python("-m", "cli", "import", str(toys), "--name", "toys", "--policy", "strict", cwd=repo, check=False)
     assert strict.returncode == 2 and "ERRORS (1)" in strict.stdout and not (repo / "data/raw/toys").exists()

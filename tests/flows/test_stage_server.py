@@ -13,11 +13,10 @@ from uuid import UUID
 
 import psutil
 
-from tasks.core.prefect_server import answers, serving, talking_to
-from tasks.ops.zombies import ZOMBIE_AFTER
+from tasks.core import answers, wait_for
+from tasks.orchestration import ZOMBIE_AFTER, serving, talking_to
 from testkit.prefect_runs import flow_run_state
 from testkit.processes import init_repo, project_env
-from testkit.waiting import wait_for
 
 STARTUP_S = 180  # a server start on a loaded 2-core machine
 
@@ -131,7 +130,7 @@ def test_yoloop_repro_runs_every_stage_under_one_server_and_stops_it(tmp_path):
     env = env_without_server()
     venv_bin = str(Path(sys.executable).parent)
     env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p != venv_bin)
-    command = [sys.executable, "-m", "flows.cli", "repro"]
+    command = [sys.executable, "-m", "cli", "repro"]
     result = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     recorded = {(repo / f"{name}.url").read_text() for name in stages}

@@ -9,11 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tasks.core.params import load_params
-from tasks.core.prepared import PreparedDataset
-from tasks.core.yolo_files import label_path, list_images, read_labels
-from tasks.data.class_stats import split_stats
-from tasks.prepare.builtin import generate_builtin
+from tasks.core import PreparedDataset, label_path, list_images, load_params, read_labels
+from tasks.data import split_stats
+from tasks.prepare import generate_builtin
 from tasks.prepare.glyphs import CLASS_SHAPES, SceneSpec, jpeg_bytes, render_scene, scene_rng
 from testkit.profiles import TINY, write_params
 
