@@ -24,6 +24,13 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         "stack": ["Stack", "deploy", "run_stack", "stack_env", "start_worker"],
         "stage_entry": ["run_stage", "stage_main"],
         "workers": ["WORK_POOL", "start_gpu_workers"],
-        "zombies": ["ZOMBIE_AFTER", "crash_stale_runs", "ensure_zombie_automation", "heartbeat_filter"],
+        "zombies": [
+            "ZOMBIE_AFTER",
+            "ZOMBIE_AFTER_ENV",
+            "crash_stale_runs",
+            "ensure_zombie_automation",
+            "heartbeat_filter",
+            "zombie_after",
+        ],
     },
 )

@@ -4,7 +4,8 @@ Every flow run of ours sends a heartbeat event every `HEARTBEAT_S` seconds: a wo
 (PREFECT_FLOWS_HEARTBEAT_FREQUENCY in the stack's environment) and the stages of `yoloop repro`
 (`serving()` and `talking_to()` set it, tasks/orchestration/server.py). This automation, Prefect's
 documented recipe, marks a run Crashed when neither another heartbeat nor a final state follows
-one (or the run's Running state, which the recipe does not watch) within `ZOMBIE_AFTER`.
+one (or the run's Running state, which the recipe does not watch) within `zombie_after()`:
+`ZOMBIE_AFTER`, three heartbeats, unless $YOLOOP_ZOMBIE_AFTER_S says otherwise (tests shorten it).
 `yoloop stack` and `yoloop repro` create it on their server. A stage run alone, whose server dies
 with it, sweeps the runs such a stage left Running instead (`crash_stale_runs`).
 """
@@ -12,13 +13,31 @@ with it, sweeps the runs such a stage left Running instead (`crash_stale_runs`).
 from __future__ import annotations
 
 import contextlib
+import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tasks.orchestration.server import HEARTBEAT_S
+from tasks.core import InputError
+from tasks.orchestration.server import HEARTBEAT_S, heartbeat_s
 
 AUTOMATION_NAME = "yoloop: crash zombie flow runs"
 ZOMBIE_AFTER = timedelta(seconds=3 * HEARTBEAT_S)  # three missed heartbeats
+ZOMBIE_AFTER_ENV = "YOLOOP_ZOMBIE_AFTER_S"
+
+
+def zombie_after() -> timedelta:
+    """How long a Running flow run may stay silent before it counts as dead: $YOLOOP_ZOMBIE_AFTER_S, else
+    `ZOMBIE_AFTER`. It must exceed one heartbeat interval, or live runs would be taken for dead ones."""
+    text = os.environ.get(ZOMBIE_AFTER_ENV)
+    if not text:
+        return ZOMBIE_AFTER
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if seconds <= heartbeat_s():
+        raise InputError([f"{ZOMBIE_AFTER_ENV}={text}: must be seconds above the heartbeat interval ({heartbeat_s()})"])
+    return timedelta(seconds=seconds)
 
 
 def ensure_zombie_automation() -> str:
@@ -48,7 +67,7 @@ def ensure_zombie_automation() -> str:
             for_each={"prefect.resource.id"},
             posture=Posture.Proactive,
             threshold=1,
-            within=ZOMBIE_AFTER,
+            within=zombie_after(),
         ),
         actions=[ChangeFlowRunState(state=StateType.CRASHED, message="No heartbeat: the worker or its machine died.")],
     )
@@ -76,7 +95,7 @@ def last_sign_of_life(client: Any, run: Any) -> datetime:
 
 def crash_stale_runs() -> list[str]:
     """Mark Crashed the flow runs of the server of PREFECT_API_URL that are Running with no sign of life for
-    `ZOMBIE_AFTER` (the automation's rule, applied once); their ids.
+    `zombie_after()` (the automation's rule, applied once); their ids.
 
     A stage run alone reports to a server it started itself, which dies with it: a killed stage's run
     stays Running in that server's database, and no automation was running to see its heartbeats stop.
@@ -88,11 +107,11 @@ def crash_stale_runs() -> list[str]:
     from prefect.states import Crashed
 
     running = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING])))
-    crashed = []
+    crashed, window = [], zombie_after()
     with get_client(sync_client=True) as client:
         for run in client.read_flow_runs(flow_run_filter=running):
             silent = datetime.now(UTC) - last_sign_of_life(client, run)
-            if silent > ZOMBIE_AFTER:
+            if silent > window:
                 message = f"No heartbeat for {silent.total_seconds():.0f} s: the stage's process died."
                 client.set_flow_run_state(run.id, Crashed(message=message), force=True)
                 crashed.append(str(run.id))
