@@ -47,5 +47,5 @@ test: $(VENV)/.installed $(LS_VENV)/.installed browser
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check flows tasks testkit tests benchmarks
-	$(BIN)/ruff format --check flows tasks testkit tests benchmarks
+	$(BIN)/ruff check cli flows tasks testkit tests benchmarks
+	$(BIN)/ruff format --check cli flows tasks testkit tests benchmarks

@@ -96,12 +96,10 @@ def user_project(work: Path, profile: Profile) -> Path:
 
 def run_steps(project: Path, plysaci: Path, logs: Path) -> dict[str, float]:
     """What a user types, in order; the wall seconds of each step."""
-    steps = {
-        f"import {name}": ["-m", "flows.cli", "import", str(plysaci / f"{name}.yaml"), "--name", name] for name in SETS
-    }
+    steps = {f"import {name}": ["-m", "cli", "import", str(plysaci / f"{name}.yaml"), "--name", name] for name in SETS}
     steps |= {
         "dvc repro prepare": ["-m", "dvc", "repro", "prepare"],
-        "yoloop economics": ["-m", "flows.cli", "economics"],
+        "yoloop economics": ["-m", "cli", "economics"],
     }
     seconds = {}
     for step, args in steps.items():

@@ -18,8 +18,8 @@ from pathlib import Path
 from PIL import Image
 
 from benchmarks.common import real_datasets_or_exit  # first: the state dir and sys.path
-from flows.import_data import import_dataset
-from tasks.core.schema_data import ImportParams
+from tasks.core import ImportParams
+from tasks.data import import_dataset
 from tasks.data.validate_import import read_source, validate
 
 SOURCES = {"bccd": "bccd", "coco128": "coco128", "plysaci-3": "plysaci/3plysaci.yaml"}

@@ -27,7 +27,7 @@ os.environ.pop("PREFECT_API_URL", None)
 for key, value in BUSY_MACHINE_ENV.items():  # also for stages that flows start through DVC (os.environ)
     os.environ.setdefault(key, value)
 
-from tasks.core.runtime import configure  # noqa: E402
+from tasks.core import configure  # noqa: E402
 
 configure()  # the environment, with the state folder above
 from tests.projects import Project, new_project  # noqa: E402
@@ -77,8 +77,7 @@ def prefect_server() -> Iterator[str]:
     to it instead of each starting its own. Each project keeps its own files and MLflow store; only
     the Prefect run history is shared (as it already was by the flows run in this process).
     """
-    from tasks.core.prefect_server import serving
-    from tasks.ops.zombies import ensure_zombie_automation
+    from tasks.orchestration import ensure_zombie_automation, serving
 
     with serving(in_process=True) as api_url:
         ensure_zombie_automation()  # as `yoloop repro` does: a killed stage's run is crashed, not left Running

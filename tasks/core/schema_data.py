@@ -1,13 +1,31 @@
-"""Params of the data: the built-in generator, imports, and how `prepare` merges imported sets."""
+"""Params of the data (the built-in generator, imports, how `prepare` merges imported sets), and `Section`, the
+base of every section of params.yaml (tasks/core/schema.py holds the others and `Params`)."""
 
 from __future__ import annotations
 
 import re
 from typing import Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from tasks.core.schema_base import Section, _check_class_names, _check_range
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _check_range(pair: tuple, low: float, high: float) -> tuple:
+    if not low <= pair[0] <= pair[1] <= high:
+        raise ValueError(f"must be [min, max] with {low} <= min <= max <= {high}")
+    return pair
+
+
+def _check_class_names(names: list[str]) -> list[str]:
+    for name in names:
+        if not name or name != name.strip():
+            raise ValueError(f"class name {name!r} is empty or has leading or trailing whitespace")
+    if len(set(names)) != len(names):
+        raise ValueError(f"class names repeat: {names}")
+    return names
 
 
 class ClassSets(Section):

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from tasks.core.findings import Finding
+from tasks.core import Finding
 from tasks.data.near_duplicates import hash_thumbnail, perceptual_hash
 
 MIN_SIDE = 10  # Ultralytics rejects images whose sides are 9 pixels or less

@@ -17,9 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from tasks.core.errors import InputError
-from tasks.core.findings import Finding
-from tasks.core.schema_data import ImportParams
+from tasks.core import Finding, ImportParams, InputError
 from tasks.data.near_duplicates import NearRule, hamming, leaks_across, linked_groups, near_pairs
 from tasks.data.source import SPLITS, SourceDataset
 from tasks.data.validate_import import CheckedImage

@@ -1,6 +1,7 @@
 """One import from source to checked images, labelled or not: read, make sure there is something, check, decide.
 
-`read_checked` is what `yoloop import` runs before it writes anything: an import that
+`import_dataset` is `yoloop import`: read -> validate -> policy -> copy -> dvc add.
+`read_checked` is what it runs before it writes anything: an import that
 finds no image, or images but no label file or annotation at all, or nothing left once
 the bad files are set aside, or a split the source declares with no image to import,
 stops here with an InputError (exit 2) that says what was looked for and where, so that
@@ -17,16 +18,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tasks.core.errors import InputError
-from tasks.core.findings import Finding, errors
-from tasks.core.schema_data import ImportParams
-from tasks.core.yolo_files import IMAGE_SUFFIXES, MANIFEST, read_manifest
+from tasks.core import IMAGE_SUFFIXES, MANIFEST, Finding, ImportParams, InputError, errors_in, read_manifest
 from tasks.data.import_splits import near_leak_findings, require_declared_splits
 from tasks.data.label_sets import other_label_sets
 from tasks.data.layouts import inventory
+from tasks.data.raw_copy import check_dataset_name, write_raw_copy
 from tasks.data.read_unlabelled import VIDEO_SUFFIXES, read_unlabelled
 from tasks.data.source import SourceDataset
 from tasks.data.validate_import import CheckedImage, ValidationFailed, all_findings, read_source, validate
+from tasks.versioning import version_with_dvc
 
 SHOWN_ERRORS = 10
 
@@ -39,7 +39,7 @@ class CheckedImport:
 
 
 def _first_errors(dataset: SourceDataset) -> list[str]:
-    found = errors([*dataset.findings, *(f for item in dataset.items for f in item.findings)])
+    found = errors_in([*dataset.findings, *(f for item in dataset.items for f in item.findings)])
     more = [f"  ... {len(found) - SHOWN_ERRORS} more"] if len(found) > SHOWN_ERRORS else []
     return [f"  {f}" for f in found[:SHOWN_ERRORS]] + more
 
@@ -109,13 +109,13 @@ def _decide(
         dataset.findings += require_declared_splits(checked, dataset, params, source)
         dataset.findings += near_leak_findings(checked, params, str(dataset.root))
     findings = all_findings(dataset, checked)
-    if params.policy == "strict" and errors(findings):
+    if params.policy == "strict" and errors_in(findings):
         raise ValidationFailed(findings)
     if not any(image.ok and image.duplicate_of is None for image in checked):
         raise InputError(
             [
                 f"{source}: nothing left to import: every one of the {len(dataset.items)} images was rejected or left out",
-                *(f"  {f}" for f in errors(findings)[:SHOWN_ERRORS]),
+                *(f"  {f}" for f in errors_in(findings)[:SHOWN_ERRORS]),
             ]
         )
     return CheckedImport(dataset, checked, findings)
@@ -139,3 +139,33 @@ def read_checked(
         checked = validate(dataset, label="unlabelled import check")
         checked = leave_out_labelled(checked, labelled_hashes(raw, skip=name), dataset)
         yield _decide(dataset, checked, params, source, labelled=False)
+
+
+@dataclass
+class ImportResult:
+    dest: Path
+    report: dict
+    summary: str
+    versioning: str
+
+
+def import_dataset(
+    source: Path,
+    name: str,
+    fmt: str = "auto",
+    params: ImportParams | None = None,
+    *,
+    raw: Path,
+    use_dvc: bool = True,
+    unlabelled: bool = False,
+) -> ImportResult:
+    """Import `source` into `raw/name` (the project's data/raw); strict policy raises ValidationFailed listing
+    every finding. Nothing to import (no image, no label at all, nothing kept) is an InputError, and nothing
+    is written."""
+    params = params or ImportParams()
+    check_dataset_name(name)
+    dest = raw / name
+    with read_checked(source, fmt, params, raw, unlabelled=unlabelled, name=name) as found:
+        report = write_raw_copy(found.dataset, found.checked, found.findings, dest, params)
+    versioning = version_with_dvc(dest) if use_dvc else "DVC skipped"
+    return ImportResult(dest, report, (dest / "report.txt").read_text(), versioning)

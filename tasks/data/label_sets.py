@@ -14,9 +14,7 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
-from tasks.core.errors import InputError
-from tasks.core.findings import Finding
-from tasks.core.yolo_files import Label
+from tasks.core import Finding, InputError, Label
 from tasks.data.box_agreement import describe_disagreement, pair_boxes
 from tasks.data.layouts import class_lists, coco_files, dataset_yamls, inventory, voc_files
 from tasks.data.source import SourceDataset, SourceItem

@@ -12,16 +12,16 @@ import re
 import shutil
 from pathlib import Path
 
-from tasks.core.errors import InputError
+from tasks.core import InputError
 
-from tasks.core.findings import Finding, summarize
+from tasks.core import Finding, summarize
 from tasks.data.image_check import inspect_image
 from tasks.data.import_splits import count_splits, splits_line
 from tasks.data.validate_import import CheckedImage
-from tasks.core.schema_data import ImportParams
+from tasks.core import ImportParams
 from tasks.data.source import POOL_SPLIT, SPLITS, SourceDataset
 from tasks.data.class_stats import imbalance_findings, plot_class_stats, split_stats
-from tasks.core.yolo_files import MANIFEST, atomic_dir, write_data_yaml, write_json, write_labels
+from tasks.core import MANIFEST, atomic_dir, write_data_yaml, write_json, write_labels
 
 
 def check_dataset_name(name: str) -> None:

@@ -15,8 +15,8 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from tasks.core.errors import InputError
-from tasks.core.findings import Finding
+from tasks.core import InputError
+from tasks.core import Finding
 from tasks.data.layouts import coco_files, inventory, split_of
 from tasks.data.source import SPLITS, SourceDataset, SourceItem, pixel_box_to_label
 

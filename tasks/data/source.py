@@ -1,6 +1,6 @@
 """What a reader of a foreign dataset hands to the import validation, whatever the format was.
 
-A reader (tasks/data/read_yolo.py, read_yolo_plain.py, read_voc.py, read_coco.py,
+A reader (tasks/data/read_yolo.py, read_voc.py, read_coco.py,
 read_unlabelled.py) only parses: it lists each image with its split, its boxes as YOLO
 fractions and the findings about its annotation; the import validation
 (tasks/data/validate_import.py) checks the pixels, and tasks/data/raw_copy.py writes the copy.
@@ -12,8 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tasks.core.findings import Finding
-from tasks.core.yolo_files import Label
+from tasks.core import Finding
+from tasks.core import Label
 
 SPLITS = ("train", "val", "test")
 EDGE_PIXELS = 1.0  # exporters round boxes (Roboflow: 416.3 on a 416 image): clipping that much is only a note

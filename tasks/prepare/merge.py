@@ -20,12 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tasks.core.errors import InputError
-from tasks.core.findings import Finding
-from tasks.core.schema_data import DatasetRef, ImportParams, ResplitParams
-from tasks.core.yolo_files import MANIFEST, Label, read_manifest
-from tasks.data.near_duplicates import leaks_across
-from tasks.data.source import SPLITS
+from tasks.core import MANIFEST, DatasetRef, Finding, ImportParams, InputError, Label, ResplitParams, read_manifest
+from tasks.data import SPLITS, leaks_across
 from tasks.prepare.splits import (
     leak_shares,
     near_identical,

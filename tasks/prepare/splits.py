@@ -22,11 +22,8 @@ from typing import TYPE_CHECKING
 
 from PIL import Image
 
-from tasks.core.errors import InputError
-from tasks.core.findings import Finding
-from tasks.core.schema_data import ImportParams, ResplitParams
-from tasks.data.near_duplicates import NearRule, linked_groups, near_pairs, perceptual_hash
-from tasks.data.source import SPLITS
+from tasks.core import Finding, ImportParams, InputError, ResplitParams
+from tasks.data import SPLITS, NearRule, linked_groups, near_pairs, perceptual_hash
 
 if TYPE_CHECKING:
     from tasks.prepare.merge import MergedImage

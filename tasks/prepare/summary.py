@@ -7,10 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tasks.core.findings import Finding, grouped_lines
-from tasks.core.paths import Layout
-from tasks.core.yolo_files import write_json
-from tasks.data.class_stats import imbalance_findings, imbalance_ratio
+from tasks.core import Finding, Layout, grouped_lines, write_json
+from tasks.data import imbalance_findings, imbalance_ratio
 
 
 def print_findings(findings: list[Finding]) -> None:

@@ -79,7 +79,7 @@ CASES: list[tuple[Callable[[Path], None], list[str], list[str]]] = [
 @pytest.mark.parametrize(("build", "flags", "expected"), CASES, ids=[c[0].__name__ for c in CASES])
 def test_nothing_to_import_exits_2_and_writes_nothing(repo, tmp_path, build, flags, expected):
     build(tmp_path / "src")
-    result = python("-m", "flows.cli", "import", str(tmp_path / "src"), "--name", "set", *flags, cwd=repo, check=False)
+    result = python("-m", "cli", "import", str(tmp_path / "src"), "--name", "set", *flags, cwd=repo, check=False)
     assert result.returncode == 2, result.stdout + result.stderr
     for fragment in expected:
         assert fragment in result.stderr, result.stderr

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.import_data import import_dataset
-from tasks.core.errors import InputError
-from tasks.core.schema_data import DatasetRef, ImportParams, ResplitParams
+from tasks.core import DatasetRef, ImportParams, InputError, ResplitParams
+from tasks.data import import_dataset
 from tasks.prepare.merge import left_out_table, merge_datasets
 from tests.video_frames import write_frames_dataset
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.import_data import import_dataset
-from tasks.core.schema_data import DatasetRef, ImportParams, ResplitParams
+from tasks.core import DatasetRef, ImportParams, ResplitParams
+from tasks.data import import_dataset
 from tasks.data.layouts import detect_format
 from tasks.prepare.merge import merge_datasets
 from tests.real_data import copy_real_sets, tree_digest

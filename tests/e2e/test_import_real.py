@@ -17,9 +17,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from flows.import_data import import_dataset
-from tasks.core.errors import InputError
-from tasks.core.schema_data import ImportParams
+from tasks.core import ImportParams, InputError
+from tasks.data import import_dataset
 from tests.real_data import copy_real_sets, tree_digest
 
 LENIENT, STRICT = ImportParams(policy="lenient"), ImportParams(policy="strict")
@@ -145,14 +144,12 @@ def test_cli_import_is_versioned_by_dvc(copies, tmp_path):
 
     repo = init_repo(tmp_path / "repo")
     source = copies / "plysaci" / "prasatko.yaml"
-    out = python("-m", "flows.cli", "import", str(source), "--name", "pig", cwd=repo).stdout
+    out = python("-m", "cli", "import", str(source), "--name", "pig", cwd=repo).stdout
     assert "versioned with DVC: data/raw/pig.dvc" in out and "quarantined: 0" in out
     assert (repo / "data/raw/pig.dvc").is_file() and "/pig" in (repo / "data/raw/.gitignore").read_text()
     assert "up to date" in python("-m", "dvc", "status", "data/raw/pig.dvc", cwd=repo).stdout
     toys = copies / "plysaci" / "2plysaci.yaml"  # its test/ holds two photos without labels: test imports nothing
-    strict = python(
-        "-m", "flows.cli", "import", str(toys), "--name", "toys", "--policy", "strict", cwd=repo, check=False
-    )
+    strict = python("-m", "cli", "import", str(toys), "--name", "toys", "--policy", "strict", cwd=repo, check=False)
     assert strict.returncode == 2 and not (repo / "data/raw/toys").exists()
     assert "error: " in strict.stderr and "test: declared (2plysaci.yaml test:" in strict.stderr
     assert "imports.optional_splits" in strict.stderr

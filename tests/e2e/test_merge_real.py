@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from flows.import_data import import_dataset
-from tasks.core.errors import InputError
-from tasks.core.schema_data import DatasetRef, ImportParams, ResplitParams
+from tasks.core import DatasetRef, ImportParams, InputError, ResplitParams
+from tasks.data import import_dataset
 from tasks.prepare.merge import load_raw, merge_datasets
 from tests.real_data import copy_real
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from flows.import_data import import_dataset
-from tasks.core.errors import InputError
-from tasks.core.schema_data import DatasetRef, ImportParams, ResplitParams
+from tasks.core import DatasetRef, ImportParams, InputError, ResplitParams
+from tasks.data import import_dataset
 from tasks.prepare.merge import left_out_table, merge_datasets
-from tasks.studies.economics_report import data_lines
+from tasks.studies.economics import data_lines
 from tests.real_data import copy_real
 
 NAMES = ["oslik", "ovecka", "prasatko"]

@@ -30,7 +30,7 @@ def test_import_then_repro_trains_and_evaluates(make_project, tmp_path):
     plysaci = copy_real("plysaci", tmp_path)
     project.write_params(DATASETS)
     for yaml_name, name in (("2plysaci", "toys"), ("prasatko", "pig")):
-        out = python("-m", "flows.cli", "import", str(plysaci / f"{yaml_name}.yaml"), "--name", name, cwd=repo).stdout
+        out = python("-m", "cli", "import", str(plysaci / f"{yaml_name}.yaml"), "--name", name, cwd=repo).stdout
         assert f"versioned with DVC: data/raw/{name}.dvc" in out
     output = python("-m", "dvc", "repro", "evaluate", cwd=repo).stdout  # no pool here: mine would stop (exit 2)
     for stage in ("prepare", "train", "evaluate"):

@@ -59,10 +59,10 @@ def _yolo_set(folder: Path, count: int, side: int) -> Path:
 def test_an_import_that_fills_the_disk_names_the_copy_and_keeps_the_earlier_import(tmp_path):
     repo = init_repo(tmp_path / "repo", commit=True)
     with small_disk(repo / "data" / "raw", "1m") as raw:
-        python("-m", "flows.cli", "import", str(_yolo_set(tmp_path / "small", 2, 64)), "--name", "small", cwd=repo)
+        python("-m", "cli", "import", str(_yolo_set(tmp_path / "small", 2, 64)), "--name", "small", cwd=repo)
         before, listed = tree_digest(raw), sorted(p.name for p in raw.iterdir())  # small, small.dvc, .gitignore
         big = _yolo_set(tmp_path / "big", 24, 256)  # about 1.6 MB of photos
-        result = python("-m", "flows.cli", "import", str(big), "--name", "big", cwd=repo, check=False)
+        result = python("-m", "cli", "import", str(big), "--name", "big", cwd=repo, check=False)
         assert result.returncode == 2, result.stdout + result.stderr
         assert "data/raw/big: no space left on the device (ENOSPC)" in result.stderr, result.stderr
         assert "Traceback" not in result.stderr, result.stderr

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks.core.errors import InputError
-from tasks.ops.s3 import check_remote
+from tasks.core import InputError
+from tasks.versioning import check_remote
 from testkit.processes import project_env
 from tests.cluster_services import LocalS3, use_s3_remote
 
@@ -31,7 +31,7 @@ def s3(tmp_path_factory):
 
 @pytest.fixture
 def s3_credentials(s3, monkeypatch):
-    """This process talks to the store too (tasks.ops.s3.check_remote): the test user's key in its environment."""
+    """This process talks to the store too (tasks.versioning.check_remote): the test user's key in its environment."""
     for key, value in s3.env().items():
         monkeypatch.setenv(key, value)
     return s3.credentials
@@ -111,7 +111,7 @@ def test_the_cli_names_the_remote_and_exits_2(tmp_path, s3, template):
     repo = _data_repo(template, tmp_path / "repo", "cli", files=0, size=0)
     env = project_env(**{**s3.env(), "AWS_SECRET_ACCESS_KEY": "wrong"})
     result = subprocess.run(
-        [sys.executable, "-m", "flows.cli", "remote", "check"], cwd=repo, env=env, capture_output=True, text=True
+        [sys.executable, "-m", "cli", "remote", "check"], cwd=repo, env=env, capture_output=True, text=True
     )
     assert result.returncode == 2, result.stdout + result.stderr
     assert "error: DVC remote 'storage' (s3://yoloop/cli)" in result.stderr

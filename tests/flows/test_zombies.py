@@ -9,27 +9,26 @@ from pathlib import Path
 
 import pytest
 
-from tasks.ops import stack
-from tasks.ops.zombies import ZOMBIE_AFTER, ensure_zombie_automation
+from tasks.core import free_port, wait_for
+from tasks.orchestration import ZOMBIE_AFTER, Stack, ensure_zombie_automation, start_worker, talking_to
 from testkit.prefect_runs import heartbeats
-from testkit.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 POOL = "zombie-test"
 
 
 def test_killed_worker_leaves_a_crashed_run_not_a_running_one(tmp_path):
-    running = stack.start_server(stack.free_port(), tmp_path / "home", tmp_path / "logs")
+    running = Stack.start(free_port(), tmp_path / "home", tmp_path / "logs")
     try:
-        with stack.talking_to(running.api_url):
+        with talking_to(running.api_url):
             _crash_a_killed_run(running, tmp_path)
     finally:
         running.stop()
 
 
-def _crash_a_killed_run(running: stack.Stack, tmp_path: Path) -> None:
+def _crash_a_killed_run(running: Stack, tmp_path: Path) -> None:
     ensure_zombie_automation()
-    stack.start_worker(running, tmp_path / "logs", pool=POOL)
+    start_worker(running, tmp_path / "logs", pool=POOL)
     worker = running.processes[-1]
     from prefect import flow
     from prefect.client.orchestration import get_client

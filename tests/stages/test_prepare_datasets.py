@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from flows.import_data import import_dataset
 from flows.prepare import prepare_flow
-from flows.stage import EXIT_BAD_INPUT, run_stage
-from tasks.core.schema_data import ImportParams
+from tasks.core import EXIT_BAD_INPUT, ImportParams
+from tasks.data import import_dataset
+from tasks.orchestration import run_stage
 from tests.projects import Project
 from tests.real_data import copy_real
 from tests.video_frames import write_frames_dataset

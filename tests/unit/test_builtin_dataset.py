@@ -9,11 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tasks.core.params import load_params
-from tasks.core.prepared import PreparedDataset
-from tasks.core.yolo_files import label_path, list_images, read_labels
-from tasks.data.class_stats import split_stats
-from tasks.prepare.builtin import generate_builtin
+from tasks.core import PreparedDataset, label_path, list_images, load_params, read_labels
+from tasks.data import split_stats
+from tasks.prepare import generate_builtin
 from tasks.prepare.glyphs import CLASS_SHAPES, SceneSpec, jpeg_bytes, render_scene, scene_rng
 from testkit.profiles import TINY, write_params
 
@@ -118,8 +116,8 @@ def test_no_near_identical_pictures_across_the_splits(tmp_path):
     """The leak check is on by default (issue 27): the built-in data, at its real image size, must not trip it.
 
     Measured on the default counts (660 pictures in train, val and test): no pair within 8 dHash bits at all."""
-    from flows.import_data import import_dataset
-    from tasks.core.schema_data import DatasetRef, ImportParams
+    from tasks.core import DatasetRef, ImportParams
+    from tasks.data import import_dataset
     from tasks.prepare.merge import merge_datasets
 
     counts = {"base_train": 60, "base_val": 20, "new_train": 30, "new_val": 10, "test": 40, "pool": 1}

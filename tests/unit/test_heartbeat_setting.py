@@ -1,10 +1,9 @@
 """Our flow runs heartbeat often enough for the zombie automation: Prefect's own 180 s would get a live run
-crashed by an automation that waits 90 s (tasks/ops/zombies.py)."""
+crashed by an automation that waits 90 s (tasks/orchestration/zombies.py)."""
 
 from __future__ import annotations
 
-from tasks.core.prefect_server import HEARTBEAT_ENV, HEARTBEAT_S, talking_to
-from tasks.ops.zombies import ZOMBIE_AFTER
+from tasks.orchestration import HEARTBEAT_ENV, HEARTBEAT_S, ZOMBIE_AFTER, talking_to
 
 
 def _frequency_inside(monkeypatch, value: str | None) -> int:

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.import_data import import_dataset
-from tasks.core.errors import InputError
-from tasks.core.schema_data import ImportParams
+from tasks.core import ImportParams, InputError
+from tasks.data import import_dataset
 from tasks.data.layouts import detect_format
 from tests.broken_corpus import VOC_BOX, jpeg, photo, voc_xml
 

@@ -7,7 +7,7 @@ import sys
 
 from testkit.processes import PROJECT
 
-SOURCES = ["flows", "tasks", "testkit", "tests", "benchmarks"]
+SOURCES = ["cli", "flows", "tasks", "testkit", "tests", "benchmarks"]
 
 
 def test_ruff_lint_passes():
