@@ -62,6 +62,7 @@ class Profile:
             "transfer": {**fit, "epochs": self.transfer_epochs, "patience": self.transfer_epochs},
             "evaluate": fit,
             "economics": {"jobs": self.jobs},
+            "imports": {"optional_splits": ["test"]},  # 2plysaci and 3plysaci name a test split they do not have
         }
 
 

@@ -84,14 +84,29 @@ class BuiltinParams(Section):
 
 # --- imported datasets: `yoloop import` and `prepare.source: datasets` ---
 class ImportParams(Section):
-    """How bad input is handled: strict stops listing every finding; lenient quarantines and goes on."""
+    """How bad input is handled: strict stops listing every finding; lenient quarantines and goes on.
+
+    Lenient sets files aside, never a whole split: a split the source declares that imports no image stops
+    the import under both policies, unless `optional_splits` names it (Roboflow's data.yaml names a test
+    split whether or not the export made one)."""
 
     policy: Literal["strict", "lenient"] = "lenient"
     imbalance_ratio: float = Field(10.0, gt=1)  # warn when the largest class outnumbers the smallest by more
-    near_duplicates: bool = False  # also check splits for near-identical pictures (perceptual hash)
-    near_duplicate_bits: int = Field(4, ge=0, le=32)  # dHash bits that may differ for "near-identical"
+    optional_splits: list[Literal["train", "val", "test"]] = Field(default_factory=list)  # may import no image
+    near_duplicates: bool = True  # look for near-identical pictures across splits (import, prepare, resplit)
+    near_duplicate_bits: int = Field(4, ge=0, le=32)  # dHash bits that may differ for "near-identical" ...
+    near_duplicate_phash_bits: int = Field(12, ge=0, le=32)  # ... and pHash bits (tasks/data/near_duplicates.py)
+    max_leak_share: float = Field(0.1, ge=0, le=1)  # prepare stops when more of a val or test split leaks
+    agreement_iou: float = Field(0.9, gt=0, le=1)  # two label sets: paired boxes below this IoU differ
     video_fps: float = Field(1.0, gt=0, le=120)  # unlabelled imports: frames taken per second of video (--fps)
     frame_duplicate_bits: int = Field(4, ge=0, le=64)  # a frame this close (dHash) to the last one kept is dropped
+
+    @field_validator("optional_splits")
+    @classmethod
+    def _once_each(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"name each split once; got {value}")
+        return value
 
 
 class DatasetRef(Section):

@@ -232,6 +232,10 @@ def read_voc(source: Path) -> SourceDataset:
     dataset.findings += unannotated(index, {i.image for i in dataset.items}, {x.parent for x in annotations})
     dataset.findings += unsplit_notes(dataset.items)
     dataset.findings += [f for _, listing_findings in listings.values() for f in listing_findings]
+    for main in listings:
+        for listing, split in _listing_files(main):
+            named = listing.relative_to(source).as_posix() if listing.is_relative_to(source) else str(listing)
+            dataset.declared.setdefault(split, named)
     _note_foreign_paths(dataset, annotations)
     return dataset
 

@@ -2,8 +2,10 @@
 and YOLO label files that came without a dataset yaml, as labelling tools write them.
 
 With a yaml, paths are resolved as Ultralytics resolves them (relative to the yaml's folder, `../`
-dropped when that misses), and a path only one machine has (absolute, or another OS's) is looked up
-by its trailing folders under the yaml's folder.
+dropped when that misses), and a path that still misses (absolute, another OS's, or written from the
+folder above the dataset, `<dataset>/train/images`) is looked up by its trailing folders under the
+yaml's folder, with a warning naming the folder used. Each split the yaml (or darknet's obj.data)
+names is recorded as declared: one that imports no image stops the import (tasks/data/import_splits.py).
 
 Without one (`read_yolo_any`):
 - LabelImg (YOLO mode): `<stem>.txt` beside each image (or in the chosen save folder) and
@@ -72,20 +74,24 @@ def read_names(data: dict, where: str) -> tuple[list[str], list[Finding]]:
     return names, findings
 
 
-def _foreign_path(text: str, base: Path) -> Path | None:
-    """The longest tail of an absolute or other-OS path that exists under `base`."""
-    parts = [p for p in re.split(r"[\\/]+", text) if p and not p.endswith(":")]
+def _by_tail(text: str, base: Path) -> Path | None:
+    """The longest tail of a path written elsewhere that is a folder under `base`: `<dataset>/train/images` (as
+    written from the folder above the dataset), `C:\\...\\images\\val`. A tail of one folder must name a
+    split (`valid/`): a lone `images/` could be any split's."""
+    parts = [p for p in re.split(r"[\\/]+", text) if p and p not in (".", "..") and not p.endswith(":")]
     for start in range(len(parts)):
-        candidate = base.joinpath(*parts[start:])
-        if candidate.is_dir():
-            return candidate
+        tail = parts[start:]
+        if len(tail) == 1 and split_of(Path(tail[0])) is None:
+            return None
+        if base.joinpath(*tail).is_dir():
+            return base.joinpath(*tail)
     return None
 
 
 def resolve_split(split: str, text: str, base: Path, where: str) -> tuple[Path | None, list[Finding]]:
     """The folder a yaml split points to, with a finding when it had to be guessed or is missing."""
     if WINDOWS_PATH.match(text) or PurePosixPath(text).is_absolute():
-        found = _foreign_path(text, base)
+        found = _by_tail(text, base)
         kind = "Windows" if WINDOWS_PATH.match(text) else "absolute"
         if found:
             reason = f"{split}: {kind} path {text!r} found as {found.relative_to(base)} under the yaml's folder"
@@ -97,6 +103,14 @@ def resolve_split(split: str, text: str, base: Path, where: str) -> tuple[Path |
     if text.startswith("../") and (base / text[3:]).is_dir():
         reason = f"{split}: {text!r} does not exist; found {text[3:]!r} (Ultralytics drops a leading ../)"
         return base / text[3:], [Finding(where, None, reason, "warning")]
+    found = _by_tail(text, base)
+    if found:
+        used = found.relative_to(base).as_posix()
+        reason = (
+            f"{split}: {text!r} does not exist under the yaml's folder; found {used!r} there by its trailing "
+            f"folders (a path written from another folder, as labelling tools write them); {used} used"
+        )
+        return found, [Finding(where, None, reason, "warning")]
     return _loose_folder(split, text, base / text[3:] if text.startswith("../") else direct, where)
 
 
@@ -169,6 +183,8 @@ def read_yolo(source: Path) -> SourceDataset:
     dataset = SourceDataset(yaml_path.parent, "yolo", names, findings=findings)
     base, seen = _base(data, yaml_path, dataset.findings), {}
     for split, key in zip(SPLITS, ("train", "val", "test"), strict=True):
+        if _as_list(data.get(key)):
+            dataset.declared[split] = f"{yaml_path.name} {key}: " + ", ".join(repr(str(t)) for t in _as_list(data[key]))
         for text in _as_list(data.get(key)):
             folder, found = resolve_split(split, str(text), base, where)
             dataset.findings += found
@@ -259,11 +275,14 @@ def read_class_list(found: Inventory) -> tuple[Path, list[str], list[Finding]]:
     return chosen, names, findings
 
 
-def listed_splits(found: Inventory) -> dict[Path, str]:
-    """Image -> split from obj.data's train/valid/test lists (paths as darknet wrote them, found by their tail)."""
+def listed_splits(found: Inventory, declared: dict[str, str]) -> dict[Path, str]:
+    """Image -> split from obj.data's train/valid/test lists (paths as darknet wrote them, found by their tail);
+    each list obj.data names goes to `declared`."""
     splits = {}
     for obj_data in (p for p in found.class_lists if p.name == "obj.data"):
         for key, value in _darknet(obj_data).items():
+            if key in DARKNET_SPLITS:
+                declared.setdefault(DARKNET_SPLITS[key], f"{obj_data.name} {key} = {value}")
             listing = _find_under(found.root, value, obj_data.parent) if key in DARKNET_SPLITS else None
             for line in listing.read_text(errors="replace").splitlines() if listing else []:
                 image = _find_under(found.root, line, listing.parent) if line.strip() else None
@@ -282,7 +301,7 @@ def read_yolo_plain(source: Path) -> SourceDataset:
     found = inventory(source)
     chosen, names, findings = read_class_list(found)
     dataset = SourceDataset(source, "yolo", names, findings=findings)
-    listed, class_dirs = listed_splits(found), sorted({p.parent for p in found.class_lists})
+    listed, class_dirs = listed_splits(found, dataset.declared), sorted({p.parent for p in found.class_lists})
     used: set[Path] = set()
     for image in found.images:
         split = listed.get(image) or split_of(found.rel(image.parent))
