@@ -253,9 +253,15 @@ def params_keys() -> list[Key]:
     return list(walk_params(Params, "", params_yaml_comments(ROOT / "params.yaml")))
 
 
+def prose(text: str) -> str:
+    """Text as Markdown shows it as written: `<name>` outside code spans escaped, not taken for an HTML tag."""
+    parts = re.split(r"(`[^`]*`)", text)
+    return "".join(p if p.startswith("`") else p.replace("<", "&lt;").replace(">", "&gt;") for p in parts)
+
+
 def cell(text: str) -> str:
-    """Text for a table cell: one line, its pipes escaped."""
-    return re.sub(r"(?<!\\)\|", r"\\|", text).replace("\n", " ")
+    """Text for a table cell: one line, its pipes escaped, as written."""
+    return prose(re.sub(r"(?<!\\)\|", r"\\|", text).replace("\n", " "))
 
 
 def params_reference() -> str:
@@ -273,7 +279,7 @@ def params_reference() -> str:
     ]
     keys = params_keys()
     for section in [k for k in keys if "." not in k.path]:
-        out.append(f"## `{section.path}`\n\n{section.doc}\n\n" if section.doc else f"## `{section.path}`\n\n")
+        out.append(f"## `{section.path}`\n\n{prose(section.doc)}\n\n")
         out.append("| key | type | in params.yaml | if left out | what it does |\n|---|---|---|---|---|\n")
         for key in keys:
             if key.path == section.path or not key.path.startswith(section.path + "."):
@@ -282,7 +288,7 @@ def params_reference() -> str:
             kind = key.type + ("".join(f"<br>{cell(c)}" for c in key.constraints))
             out.append(f"| `{key.path}` | {kind} | {shown} | {cell(key.default)} | {cell(key.doc)} |\n")
         out.append("\n")
-    rules = [f"- `{where}`: {message}\n" for where, message in section_checks(Params, "")]
+    rules = [f"- `{where}`: {prose(message)}\n" for where, message in section_checks(Params, "")]
     out.append("## Checks across keys\n\n" + "".join(rules))
     return "".join(out)
 
@@ -331,7 +337,7 @@ def command_section(path: tuple[str, ...], command: Any) -> str:
     """One command: its help, usage, arguments, options and examples."""
     ctx = command.make_context(" ".join(path), [], resilient_parsing=True)
     level = "#" * min(len(path) + 1, 4)
-    text = inspect.cleandoc(command.help or "")
+    text = prose(inspect.cleandoc(command.help or ""))
     out = [f"{level} {' '.join(path)}\n\n{text}\n\n", f"```text\n{command.get_usage(ctx)}\n```\n\n"]
     arguments = [p for p in command.params if p.param_type_name == "argument"]
     options = [p for p in command.params if p.param_type_name == "option" and not getattr(p, "hidden", False)]
@@ -413,10 +419,10 @@ def schema_table(schema: dict[str, Any]) -> str:
 def contract_section(file_name: str, model: type[BaseModel]) -> str:
     schema = model.model_json_schema()
     about = f": {schema['description']}" if "description" in schema else ""
-    out = [f"## {file_name}\n\n`{model.__module__}.{model.__name__}`{about}\n\n", schema_table(schema)]
+    out = [f"## `{file_name}`\n\n`{model.__module__}.{model.__name__}`{prose(about)}\n\n", schema_table(schema)]
     for name, definition in schema.get("$defs", {}).items():
         if definition.get("properties"):
-            out.append(f"### {name}\n\n{definition.get('description', '')}\n\n{schema_table(definition)}")
+            out.append(f"### {name}\n\n{prose(definition.get('description', ''))}\n\n{schema_table(definition)}")
         elif "enum" in definition:
             out.append(f"### {name}\n\none of {schema_type(definition)}\n\n")
     return "".join(out)

@@ -82,6 +82,19 @@ def test_a_page_that_loads_a_font_from_the_network_would_be_seen(tmp_path):
     assert external_loads(tmp_path) == ["index.html"]
 
 
+def tags_in_prose(text: str) -> list[str]:
+    """`<name>` written outside code: Markdown passes it on as an HTML tag, and the page shows nothing."""
+    text = re.sub(r"^\s*(`{3,}|~{3,}).*?^\s*\1", "", text, flags=re.S | re.M)
+    return re.findall(r"<(?!br>)[A-Za-z][^>\n]{0,40}>", re.sub(r"`[^`\n]*`", "", text))
+
+
+def test_no_placeholder_in_the_manual_is_taken_for_an_html_tag():
+    pages = {str(p.relative_to(ROOT)): p.read_text() for p in MANUAL}
+    pages |= {uri: write() for uri, write in gen.PAGES.items()}
+    assert {name: tags_in_prose(text) for name, text in pages.items() if tags_in_prose(text)} == {}
+    assert tags_in_prose("copies ../shared/datasets/<name>, `<kept>`\n```\n<also kept>\n```\n") == ["<name>"]
+
+
 # --- the params reference -------------------------------------------------------------------------------------
 
 
@@ -147,7 +160,7 @@ def test_the_contracts_page_renders_the_registry_or_says_there_is_none(monkeypat
 
     monkeypatch.setattr(gen, "file_contracts", lambda: {"models/<stage>/card.json": Card})
     page = gen.contracts_reference()
-    assert "## models/<stage>/card.json" in page and "A model card." in page
+    assert "## `models/<stage>/card.json`" in page and "A model card." in page
     assert "| `classes` | list of string | yes |  | The class names, in id order. |" in page
 
 
