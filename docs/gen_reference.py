@@ -246,11 +246,18 @@ def section_checks(model: type[BaseModel], prefix: str) -> list[tuple[str, str]]
     return found
 
 
+def params_model() -> type[BaseModel]:
+    """`Params`, the model of the whole of params.yaml (tasks/core/schema.py)."""
+    try:
+        from tasks.core import Params
+    except ImportError:  # a checkout whose tasks.core does not export it
+        from tasks.core.schema import Params
+    return Params
+
+
 def params_keys() -> list[Key]:
     """Every key the schema knows, in the order of its models."""
-    from tasks.core import Params
-
-    return list(walk_params(Params, "", params_yaml_comments(ROOT / "params.yaml")))
+    return list(walk_params(params_model(), "", params_yaml_comments(ROOT / "params.yaml")))
 
 
 def prose(text: str) -> str:
@@ -266,8 +273,6 @@ def cell(text: str) -> str:
 
 def params_reference() -> str:
     """reference/params.md: one table per section of params.yaml."""
-    from tasks.core import Params
-
     values = yaml.safe_load((ROOT / "params.yaml").read_text())
     out = [
         GENERATED_NOTE,
@@ -288,7 +293,7 @@ def params_reference() -> str:
             kind = key.type + ("".join(f"<br>{cell(c)}" for c in key.constraints))
             out.append(f"| `{key.path}` | {kind} | {shown} | {cell(key.default)} | {cell(key.doc)} |\n")
         out.append("\n")
-    rules = [f"- `{where}`: {prose(message)}\n" for where, message in section_checks(Params, "")]
+    rules = [f"- `{where}`: {prose(message)}\n" for where, message in section_checks(params_model(), "")]
     out.append("## Checks across keys\n\n" + "".join(rules))
     return "".join(out)
 
