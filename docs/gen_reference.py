@@ -136,11 +136,22 @@ def schema_type(prop: dict[str, Any]) -> str:
     if "anyOf" in prop:
         return " or ".join(schema_type(p) for p in prop["anyOf"])
     kind = prop.get("type", "any")
+    if kind == "array" and "prefixItems" in prop:
+        return "[" + ", ".join(schema_type(p) for p in prop["prefixItems"]) + "]"
     if kind == "array":
         return f"list of {schema_type(prop.get('items', {}))}"
     if kind == "object" and "additionalProperties" in prop:
         return f"mapping to {schema_type(prop['additionalProperties'] or {})}"
     return kind
+
+
+def schema_bounds(prop: dict[str, Any]) -> str:
+    """The bounds and pattern of a JSON schema property, in words."""
+    words = {"minimum": "≥", "exclusiveMinimum": ">", "maximum": "≤", "exclusiveMaximum": "<"}
+    found = [f"{word} {prop[key]}" for key, word in words.items() if key in prop]
+    found += [f"length ≥ {prop['minLength']}"] if "minLength" in prop else []
+    found += [f"matches `{prop['pattern']}`"] if "pattern" in prop else []
+    return "".join(f"<br>{cell(f)}" for f in found)
 
 
 def schema_table(schema: dict[str, Any]) -> str:
@@ -150,7 +161,8 @@ def schema_table(schema: dict[str, Any]) -> str:
     for name, prop in schema.get("properties", {}).items():
         default = f"`{yaml_value(prop['default'])}`" if "default" in prop else ""
         yes, about = "yes" if name in required else "", cell(prop.get("description", ""))
-        rows.append(f"| `{name}` | {schema_type(prop)} | {yes} | {cell(default)} | {about} |\n")
+        kind = schema_type(prop) + schema_bounds(prop)
+        rows.append(f"| `{name}` | {kind} | {yes} | {cell(default)} | {about} |\n")
     return "".join(rows) + "\n"
 
 
@@ -160,7 +172,8 @@ def contract_section(file_name: str, model: type[BaseModel]) -> str:
     out = [f"## `{file_name}`\n\n`{model.__module__}.{model.__name__}`{prose(about)}\n\n", schema_table(schema)]
     for name, definition in schema.get("$defs", {}).items():
         if definition.get("properties"):
-            out.append(f"### {name}\n\n{prose(definition.get('description', ''))}\n\n{schema_table(definition)}")
+            about = f"{prose(definition['description'])}\n\n" if definition.get("description") else ""
+            out.append(f"### {name}\n\n{about}{schema_table(definition)}")
         elif "enum" in definition:
             out.append(f"### {name}\n\none of {schema_type(definition)}\n\n")
     return "".join(out)
