@@ -43,8 +43,11 @@ $(LS_VENV)/.installed: requirements-labelstudio.txt constraints-labelstudio.txt
 	$(LS_VENV)/bin/python -m pip install --quiet -c constraints-labelstudio.txt -r requirements-labelstudio.txt
 	touch $@
 
+# Two pytest-xdist workers, a test file each at a time: a CPU training runs on one thread (Ultralytics
+# takes cpu_count - 1), and much of the rest waits on services, so two workers fill two cores.
+TEST_WORKERS ?= 2
 test: $(VENV)/.installed $(LS_VENV)/.installed browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=30
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check cli flows tasks testkit tests benchmarks docs

@@ -2,8 +2,10 @@
 
 Fixtures: `make_project` (a project in a temporary folder with its own MLflow store, the current
 directory for the test), `trained_project` (one tiny trained model for the session; copy it before
-changing it), `prefect_server` (one Prefect server for the session; `prefect_harness` is the same),
-`state_dir`. `-p randomly` (pytest-randomly) runs the suite shuffled, printing the seed to rerun it with.
+changing it), `reproduced_repo` (a repository after one whole `dvc repro`, one for the whole run, shared
+by the pytest-xdist workers; copy it too), `prefect_server` (one Prefect server for the session;
+`prefect_harness` is the same), `state_dir`. `-p randomly` (pytest-randomly) runs the suite shuffled,
+printing the seed to rerun it with.
 
 Under CI (`CI=true`) every test must run: a skip (a missing dataset, tool or permission) is reported
 as a failure with its reason, so that nothing a skip would hide goes unseen.
@@ -12,8 +14,10 @@ as a failure with its reason, so that nothing a skip would hide goes unseen.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -33,6 +37,12 @@ configure()  # the environment, with the state folder above
 from tests.projects import Project, new_project  # noqa: E402
 
 TRAINED = {"train": {"epochs": 2}}  # the shared model: two epochs, so a history has more than one point
+
+
+@dataclass(frozen=True)
+class Reproduced:
+    project: Project
+    printed: str  # what its `dvc repro` printed
 
 
 def under_ci() -> bool:
@@ -112,3 +122,35 @@ def trained_project(tmp_path_factory: pytest.TempPathFactory, prefect_harness) -
     project = new_project(tmp_path_factory.mktemp("trained") / "project", TRAINED)
     project.run(prepare_flow, train_flow)
     return project
+
+
+@pytest.fixture(scope="session")
+def shared_dir(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A folder of this test run that every pytest-xdist worker sees (this session's own without xdist)."""
+    base = tmp_path_factory.getbasetemp()
+    return base if worker_id == "master" else base.parent
+
+
+@pytest.fixture(scope="session")
+def reproduced_repo(shared_dir: Path, prefect_server: str) -> Reproduced:
+    """A git + DVC copy of the project after one whole `dvc repro` on the tiny profile, and what it printed.
+
+    Built once for the whole run: under pytest-xdist by the first worker that asks, the others waiting on
+    its lock. Never change it: copy it first (`Project.copy_to`).
+    """
+    from filelock import FileLock
+
+    from testkit.processes import python
+
+    folder = shared_dir / "reproduced"
+    folder.mkdir(exist_ok=True)
+    printed = folder / "repro-output.txt"
+    with FileLock(folder / ".lock"):
+        project = Project(folder / "repo")
+        if not printed.exists():
+            shutil.rmtree(project.root, ignore_errors=True)  # a build that failed before
+            project = new_project(project.root, repo=True)
+            env = {"MLFLOW_TRACKING_URI": project.tracking_uri}
+            output = python("-m", "dvc", "repro", cwd=project.root, env=env).stdout
+            printed.write_text(output)
+    return Reproduced(project, printed.read_text())

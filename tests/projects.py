@@ -97,11 +97,15 @@ class Project:
         with self.active():
             return [stage_flow(self.params(params), self.root) for stage_flow in stage_flows]
 
-    def copy_to(self, dest: Path) -> Project:
-        """A copy of every file (data, models, the MLflow store) that is a project of its own; not its scratch."""
+    def copy_to(self, dest: Path, own_names: bool = True) -> Project:
+        """A copy of every file (data, models, the MLflow store) that is a project of its own; not its scratch.
+
+        `own_names=False` keeps the params as they are (so `dvc repro` sees no change), FiftyOne dataset included.
+        """
         shutil.copytree(self.root, dest, ignore=lambda folder, _: [".yoloop"] if Path(folder) == self.root else [])
         copy = Project(dest)
-        copy.update_params(copy.own_names())
+        if own_names:
+            copy.update_params(copy.own_names())
         return copy
 
 

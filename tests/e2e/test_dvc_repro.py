@@ -1,5 +1,5 @@
-"""`dvc repro` end to end on the tiny profile, in a fresh git + DVC copy of the project (one repro for the
-module; a test that changes the project works on a copy of it)."""
+"""`dvc repro` end to end on the tiny profile, in a fresh git + DVC copy of the project (the session's
+`reproduced_repo`, each test on a copy of it)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from tasks.core.headline import HEADLINE_KEYS
 from testkit.processes import python
 from tests.metrics_table import assert_fits, dvc_table
-from tests.projects import Project, new_project
+from tests.projects import Project
 
 pytestmark = pytest.mark.slow
 
@@ -21,15 +21,8 @@ def dvc(*args: str, cwd: Path, project: Project | None = None) -> str:
     return python("-m", "dvc", *args, cwd=cwd, env=env).stdout
 
 
-@pytest.fixture(scope="module")
-def reproduced(tmp_path_factory, prefect_server) -> tuple[Project, str]:
-    """One `dvc repro` of the whole pipeline in a fresh git + DVC copy of the project, and what it printed."""
-    project = new_project(tmp_path_factory.mktemp("repro") / "repo", repo=True)
-    return project, dvc("repro", cwd=project.root, project=project)
-
-
-def test_repro_then_noop(reproduced):
-    project, first = reproduced
+def test_repro_then_noop(reproduced_repo, tmp_path):
+    project, first = reproduced_repo.project.copy_to(tmp_path / "repo", own_names=False), reproduced_repo.printed
     repo = project.root
     for stage in ("prepare", "train", "transfer", "evaluate", "audit", "mine"):
         assert f"Running stage '{stage}'" in first
@@ -45,8 +38,8 @@ def test_repro_then_noop(reproduced):
     assert "Data and pipelines are up to date" in dvc("status", cwd=repo, project=project)
 
 
-def test_a_params_change_reruns_only_what_reads_it(reproduced, tmp_path):
-    project = reproduced[0].copy_to(tmp_path / "repo")  # its own copy: the other test reads the first
+def test_a_params_change_reruns_only_what_reads_it(reproduced_repo, tmp_path):
+    project = reproduced_repo.project.copy_to(tmp_path / "repo", own_names=False)
     project.update_params({"evaluate": {"iou": 0.6}})
     output = dvc("repro", cwd=project.root, project=project)
     assert "Running stage 'evaluate'" in output

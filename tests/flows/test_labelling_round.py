@@ -16,14 +16,15 @@ pytestmark = pytest.mark.slow
 
 
 def test_round_pauses_for_labels_then_trains_on_them_and_mines_the_next_batch(
-    make_project, tmp_path, prefect_harness, monkeypatch
+    reproduced_repo, tmp_path, prefect_harness, monkeypatch
 ):
     from prefect.flow_runs import resume_flow_run
     from prefect.types import DateTime
 
     from flows.active_learning import labelling_round_flow
 
-    repo = make_project(name="repo", repo=True).root
+    project = reproduced_repo.project.copy_to(tmp_path / "repo", own_names=False)  # round 1 handed out: mine is done
+    repo = project.enter(monkeypatch).root
     for key in ("PATH", "PYTHONPATH"):  # the flow runs DVC, which runs the stages with this checkout's code
         monkeypatch.setenv(key, project_env()[key])
     outcome: dict = {}
