@@ -7,11 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from tasks.core import InputError
+from tasks.core import BatchEntry, InputError, RelabelBatch, write_relabel_batch
 from tasks.labelling import import_labels, returned_label_files
 from tasks.labelling.labels_import import class_list_findings, find_batch
 
 NAMES = ["ring", "cross", "star"]
+
+
+def batch_listing(round_number: int, stems: list[str]) -> RelabelBatch:
+    images = [
+        BatchEntry(image=f"data/pool/images/{s}.jpg", file=f"{s}.jpg", rank=i + 1, reason="", draft_boxes=1, scores={})
+        for i, s in enumerate(stems)
+    ]
+    return RelabelBatch(round=round_number, model="train:1", params={}, excluded=0, names=NAMES, images=images)
 
 
 def make_batch(relabel: Path, round_number: int, stems: list[str]) -> Path:
@@ -21,8 +29,7 @@ def make_batch(relabel: Path, round_number: int, stems: list[str]) -> Path:
     for stem in stems:
         (batch / "images" / f"{stem}.jpg").write_bytes(b"jpeg " + stem.encode())
         (batch / "labels" / f"{stem}.txt").write_text("0 0.5 0.5 0.2 0.2\n")
-    images = [{"image": f"data/pool/images/{s}.jpg", "file": f"{s}.jpg", "rank": i + 1} for i, s in enumerate(stems)]
-    (batch / "manifest.json").write_text(json.dumps({"round": round_number, "names": NAMES, "images": images}))
+    write_relabel_batch(batch, batch_listing(round_number, stems))
     return batch
 
 
