@@ -81,3 +81,31 @@ def test_merge_keeps_earlier_imports_of_the_round_and_copies_bytes(tmp_path):
     assert sorted(p.name for p in (dest / "images").iterdir()) == ["a.jpg", "b.jpg"]
     manifest = json.loads((dest / "manifest.json").read_text())
     assert [e["file"] for e in manifest["images"]] == ["a.jpg", "b.jpg"] and manifest["names"] == NAMES
+
+
+def test_a_returned_folder_names_its_round_by_its_batch_file_or_an_older_manifest(tmp_path):
+    relabel = tmp_path / "relabel"
+    make_batch(relabel, 1, ["a"])
+    make_batch(relabel, 2, ["c"])
+    back = returned(tmp_path, {"a.txt": ""})
+    write_relabel_batch(back, batch_listing(2, ["c"]))  # a copy of round 2's, as `yoloop relabel pull` leaves it
+    assert find_batch(back, relabel, {"a"}).name == "round-2"
+    (back / "batch.json").unlink()
+    (back / "manifest.json").write_text(json.dumps({"round": 1, "label_studio_project": 4}))  # a pull before the rename
+    assert find_batch(back, relabel, {"c"}).name == "round-1"
+    (back / "manifest.json").write_text(json.dumps({"round": 3}))
+    with pytest.raises(InputError, match=r"returned/manifest.json: round 3 has no batch in"):
+        find_batch(back, relabel, {"a"})
+    (back / "manifest.json").write_text(json.dumps({"round": "first"}))
+    with pytest.raises(InputError, match=r"returned/manifest.json: round: Input should be a valid integer"):
+        find_batch(back, relabel, {"a"})
+
+
+def test_a_batch_handed_out_as_manifest_json_before_the_rename_takes_its_labels_back(tmp_path):
+    relabel, labels = tmp_path / "relabel", tmp_path / "labels"
+    batch = make_batch(relabel, 1, ["a", "b"])
+    (batch / "batch.json").rename(batch / "manifest.json")
+    dest, count = import_labels(returned(tmp_path, {"b.txt": "1 0.5 0.5 0.1 0.1\n"}), relabel, labels)
+    assert count == 1 and dest == labels / "round-1"
+    manifest = json.loads((dest / "manifest.json").read_text())
+    assert [e["file"] for e in manifest["images"]] == ["b.jpg"] and manifest["round"] == 1
