@@ -1,8 +1,8 @@
 """The ground every room stands on: params and their schema, the project layout (paths), errors,
-findings, YOLO label files and boxes, the files that cross stages (typed, versioned: contracts*.py), the
-published weights, the prepared dataset, the process set-up
-(offline, private state, FiftyOne's connection), and processes on this machine (services on 127.0.0.1,
-the one polling helper, questions about a pid).
+findings, YOLO label files and boxes, the files that cross stages (each a typed, versioned model with
+one reader and one writer: contracts.py and its table `FILE_CONTRACTS`), the published weights, the
+prepared dataset, the process set-up (offline, private state, FiftyOne's connection), and processes on
+this machine (services on 127.0.0.1, the one polling helper, questions about a pid).
 
 Imports nothing else of `tasks`.
 """

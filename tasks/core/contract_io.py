@@ -29,10 +29,11 @@ RESTORE = "restore it (`dvc checkout`) or rerun the stage that writes it"
 class Contract(BaseModel):
     """A file one stage writes and another reads: typed fields, no unknown ones, and the version of its layout."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
     VERSION: ClassVar[int] = 1  # the newest layout this code reads and the one it writes
 
     version: int = 1
+    """The version of the file's layout; a file without one was written before files carried one (version 1)."""
 
     @field_validator("version")
     @classmethod
@@ -47,7 +48,7 @@ class Contract(BaseModel):
 class Part(BaseModel):
     """A part of a contract (an entry, a record): typed fields, no unknown ones."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
 
 def dotted_path(loc: tuple) -> str:

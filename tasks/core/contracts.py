@@ -32,51 +32,77 @@ DATASET_CARD = "dataset.json"
 class RawEntry(Part):
     """One image of an imported copy: where it came from, its hashes and size, its split and boxes."""
 
-    file: str  # under the copy: images/<split>/<name>
-    source: str  # its path in the source (or where it came from: a video's frame)
+    file: str
+    """Its path in the copy: images/<split>/<name>."""
+    source: str
+    """Its path in the source (or where it came from: a video's frame)."""
     sha256: str
+    """Of the file in the copy: the same picture twice is the same bytes."""
     dhash: str
-    phash: str = ""  # "" in manifests written before it was kept
+    """Difference hash (hex): near-identical pictures are a few bits apart."""
+    phash: str = ""
+    """Perceptual hash (hex); "" in manifests written before it was kept."""
     width: int
     height: int
     split: str
-    boxes: list[tuple[int, float, float, float, float]]  # class id (of `names`), x, y, w, h (YOLO, fractions)
-    group: str | None = None  # copies of one photo (Roboflow's augmentations) share a group
-    origin: str | None = None  # where it came from when not a file of the source (a video frame)
+    """train, val, test (as its source split it), or pool (an unlabelled import)."""
+    boxes: list[tuple[int, float, float, float, float]]
+    """Class id (of `names`), x, y, w, h (YOLO: centre and size, fractions of the image)."""
+    group: str | None = None
+    """Copies of one photo (Roboflow's augmentations) share a group."""
+    origin: str | None = None
+    """Where it came from when not a file of the source (a video frame)."""
 
 
 class RawManifest(Contract):
     """data/raw/<name>/manifest.json: what `yoloop import` copied, per image; read by the prepare stage (and by
     later imports, which leave the pictures of labelled sets out of a pool)."""
 
-    source: str  # the folder imported
-    format: str  # yolo, voc, coco, ..., or unlabelled (photos without boxes, for the pool)
+    source: str
+    """The folder imported."""
+    format: str
+    """The layout it was read in (yolo, voc, coco, ...), or unlabelled (photos without boxes, for the pool)."""
     names: list[str]
+    """The dataset's classes, in the order of its class ids."""
     images: list[RawEntry]
+    """The images copied (quarantined ones are in report.json, not here)."""
 
 
 class ModelCard(Contract):
     """models/<stage>/card.json: the class names of the model beside it, how it was made, where it was registered.
 
     Written by the train and transfer stages; read by transfer (the lineage), evaluate (the names, the
-    registered version), mine and the registry. Fields beyond these are kept as they are: training
+    registered version), mine and the registry. Keys beyond these are kept as they are: training
     describes its start freely (a new kind of start adds its own)."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(extra="allow")
 
     names: list[str]
-    stage: str | None = None  # the stage that published it
-    start: str | None = None  # the model yaml or checkpoint training started from
-    data: str | None = None  # the subset of the prepared dataset it trained on (base, new, all)
+    """The model's classes, in the order of its class ids."""
+    stage: str | None = None
+    """The stage that published it."""
+    start: str | None = None
+    """The model yaml or checkpoint training started from."""
+    data: str | None = None
+    """The subset of the prepared dataset it trained on (base, new, all)."""
     transfers_since_scratch: int = 0
-    source: str | None = Field(None, alias="from")  # transfer: where the start came from
-    strategy: str | None = None  # transfer: full, backbone, head
+    """Transfers in a row since a training from scratch (`transfer.retrain_every` counts them)."""
+    transferred_from: str | None = Field(None, alias="from")
+    """Transfer: where its start came from (a stage, a registry version, a .pt file)."""
+    strategy: str | None = None
+    """Transfer: how it was fine-tuned (full, backbone, head)."""
     plan: Literal["transfer", "retrain"] | None = None
+    """Transfer: whether the stage transferred or retrained from scratch."""
     carried_classes: list[str] | None = None
+    """Transfer: the classes whose head weights came from the start."""
     frozen_layers: list[int] | None = None
+    """Transfer: the layers kept frozen."""
     mlflow_run_id: str | None = None
-    registered_model: str | None = None  # cards written before it was kept: the current name
-    model_version: str | None = None  # its version under `registered_model`
+    """The MLflow run that trained it."""
+    registered_model: str | None = None
+    """The registered model it is a version of (cards written before it was kept: the current name)."""
+    model_version: str | None = None
+    """Its version under `registered_model`."""
 
     @field_validator("model_version", mode="before")
     @classmethod
@@ -86,19 +112,25 @@ class ModelCard(Contract):
 
 class ClassStats(Part):
     instances: int
+    """Its boxes."""
     images: int
-    sizes: dict[str, int]  # small, medium, large
+    """Images with at least one of its boxes."""
+    sizes: dict[str, int]
+    """Its boxes by size: small, medium, large (by area)."""
 
 
 class SplitStats(Part):
     images: int
     backgrounds: int
+    """Images without a box."""
     classes: dict[str, ClassStats]
 
 
 class DatasetClasses(Part):
     base: list[str]
+    """The classes a model trained on `base` knows: label ids 0 .. len(base) - 1."""
     new: list[str]
+    """The classes added after them (transfer learns them): the next label ids."""
 
 
 class DatasetCard(Contract):
@@ -106,7 +138,9 @@ class DatasetCard(Contract):
     and what each split holds. Written by the prepare stage; read by every stage after it."""
 
     classes: DatasetClasses
+    """The class lists: label id i is (base + new)[i]."""
     splits: dict[str, SplitStats] = {}
+    """Per split (base/train, base/val, new/train, new/val, test): images, backgrounds, boxes per class."""
 
 
 def read_raw_manifest(folder: Path) -> RawManifest:

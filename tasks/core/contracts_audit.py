@@ -28,42 +28,61 @@ PredictionRow = tuple[str, float | None, float, float, float, float]  # label, c
 class AuditSuspect(Part):
     """A box a labeller should look at, and why (the relabel batch carries these for its audit images)."""
 
-    kind: Literal["wrong_class", "misplaced", "missing", "spurious"]  # the KINDS of tasks/audit/reasons.py
-    box: int | None  # the labelled box's line in its label file; None: an object the labels miss
-    label: str  # its class (missing: the predicted one)
-    bounding_box: list[float]  # x_top_left, y_top_left, w, h (fractions)
+    kind: Literal["wrong_class", "misplaced", "missing", "spurious"]
+    """What seems wrong (the KINDS of tasks/audit/reasons.py)."""
+    box: int | None
+    """The labelled box's line in its label file; None: an object the labels miss."""
+    label: str
+    """Its class (missing: the predicted one)."""
+    bounding_box: list[float]
+    """x_top_left, y_top_left, w, h (fractions); missing: the model's box."""
     score: float
+    """How strongly its reason's evidence holds, 0 .. 1."""
     priority: float
+    """Its place in the ranking that takes the reasons in turn (the audit score of its image)."""
     reason: str
+    """In words a labeller understands."""
     evidence: dict[str, Any]
+    """The figures behind the reason (the model's confidence, an IoU, ...)."""
 
 
 class AuditImageRecord(Part):
     """One image's verdict: its fold, cleanlab's label quality, the audit score, the reasons, mistakenness."""
 
     fold: int
-    label_quality: float | None  # cleanlab, 0 dirty .. 1 clean
+    """The fold whose model predicted it (a model that never saw it)."""
+    label_quality: float | None
+    """cleanlab's, 0 dirty .. 1 clean."""
     label_issue: bool
-    audit_score: float  # its strongest suspect's priority; 0 without a suspect
+    """cleanlab's verdict."""
+    audit_score: float
+    """Its strongest suspect's priority; 0 without a suspect."""
     reasons: list[str]
+    """One line per suspect."""
     mistakenness: float | None
+    """FiftyOne's, from the out-of-fold predictions (None: nothing matched)."""
     possible_missing: int
+    """Confident predictions no label matches."""
     possible_spurious: int
+    """Labels no prediction matches."""
 
 
 class AuditImages(Contract):
     """reports/audit/images.json: the audit's verdict on each labelled image, by image key."""
 
     names: list[str]
+    """The class list of the audited labels."""
     images: dict[str, AuditImageRecord]
 
 
 class AuditBox(Part):
-    """One labelled box's scores."""
+    """One labelled box's scores (None: the scorer had no opinion)."""
 
     line: int
+    """Its line in its label file."""
     label: str
     bounding_box: list[float]
+    """x_top_left, y_top_left, w, h (fractions)."""
     cleanlab_swap: float | None
     cleanlab_badloc: float | None
     mistakenness: float | None
@@ -73,6 +92,7 @@ class AuditBox(Part):
 
 class AuditImageBoxes(Part):
     boxes: list[AuditBox]
+    """Every labelled box, in label-file order."""
     suspects: list[AuditSuspect]
 
 
@@ -94,7 +114,9 @@ class AuditPredictions(Contract):
     """reports/audit/predictions.json: the out-of-fold predictions of each labelled image, by image key."""
 
     names: list[str]
+    """The class list of the audited labels."""
     images: dict[str, list[PredictionRow]]
+    """[label, conf, x_top_left, y_top_left, w, h] per prediction (fractions)."""
 
 
 def write_audit_images(folder: Path, images: AuditImages) -> None:

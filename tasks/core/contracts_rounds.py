@@ -31,21 +31,31 @@ LABEL_ROUND_FILE = "manifest.json"
 
 
 class BatchEntry(Part):
-    """One image of a batch: its key, its file in the batch, its rank, why it was chosen, and its scores.
+    """One image of a batch: its key, its file in the batch, its rank, who chose it and why, and its scores.
 
     `source` says who chose it: `mining` (a pool image, with the model's drafts) or `audit` (a labelled image
     the label audit suspects: `labels` boxes are its labels as they are, `suspects` say which and why)."""
 
-    image: str  # its key: the path from the project root (data/pool/images/..., data/prepared/...)
-    file: str  # its file name in the batch's images/
+    image: str
+    """Its key: the path from the project root (data/pool/images/..., data/prepared/...)."""
+    file: str
+    """Its file name in the batch's images/ (its labels: labels/<stem>.txt)."""
     rank: int
+    """Its place in the batch, from 1 (mining: by score or pick; audit: in the audit's ranking)."""
     reason: str
-    source: Literal["mining", "audit"] = "mining"  # entries written before it was kept are all mined
-    rule: str | None = None  # mining: the strategy's rule that chose it (tasks/mine/strategies.py)
-    draft_boxes: int  # mining: the model's drafts; audit: the boxes it suggests (objects the labels miss)
+    """Why it was chosen, in one line."""
+    source: Literal["mining", "audit"] = "mining"
+    """Who chose it; entries written before it was kept are all `mining`."""
+    rule: str | None = None
+    """Mining: the strategy's rule that chose it (tasks/mine/strategies.py)."""
+    draft_boxes: int
+    """Mining: the model's drafts; audit: the boxes it suggests (objects the labels miss)."""
     scores: dict[str, Any]
-    labels: int | None = None  # audit: the image's labelled boxes
-    suspects: list[AuditSuspect] | None = None  # audit: the boxes to look at, and why
+    """Mining: its row of reports/mine/scores.json; audit: its audit score, label quality and mistakenness."""
+    labels: int | None = None
+    """Audit: the image's labelled boxes."""
+    suspects: list[AuditSuspect] | None = None
+    """Audit: the boxes to look at, and why."""
 
     @model_validator(mode="after")
     def audit_fields_with_audit(self) -> BatchEntry:
@@ -59,23 +69,36 @@ class RelabelBatch(Contract):
     list of its label files (the prepared dataset's), and its images."""
 
     round: int
-    model: str  # <stage>:<registered version>
-    params: dict[str, Any]  # the mine section it was picked with
-    excluded: int  # images earlier rounds handed out or took back
+    """The relabel round (`mine.round`)."""
+    model: str
+    """The model that drew the drafts: <stage>:<registered version>."""
+    params: dict[str, Any]
+    """The mine section it was picked with."""
+    excluded: int
+    """Images earlier rounds handed out or took back (never chosen again)."""
     strategy: str | None = None
-    rule: str | None = None  # the rule the strategy came to (a cold start picks for diversity)
+    """`mine.strategy`."""
+    rule: str | None = None
+    """The rule the strategy came to (a cold start picks for diversity)."""
     why: str | None = None
+    """Why that rule."""
     model_val_map50_95: float | None = None
+    """The val mAP50-95 the model recorded (None: it recorded none)."""
     names: list[str]
+    """The class list of its label files: the prepared dataset's, every class."""
     images: list[BatchEntry]
+    """The mined images, then the audit's."""
 
 
 class LabelRound(Contract):
     """data/labels/round-N/manifest.json: the batch's entries of the images whose labels came back."""
 
     round: int
+    """The relabel round the labels answer."""
     names: list[str]
+    """The class list of its label files (the batch's)."""
     images: list[BatchEntry]
+    """The batch's entries of the images in its images/ and labels/, by file name."""
 
 
 def relabel_batch_file(folder: Path) -> Path | None:

@@ -311,7 +311,10 @@ def test_an_old_raw_entry_without_phash_and_a_card_with_an_int_version_read():
     entry = {k: v for k, v in RAW_ENTRY.items() if k != "phash"}
     assert RawManifest.model_validate({**CASES["raw manifest"].data, "images": [entry]}).images[0].phash == ""
     card = ModelCard.model_validate({"names": ["ring"], "model_version": 3})
-    assert card.model_version == "3" and card.transfers_since_scratch == 0 and card.source is None
+    assert card.model_version == "3" and card.transfers_since_scratch == 0 and card.transferred_from is None
+    assert ModelCard.model_validate({"names": [], "from": "stage train"}).transferred_from == "stage train"
+    kept = ModelCard.model_validate({"names": [], "transferred_from": "a zoo"})  # a key of its own, kept as it is
+    assert kept.transferred_from is None and kept.model_extra == {"transferred_from": "a zoo"}
 
 
 def test_a_suspect_kind_is_one_the_audit_names():
