@@ -48,7 +48,7 @@ class Profile:
     jobs: int  # economics.jobs: 2 trains D beside A -> B, C
 
     def params(self) -> dict[str, Any]:
-        """The overrides of the temporary project's params.yaml (README: "On plysaci")."""
+        """The overrides of the temporary project's params.yaml (docs/how-to/blog-replication.md)."""
         fit = {"imgsz": self.imgsz, "batch": self.batch, "workers": self.workers}
         return {
             "prepare": {

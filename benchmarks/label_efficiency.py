@@ -17,7 +17,7 @@ reports/label_efficiency/<dataset>-<profile>/: report.json (every run), report.m
 A dataset is a params override of a temporary project (what `prepare` reads) and, for a real one,
 the folder `yoloop import` reads. A profile sizes one experiment for a machine: smoke (minutes),
 cpu (<= 60 min on 2 cores), gpu (>= 10 repeats, sized for ~10 min on one H100-class GPU); the
-figures next to each say how it was sized (README: "Does mining beat random picking?").
+figures next to each say how it was sized (docs/how-to/active-learning.md).
 """
 
 from __future__ import annotations

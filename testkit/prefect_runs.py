@@ -5,14 +5,22 @@ from __future__ import annotations
 from uuid import UUID
 
 
-def flow_run_ids(flow_name: str) -> set[UUID]:
-    """Every flow run of the flow named `flow_name`."""
+def flow_runs(flow_name: str) -> dict[UUID, str]:
+    """Every flow run of the flow named `flow_name`: id -> a line saying its state, start and name."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowFilter, FlowFilterName
 
-    wanted = FlowFilter(name=FlowFilterName(any_=[flow_name]))
+    wanted, runs, offset = FlowFilter(name=FlowFilterName(any_=[flow_name])), {}, 0
     with get_client(sync_client=True) as client:
-        return {run.id for run in client.read_flow_runs(flow_filter=wanted, limit=200)}
+        while batch := client.read_flow_runs(flow_filter=wanted, limit=200, offset=offset):  # every page
+            runs.update({run.id: f"{run.state_type} started {run.start_time} {run.name}" for run in batch})
+            offset += len(batch)
+    return runs
+
+
+def flow_run_ids(flow_name: str) -> set[UUID]:
+    """Every flow run of the flow named `flow_name`."""
+    return set(flow_runs(flow_name))
 
 
 def flow_run_state(flow_run_id: UUID) -> str:

@@ -33,7 +33,7 @@ class RawEntry(Part):
     """One image of an imported copy: where it came from, its hashes and size, its split and boxes."""
 
     file: str
-    """Its path in the copy: images/<split>/<name>."""
+    """Its path in the copy: `images/<split>/<name>`."""
     source: str
     """Its path in the source (or where it came from: a video's frame)."""
     sha256: str
@@ -55,7 +55,7 @@ class RawEntry(Part):
 
 
 class RawManifest(Contract):
-    """data/raw/<name>/manifest.json: what `yoloop import` copied, per image; read by the prepare stage (and by
+    """`data/raw/<name>/manifest.json`: what `yoloop import` copied, per image; read by the prepare stage (and by
     later imports, which leave the pictures of labelled sets out of a pool)."""
 
     source: str
@@ -69,7 +69,7 @@ class RawManifest(Contract):
 
 
 class ModelCard(Contract):
-    """models/<stage>/card.json: the class names of the model beside it, how it was made, where it was registered.
+    """`models/<stage>/card.json`: the class names of the model beside it, how it was made, where it was registered.
 
     Written by the train and transfer stages; read by transfer (the lineage), evaluate (the names, the
     registered version), mine and the registry. Keys beyond these are kept as they are: training
@@ -134,7 +134,7 @@ class DatasetClasses(Part):
 
 
 class DatasetCard(Contract):
-    """data/prepared/dataset.json: the class lists that the label ids of data/prepared refer to (base, then new),
+    """`data/prepared/dataset.json`: the class lists that the label ids of data/prepared refer to (base, then new),
     and what each split holds. Written by the prepare stage; read by every stage after it."""
 
     classes: DatasetClasses

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import model_validator
+from pydantic import JsonValue, model_validator
 
 from tasks.core.contract_io import Contract, Part, read_contract, write_contract
 
@@ -42,7 +42,7 @@ class AuditSuspect(Part):
     """Its place in the ranking that takes the reasons in turn (the audit score of its image)."""
     reason: str
     """In words a labeller understands."""
-    evidence: dict[str, Any]
+    evidence: dict[str, JsonValue]
     """The figures behind the reason (the model's confidence, an IoU, ...)."""
 
 
@@ -68,7 +68,7 @@ class AuditImageRecord(Part):
 
 
 class AuditImages(Contract):
-    """reports/audit/images.json: the audit's verdict on each labelled image, by image key."""
+    """`reports/audit/images.json`: the audit's verdict on each labelled image, by image key."""
 
     names: list[str]
     """The class list of the audited labels."""
@@ -97,7 +97,7 @@ class AuditImageBoxes(Part):
 
 
 class AuditBoxes(Contract):
-    """reports/audit/boxes.json: every labelled box's scores and each image's suspects, by image key."""
+    """`reports/audit/boxes.json`: every labelled box's scores and each image's suspects, by image key."""
 
     images: dict[str, AuditImageBoxes]
 
@@ -111,7 +111,7 @@ class AuditBoxes(Contract):
 
 
 class AuditPredictions(Contract):
-    """reports/audit/predictions.json: the out-of-fold predictions of each labelled image, by image key."""
+    """`reports/audit/predictions.json`: the out-of-fold predictions of each labelled image, by image key."""
 
     names: list[str]
     """The class list of the audited labels."""

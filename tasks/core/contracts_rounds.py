@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import model_validator
+from pydantic import JsonValue, model_validator
 
 from tasks.core.contract_io import Contract, Part, read_contract, write_contract
 from tasks.core.contracts_audit import AuditSuspect
@@ -39,7 +39,7 @@ class BatchEntry(Part):
     image: str
     """Its key: the path from the project root (data/pool/images/..., data/prepared/...)."""
     file: str
-    """Its file name in the batch's images/ (its labels: labels/<stem>.txt)."""
+    """Its file name in the batch's images/ (its labels: `labels/<stem>.txt`)."""
     rank: int
     """Its place in the batch, from 1 (mining: by score or pick; audit: in the audit's ranking)."""
     reason: str
@@ -50,7 +50,7 @@ class BatchEntry(Part):
     """Mining: the strategy's rule that chose it (tasks/mine/strategies.py)."""
     draft_boxes: int
     """Mining: the model's drafts; audit: the boxes it suggests (objects the labels miss)."""
-    scores: dict[str, Any]
+    scores: dict[str, JsonValue]
     """Mining: its row of reports/mine/scores.json; audit: its audit score, label quality and mistakenness."""
     labels: int | None = None
     """Audit: the image's labelled boxes."""
@@ -65,14 +65,14 @@ class BatchEntry(Part):
 
 
 class RelabelBatch(Contract):
-    """data/relabel/round-N/batch.json: the round, the model whose drafts it holds, how it was picked, the class
+    """`data/relabel/round-N/batch.json`: the round, the model whose drafts it holds, how it was picked, the class
     list of its label files (the prepared dataset's), and its images."""
 
     round: int
     """The relabel round (`mine.round`)."""
     model: str
-    """The model that drew the drafts: <stage>:<registered version>."""
-    params: dict[str, Any]
+    """The model that drew the drafts: `<stage>:<registered version>`."""
+    params: dict[str, JsonValue]
     """The mine section it was picked with."""
     excluded: int
     """Images earlier rounds handed out or took back (never chosen again)."""
@@ -91,7 +91,7 @@ class RelabelBatch(Contract):
 
 
 class LabelRound(Contract):
-    """data/labels/round-N/manifest.json: the batch's entries of the images whose labels came back."""
+    """`data/labels/round-N/manifest.json`: the batch's entries of the images whose labels came back."""
 
     round: int
     """The relabel round the labels answer."""

@@ -18,7 +18,7 @@ import psutil
 
 from tasks.core import WaitTimedOut, wait_for
 from tasks.orchestration import ZOMBIE_AFTER
-from testkit.prefect_runs import flow_run_ids, flow_run_state, heartbeats
+from testkit.prefect_runs import flow_run_ids, flow_run_state, flow_runs, heartbeats
 from testkit.processes import project_env
 from tests.projects import Project
 
@@ -102,7 +102,9 @@ def kill_when_at_work(
     earlier = flow_run_ids(stage)
     process = start_stage(stage, project, env, log)
     kill_when(process, stage, lambda: at_work(project.root), log)
-    (flow_run_id,) = flow_run_ids(stage) - earlier
+    new = {run: line for run, line in flow_runs(stage).items() if run not in earlier}
+    assert len(new) == 1, f"one new {stage} flow run expected, the killed stage's: {new}"
+    (flow_run_id,) = new
     assert flow_run_state(flow_run_id) == "RUNNING", "nothing has told the server yet"
     return KilledStage(process, flow_run_id)
 

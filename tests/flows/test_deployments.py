@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -35,9 +37,15 @@ def _run_deployment(name: str, env: dict[str, str], parameters: dict | None = No
     return flow_run
 
 
-def test_deployment_runs_dvc_and_results_land_in_dvc_lock(make_project, local_stack):
-    repo = make_project(name="repo", repo=True).root
-    output = deploy(repo, local_stack.env)
+@pytest.fixture(scope="module")
+def deployed(local_stack, tmp_path_factory) -> tuple[Path, str]:
+    """A repository with the deployments registered on the stack, and what `deploy` printed."""
+    repo = new_project(tmp_path_factory.mktemp("deployed") / "repo", repo=True).root
+    return repo, deploy(repo, local_stack.env)
+
+
+def test_deployment_runs_dvc_and_results_land_in_dvc_lock(deployed, local_stack):
+    repo, output = deployed
     pipeline = [f"pipeline/{name}" for name in ("all", "train", "transfer", "mine")]
     for name in [*pipeline, "active-learning-round/round", "active-learning-oracle-rounds/oracle"]:
         assert name in output
@@ -48,9 +56,9 @@ def test_deployment_runs_dvc_and_results_land_in_dvc_lock(make_project, local_st
     assert (repo / "models/train/weights.pt").exists()
 
 
-def test_param_overrides_make_a_dvc_experiment(make_project, local_stack):
-    repo = make_project(name="repo", repo=True).root
-    deploy(repo, local_stack.env)
+def test_param_overrides_make_a_dvc_experiment(deployed, local_stack):
+    """On the same repository: DVC reruns what the override changes (train), whatever ran before."""
+    repo, _ = deployed
     flow_run = _run_deployment("pipeline/train", local_stack.env, {"set_params": {"train.lr0": 0.02}, "push": False})
     assert flow_run.state.is_completed(), flow_run.state
     params = yaml.safe_load((repo / "params.yaml").read_text())

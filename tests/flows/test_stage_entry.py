@@ -14,13 +14,14 @@ def _stage(stage: str, cwd: Path, params: str = "params.yaml") -> subprocess.Com
 
 def test_bad_params_exit_2_and_touch_nothing(make_project):
     root = make_project({"train": {"epochs": 0}, "prepare": {"seed": "x"}}).root
+    before = {path: path.stat().st_mtime_ns for path in root.rglob("*")}  # params.yaml and the empty MLflow store
     result = _stage("prepare", root)
     assert result.returncode == 2
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 2
     assert any("train.epochs: input should be greater than or equal to 1" in e for e in errors)
     assert any("prepare.seed: input should be a valid integer" in e for e in errors)
-    assert sorted(p.name for p in root.iterdir()) == ["params.yaml"]
+    assert {path: path.stat().st_mtime_ns for path in root.rglob("*")} == before
 
 
 def test_missing_prepared_data_is_named(make_project):
