@@ -124,14 +124,14 @@ def import_command(
 
 
 def print_import_result(result: Any) -> None:
-    from tasks.core import MANIFEST
+    from tasks.core import RAW_MANIFEST
 
     report = result.report
     print(result.summary)
     print(
         f"images: {report['images']}, backgrounds: {report['backgrounds']}, quarantined: {len(report['quarantined'])}"
     )
-    print(f"copy: {result.dest}  (report: {result.dest / 'report.txt'}, manifest: {result.dest / MANIFEST})")
+    print(f"copy: {result.dest}  (report: {result.dest / 'report.txt'}, manifest: {result.dest / RAW_MANIFEST})")
     print(result.versioning)
 
 

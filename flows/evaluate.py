@@ -30,9 +30,9 @@ def evaluate_flow(params: Params, root: Path) -> dict:
     work = layout.fresh_scratch("evaluate")
     version = candidate_version_task(params.tracking, layout, card, weights)  # under the current registered name
     with stage_run(params.tracking, "evaluate", section.model_dump(), layout):
-        result, records = score_model_task(params, layout, dataset, card["names"], weights, version, work)
+        result, records = score_model_task(params, layout, dataset, card.names, weights, version, work)
         result["forgetting"] = score_forgetting_task(params, layout, dataset, result["per_class"], work)
-        candidate = CandidateModel(weights, card["names"], version, records)
+        candidate = CandidateModel(weights, card.names, version, records)
         comparison, decision, registry = judge_task(params, dataset, candidate, result["forgetting"], work)
         files = write_evaluation(layout, section, result, comparison, decision, registry)
         log_evaluation(result, comparison, decision, registry, files)

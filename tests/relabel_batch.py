@@ -64,7 +64,7 @@ def labels_from_voc(batch: Path, truth: Path, dest: Path) -> list[Path]:
     """A labeller who knows the truth: each batch image's LabelImg xml in `truth` as YOLO labels in dest/labels.
 
     Pool images are named `<import>__<file>`; the xml is `<file stem>.xml`; ids follow the batch's `names`."""
-    manifest = json.loads((batch / "manifest.json").read_text())
+    manifest = json.loads((batch / "batch.json").read_text())
     (dest / "labels").mkdir(parents=True)
     for entry in manifest["images"]:
         stem = Path(entry["file"]).stem

@@ -11,14 +11,14 @@ Owns:
                 object missing, spurious box) and one ranking score;
 - label_issues.py  the audit of a set of predicted images: scores, then reasons (what the stage and the
                 benchmark call);
-- report.py     reports/audit (images.json, boxes.json, predictions.json, report.md), metrics/audit.json,
-                and reading the report back.
+- report.py     reports/audit (images.json, boxes.json, predictions.json: their models and their reader are
+                core's, tasks/core/contracts_audit.py; report.md) and metrics/audit.json.
 
 Imports core/ (params, paths, the prepared dataset, YOLO files, FiftyOne's connection) and train/ (the fold
 models train exactly as the train stage does), besides the libraries cleanlab, fiftyone(-brain) and
 ultralytics; never a flow. index/ reads what the audit found into the FiftyOne index, mine/ takes its share
-of the relabel batch (tasks/mine/audit_share.py); prepare/ reads the `source: audit` of returned manifests
-(no import).
+of the relabel batch (tasks/mine/audit_share.py), prepare/ reads the `source: audit` of the labels taken
+back: all through core's models of these files, none imports this room.
 """
 
 import lazy_loader
@@ -30,6 +30,6 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         "folds": ["assign_folds"],
         "label_issues": ["find_label_issues"],
         "oof": ["audited_images", "fold_arguments", "load_audit_images", "train_and_predict", "validation_images"],
-        "report": ["AuditReport", "read_audit", "write_audit_summary"],
+        "report": ["write_audit_summary"],
     },
 )

@@ -1,28 +1,33 @@
 """reports/audit: what the audit found, as files (the FiftyOne index and the relabel batch read them back).
 
-  images.json       per image: fold, cleanlab label quality and verdict, audit score, reasons, mistakenness
-  boxes.json        per image: every labelled box's scores, and the suspects (reason, score, priority, box,
-                    evidence; the audit score and the rankings go by priority, tasks/audit/reasons.py)
-  predictions.json  the out-of-fold predictions ([label, conf, x, y, w, h], fractions; as reports/mine)
-  report.md         the top suspects, for a person
-Boxes are [x_top_left, y_top_left, w, h] fractions of the image; a suspect's `box` is the line of
-the labelled box in its label file (null: an object the labels miss).
+images.json, boxes.json and predictions.json are files other stages read: their layout is their model's,
+in tasks/core/contracts_audit.py, which reads them back (`read_audit`). report.md lists the top suspects,
+for a person; metrics/audit.json counts them.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 from tasks.audit.boxes import AuditImage, normalised_row
 from tasks.audit.label_issues import AuditFindings
 from tasks.audit.reasons import KINDS, Suspect
-from tasks.core import AuditParams, Layout, atomic_dir, write_json
+from tasks.core import (
+    AuditBoxes,
+    AuditImages,
+    AuditParams,
+    AuditPredictions,
+    Layout,
+    atomic_dir,
+    write_audit_boxes,
+    write_audit_images,
+    write_audit_predictions,
+    write_json,
+)
 
-IMAGES_FILE, BOXES_FILE, PREDICTIONS_FILE, REPORT_FILE = "images.json", "boxes.json", "predictions.json", "report.md"
+REPORT_FILE = "report.md"
 
 
 def _number(value: float | None) -> float | None:
@@ -109,10 +114,11 @@ def write_audit_reports(findings: AuditFindings, dest: Path, rows: int, confiden
     keys = [image.key for image in findings.images]
     with atomic_dir(dest) as staging:
         images = {key: image_record(findings, i) for i, key in enumerate(keys)}
-        write_json(staging / IMAGES_FILE, {"names": findings.names, "images": images})
-        write_json(staging / BOXES_FILE, {key: box_records(findings, i) for i, key in enumerate(keys)})
+        write_audit_images(staging, AuditImages(names=findings.names, images=images))
+        boxes = {key: box_records(findings, i) for i, key in enumerate(keys)}
+        write_audit_boxes(staging, AuditBoxes(images=boxes))
         rows_by_key = {image.key: prediction_rows(image, findings.names) for image in findings.images}
-        write_json(staging / PREDICTIONS_FILE, {"names": findings.names, "images": rows_by_key})
+        write_audit_predictions(staging, AuditPredictions(names=findings.names, images=rows_by_key))
         (staging / REPORT_FILE).write_text(markdown(findings, rows))
     kinds = Counter(s.kind for suspects in findings.suspects for s in suspects)
     confident = sum(p.conf >= confident_at for image in findings.images for p in image.predictions)
@@ -136,28 +142,3 @@ def write_audit_summary(layout: Layout, findings: AuditFindings, section: AuditP
     summary = {**summary, "folds": section.folds, "wall_s": round(wall_s, 2)}
     write_json(layout.metrics / "audit.json", summary)
     return summary
-
-
-@dataclass
-class AuditReport:
-    """reports/audit read back: per image key, its record (images.json) and its boxes and suspects (boxes.json)."""
-
-    names: list[str]
-    images: dict[str, dict]
-    boxes: dict[str, dict]
-    predictions: dict[str, list[list]]
-
-    def ranked_images(self) -> list[str]:
-        """Images with a suspect, the strongest first (ties: cleanlab's lower label quality, then the key)."""
-        suspect = [k for k, r in self.images.items() if r["audit_score"] > 0]
-        return sorted(suspect, key=lambda k: (-self.images[k]["audit_score"], self.images[k]["label_quality"] or 1, k))
-
-
-def read_audit(folder: Path) -> AuditReport | None:
-    """reports/audit, or None when the audit has not run (the index and the batch then go without it)."""
-    if not (folder / IMAGES_FILE).exists():
-        return None
-    images = json.loads((folder / IMAGES_FILE).read_text())
-    predictions = json.loads((folder / PREDICTIONS_FILE).read_text())
-    boxes = json.loads((folder / BOXES_FILE).read_text())
-    return AuditReport(images["names"], images["images"], boxes, predictions["images"])

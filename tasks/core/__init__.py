@@ -1,7 +1,8 @@
 """The ground every room stands on: params and their schema, the project layout (paths), errors,
-findings, YOLO label files and boxes, the model card, the prepared-dataset card, the process set-up
-(offline, private state, FiftyOne's connection), and processes on this machine (services on 127.0.0.1,
-the one polling helper, questions about a pid).
+findings, YOLO label files and boxes, the files that cross stages (each a typed, versioned model with
+one reader and one writer: contracts.py and its table `FILE_CONTRACTS`), the published weights, the
+prepared dataset, the process set-up (offline, private state, FiftyOne's connection), and processes on
+this machine (services on 127.0.0.1, the one polling helper, questions about a pid).
 
 Imports nothing else of `tasks`.
 """
@@ -12,11 +13,54 @@ import lazy_loader
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
     submod_attrs={
+        "contract_io": ["Contract", "read_contract", "write_contract"],
+        "contracts": [
+            "DATASET_CARD",
+            "FILE_CONTRACTS",
+            "MODEL_CARD",
+            "RAW_MANIFEST",
+            "DatasetCard",
+            "ModelCard",
+            "RawEntry",
+            "RawManifest",
+            "read_dataset_card",
+            "read_model_card",
+            "read_raw_manifest",
+            "write_dataset_card",
+            "write_model_card",
+            "write_raw_manifest",
+        ],
+        "contracts_audit": [
+            "AuditBoxes",
+            "AuditImageRecord",
+            "AuditImages",
+            "AuditPredictions",
+            "AuditReport",
+            "AuditSuspect",
+            "read_audit",
+            "write_audit_boxes",
+            "write_audit_images",
+            "write_audit_predictions",
+        ],
+        "contracts_rounds": [
+            "BATCH_FILE",
+            "BatchEntry",
+            "LABEL_ROUND_FILE",
+            "LabelRound",
+            "RelabelBatch",
+            "handed_out_batches",
+            "read_label_round",
+            "read_relabel_batch",
+            "relabel_batch_file",
+            "round_folders",
+            "taken_back_rounds",
+            "write_label_round",
+            "write_relabel_batch",
+        ],
         "errors": ["DiskFull", "EXIT_BAD_INPUT", "InputError", "disk_full_or_raise", "print_input_error"],
         "fiftyone_setup": ["DatabaseGone", "load_fiftyone", "needs_database"],
         "findings": ["Finding", "errors_in", "grouped_lines", "summarize"],
         "headline": ["details_file", "evaluation_headline", "training_headline"],
-        "model_card": ["MODEL_CARD", "WEIGHTS_FILE", "read_model_card", "require_weights"],
         "params": ["load_params"],
         "paths": ["Layout", "project_root"],
         "plots": ["pyplot", "save_figure"],
@@ -71,15 +115,14 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
             "wait_until_up",
             "wait_while_running",
         ],
+        "weights": ["WEIGHTS_FILE", "require_weights"],
         "yolo_files": [
             "IMAGE_SUFFIXES",
             "Label",
-            "MANIFEST",
             "atomic_dir",
             "label_path",
             "list_images",
             "read_labels",
-            "read_manifest",
             "top_left_box",
             "write_data_yaml",
             "write_json",

@@ -14,10 +14,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from tasks.core.errors import InputError
-from tasks.core.yolo_files import Label, label_path, list_images, read_labels, write_data_yaml, write_json, write_labels
+from tasks.core.contracts import DatasetCard, SplitStats, read_dataset_card, write_dataset_card
+from tasks.core.yolo_files import Label, label_path, list_images, read_labels, write_data_yaml, write_labels
 
-DATASET_CARD = "dataset.json"
 LEFT_OUT = "left_out.json"  # copies of pictures the merge of imported sets left out, and why (tasks/prepare/merge.py)
 SUBSET_FOLDERS = {"base": ["base"], "new": ["new"], "all": ["base", "new"]}
 SPLIT_IMAGE_DIRS = {
@@ -53,24 +52,20 @@ class PreparedDataset:
 
 def write_card(dataset: PreparedDataset, stats: dict[str, dict]) -> None:
     """The dataset's card: its class lists (which label ids refer to) and what each split holds."""
-    write_json(
-        dataset.root / DATASET_CARD,
-        {"classes": {"base": dataset.base_classes, "new": dataset.new_classes}, "splits": stats},
-    )
+    classes = {"base": dataset.base_classes, "new": dataset.new_classes}
+    write_dataset_card(dataset.root, DatasetCard(classes=classes, splits=stats))
 
 
 def read_card(root: Path) -> PreparedDataset:
-    card_path = root / DATASET_CARD
-    if not card_path.exists():
-        raise InputError(f"{card_path}: missing; run the prepare stage first (dvc repro prepare)")
-    card = json.loads(card_path.read_text())
-    return PreparedDataset(root, card["classes"]["base"], card["classes"]["new"])
+    """data/prepared as its card describes it (an InputError when there is no card yet, or a broken one)."""
+    card = read_dataset_card(root)
+    return PreparedDataset(root, card.classes.base, card.classes.new)
 
 
-def read_split_stats(root: Path) -> dict[str, dict] | None:
+def read_split_stats(root: Path) -> dict[str, SplitStats] | None:
     """What each split of the card holds (images, boxes per class), or None before the first prepare."""
-    card_path = root / DATASET_CARD
-    return json.loads(card_path.read_text()).get("splits", {}) if card_path.exists() else None
+    card = read_dataset_card(root, required=False)
+    return card.splits if card else None
 
 
 def read_left_out(root: Path) -> list[dict]:

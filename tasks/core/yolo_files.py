@@ -14,7 +14,6 @@ import yaml
 from tasks.core.errors import DiskFull, is_disk_full
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
-MANIFEST = "manifest.json"  # what a data folder holds (a raw copy, a relabel batch, a label round), per image
 
 
 @dataclass(frozen=True)
@@ -97,11 +96,6 @@ def write_text_atomic(path: Path, text: str) -> Path:
 def write_json(path: Path, payload: object) -> None:
     """Sorted, indented JSON, written atomically."""
     write_text_atomic(path, json.dumps(payload, indent=2, sort_keys=True) + "\n")
-
-
-def read_manifest(folder: Path) -> dict:
-    """`folder/manifest.json`: the index of a raw copy, a relabel batch or a label round."""
-    return json.loads((folder / MANIFEST).read_text())
 
 
 def write_data_yaml(path: Path, names: list[str], splits: dict[str, str | list[str]]) -> Path:

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tasks.core import IMAGE_SUFFIXES, MANIFEST, Finding, ImportParams, InputError, errors_in, read_manifest
+from tasks.core import IMAGE_SUFFIXES, RAW_MANIFEST, Finding, ImportParams, InputError, errors_in, read_raw_manifest
 from tasks.data.import_splits import near_leak_findings, require_declared_splits
 from tasks.data.label_sets import other_label_sets
 from tasks.data.layouts import inventory
@@ -76,12 +76,12 @@ def require_media(dataset: SourceDataset, source: Path) -> None:
 def labelled_hashes(raw: Path, skip: str | None = None) -> dict[str, str]:
     """sha256 -> name of the labelled dataset under `raw` that holds the picture."""
     known = {}
-    for manifest_path in sorted(raw.glob(f"*/{MANIFEST}")) if raw.is_dir() else []:
+    for manifest_path in sorted(raw.glob(f"*/{RAW_MANIFEST}")) if raw.is_dir() else []:
         if manifest_path.parent.name == skip:
             continue
-        manifest = read_manifest(manifest_path.parent)
-        if manifest.get("format") != "unlabelled":
-            known.update({entry["sha256"]: manifest_path.parent.name for entry in manifest["images"]})
+        manifest = read_raw_manifest(manifest_path.parent)
+        if manifest.format != "unlabelled":
+            known.update({entry.sha256: manifest_path.parent.name for entry in manifest.images})
     return known
 
 

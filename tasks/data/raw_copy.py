@@ -21,7 +21,7 @@ from tasks.data.validate_import import CheckedImage
 from tasks.core import ImportParams
 from tasks.data.source import POOL_SPLIT, SPLITS, SourceDataset
 from tasks.data.class_stats import imbalance_findings, plot_class_stats, split_stats
-from tasks.core import MANIFEST, atomic_dir, write_data_yaml, write_json, write_labels
+from tasks.core import RawManifest, atomic_dir, write_data_yaml, write_json, write_labels, write_raw_manifest
 
 
 def check_dataset_name(name: str) -> None:
@@ -106,10 +106,8 @@ def write_raw_copy(
                 manifest.append(_entry(image, rel, dataset.root))
         if labelled:
             findings = [*findings, *_write_stats(dataset, root, dest, params)]
-        write_json(
-            root / MANIFEST,
-            {"source": str(dataset.root), "format": dataset.format, "names": dataset.names, "images": manifest},
-        )
+        listed = {"source": str(dataset.root), "format": dataset.format, "names": dataset.names, "images": manifest}
+        write_raw_manifest(root, RawManifest.model_validate(listed))
         counts = count_splits(dataset, checked) if labelled else []
         report = _report(dataset, manifest, quarantined, findings, params)
         report["splits"] = {c.split: {"declared": c.declared, "found": c.found, "imported": c.imported} for c in counts}

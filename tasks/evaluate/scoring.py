@@ -101,7 +101,7 @@ def score_forgetting(
     if reference == params.evaluate.model:
         return {"reference": None, "flags": [], "note": "the evaluated model is the reference itself"}
     source = layout.model_dir(reference)
-    names = read_model_card(source)["names"]
+    names = read_model_card(source).names
     test_yaml = stage_test_set(dataset, names, work / "reference-data")
     before, _, _ = evaluate_with_image_stats(
         source / WEIGHTS_FILE, test_yaml, dataset.names, validation_args(params), work / "reference"

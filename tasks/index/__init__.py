@@ -1,9 +1,10 @@
 """FiftyOne's index over the files: a persistent dataset rebuilt from files at any time (samples,
 predictions, scores, round tags, the label audit's fields, evaluation and saved views), and the App
 over it (`yoloop app`). FiftyOne's connection itself is process set-up (tasks/core/fiftyone_setup.py):
-the audit's mistakenness needs it too, and the index reads the audit.
+the audit's mistakenness needs it too, and the index reads the audit's reports.
 
-Imports core/, audit/ (its report, read into the index) and labelling/ (the round manifests, as tags).
+Imports core/ only: the files it reads (the audit's reports, the relabel batches and the labels taken
+back, as tags) are read through core's models of them.
 """
 
 import lazy_loader

@@ -12,7 +12,7 @@ attributes `audit_reason` and `audit_score` (its priority, tasks/audit/reasons.p
 
 from __future__ import annotations
 
-from tasks.audit import AuditReport
+from tasks.core import AuditReport
 
 FLOAT_FIELDS = {
     "label_quality": "label_quality",
@@ -32,18 +32,18 @@ def audit_fields(report: AuditReport, key: str, truth: dict | None, detections_d
     record = report.images.get(key)
     if record is None or truth is None:
         return {}
-    suspects = report.boxes[key]["suspects"]
+    suspects = report.boxes[key].suspects
     for suspect in suspects:
-        if suspect["box"] is not None and suspect["box"] < len(truth["detections"]):
-            truth["detections"][suspect["box"]].update(audit_reason=suspect["reason"], audit_score=suspect["priority"])
-    missing = [s for s in suspects if s["box"] is None]
-    missing_doc = detections_doc([[s["label"], s["evidence"].get("conf"), *s["bounding_box"]] for s in missing])
+        if suspect.box is not None and suspect.box < len(truth["detections"]):
+            truth["detections"][suspect.box].update(audit_reason=suspect.reason, audit_score=suspect.priority)
+    missing = [s for s in suspects if s.box is None]
+    missing_doc = detections_doc([[s.label, s.evidence.get("conf"), *s.bounding_box] for s in missing])
     for detection, suspect in zip(missing_doc["detections"], missing, strict=True):
-        detection.update(audit_reason=suspect["reason"], audit_score=suspect["priority"])
+        detection.update(audit_reason=suspect.reason, audit_score=suspect.priority)
     return {
-        **{field: record.get(source) for field, source in FLOAT_FIELDS.items()},
-        "audit_reasons": record["reasons"],
-        "audit_fold": record["fold"],
+        **{field: getattr(record, source) for field, source in FLOAT_FIELDS.items()},
+        "audit_reasons": record.reasons,
+        "audit_fold": record.fold,
         "oof_predictions": detections_doc(report.predictions.get(key, [])),
         "audit_missing": missing_doc,
     }

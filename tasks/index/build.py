@@ -4,7 +4,7 @@ Everything in it comes from files, so deleting the database loses nothing and a 
 the same samples, tags and scores:
 - samples and ground truth: data/prepared (train/val/test splits) and data/pool/images;
 - predictions and scores: reports/mine/predictions.json and reports/mine/scores.json;
-- tags: `relabel-round-N` from data/relabel/round-N/manifest.json, `labelled-round-N` from
+- tags: `relabel-round-N` from data/relabel/round-N/batch.json, `labelled-round-N` from
   data/labels/round-N/manifest.json, plus the split name;
 - the label audit's scores, reasons and out-of-fold predictions: reports/audit (tasks/index/audit_fields.py),
   when the audit stage ran.
@@ -19,31 +19,35 @@ from pathlib import Path
 
 import numpy as np
 
-from tasks.audit import AuditReport, read_audit
 from tasks.core import (
+    AuditReport,
     InputError,
     Layout,
     PreparedDataset,
     Progress,
+    handed_out_batches,
     label_path,
     list_images,
     load_fiftyone,
     needs_database,
+    read_audit,
     read_labels,
+    taken_back_rounds,
     top_left_box,
 )
 from tasks.index.audit_fields import audit_fields, ingest_audit, label_mistakes_view
-from tasks.labelling import round_manifests
 
 SCORE_FIELDS = ("least_confidence", "entropy", "consistency", "uncertainty", "uniqueness", "mining_score")
 
 
-def round_tags(root: Path, prefix: str) -> dict[str, list[str]]:
-    """Tag per image key from the manifests of data/relabel/round-* or data/labels/round-*."""
+def round_tags(layout: Layout) -> dict[str, list[str]]:
+    """Tags per image key: `relabel-round-N` for the batches handed out, `labelled-round-N` for the labels back."""
     tags: dict[str, list[str]] = {}
-    for folder, manifest in round_manifests(root).items():
-        for entry in manifest["images"]:
-            tags.setdefault(entry["image"], []).append(f"{prefix}-{folder.name}")
+    rounds = [("relabel", handed_out_batches(layout.relabel)), ("labelled", taken_back_rounds(layout.labels))]
+    for prefix, listed in rounds:
+        for folder, listing in listed.items():
+            for entry in listing.images:
+                tags.setdefault(entry.image, []).append(f"{prefix}-{folder.name}")
     return tags
 
 
@@ -140,9 +144,7 @@ def build_index(name: str, dataset: PreparedDataset, layout: Layout):
     reports = layout.reports / "mine"
     predictions = json.loads((reports / "predictions.json").read_text())
     scores = json.loads((reports / "scores.json").read_text())
-    tags = round_tags(layout.relabel, "relabel")
-    for key, extra in round_tags(layout.labels, "labelled").items():
-        tags.setdefault(key, []).extend(extra)
+    tags = round_tags(layout)
     sources = {**dataset.split_dirs(), "pool": layout.pool / "images"}
     index = fo.Dataset(name, overwrite=True, persistent=True)
     audit = read_audit(layout.reports / "audit")

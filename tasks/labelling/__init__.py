@@ -1,6 +1,7 @@
 """Labelling tools a relabel batch goes out to and comes back from: the batch's files for CVAT and
-Label Studio and the round manifests, Label Studio (its server in a venv of its own, push, pull), and the
-labels taken back (`yoloop labels import`).
+Label Studio, Label Studio (its server in a venv of its own, push, pull), and the labels taken back
+(`yoloop labels import`). The batch's own file and the labels' round file are core's models
+(tasks/core/contracts_rounds.py).
 
 Imports core/ and data/ (the label gate). The mine stage writes the batch with these formats; the
 commands run between `mine` and the next `prepare`.
@@ -19,7 +20,6 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
             "cvat_xml",
             "label_studio_config",
             "label_studio_task",
-            "round_manifests",
         ],
         "labels_import": ["import_labels", "returned_label_files"],
         "labelstudio": ["LabelStudio", "LabelStudioError", "pull_batch", "push_batch"],

@@ -1,7 +1,7 @@
-"""The files of a relabel batch that labelling tools read, and the round manifests: one place for their formats.
+"""The files of a relabel batch that labelling tools read: one place for their formats.
 
 A batch (data/relabel/round-N, written by the mine stage) holds, beside its images, draft labels and
-manifest.json:
+batch.json (its model: tasks/core/contracts_rounds.py):
   cvat_annotations.xml       "CVAT for images 1.1" (Tasks > Upload annotations), boxes as source="auto"
   label_studio_tasks.json    Label Studio JSON tasks with `predictions` (pre-annotations)
   label_studio_config.xml    the matching labelling config (RectangleLabels)
@@ -9,10 +9,9 @@ manifest.json:
 
 from __future__ import annotations
 
-from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from tasks.core import MANIFEST, Label, read_manifest
+from tasks.core import Label
 
 CVAT_FILE = "cvat_annotations.xml"
 LABEL_STUDIO_TASKS = "label_studio_tasks.json"
@@ -76,8 +75,3 @@ def label_studio_config(names: list[str]) -> str:
     labels = "\n".join(f'    <Label value="{name}"/>' for name in names)
     rectangles = f'  <RectangleLabels name="label" toName="image">\n{labels}\n  </RectangleLabels>\n'
     return f'<View>\n  <Image name="image" value="$image"/>\n{rectangles}</View>\n'
-
-
-def round_manifests(folder: Path) -> dict[Path, dict]:
-    """The manifest of each round folder (data/relabel/round-N or data/labels/round-N), by folder, in name order."""
-    return {manifest.parent: read_manifest(manifest.parent) for manifest in sorted(folder.glob(f"round-*/{MANIFEST}"))}

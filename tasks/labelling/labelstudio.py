@@ -7,7 +7,8 @@ label_studio_tasks.json not yet in the project are imported, their image URLs ma
 to the server's document root (data/relabel), their drafts as predictions.
 
 pull: Label Studio's JSON export of the project, each task's latest submitted annotation turned
-into a YOLO label file (an annotation with no box is an image with nothing on it). A task with
+into a YOLO label file (an annotation with no box is an image with nothing on it), beside a copy of
+the batch's batch.json (which names the round for `yoloop labels import`). A task with
 no submitted annotation (none yet, or only skipped) is unfinished: it is reported and left out,
 never imported as empty. The files then go through `yoloop labels import`, unchanged.
 
@@ -30,7 +31,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tasks.core import MANIFEST, InputError, Label, read_manifest, write_json, write_labels
+from tasks.core import (
+    InputError,
+    Label,
+    RelabelBatch,
+    read_relabel_batch,
+    write_json,
+    write_labels,
+    write_relabel_batch,
+)
 from tasks.labelling.batch_files import LABEL_STUDIO_CONFIG, LABEL_STUDIO_TASKS
 
 EXPORT_FILE = "label_studio_export.json"
@@ -136,14 +145,14 @@ def served_path(batch: Path, document_root: Path) -> str:
         ) from None
 
 
-def ensure_project(client: LabelStudio, batch: Path, manifest: dict) -> tuple[dict, bool]:
+def ensure_project(client: LabelStudio, batch: Path, listed: RelabelBatch) -> tuple[dict, bool]:
     """The round's project, created once with the batch's label config."""
-    title = project_title(manifest["round"])
+    title = project_title(listed.round)
     found = client.find_project(title)
     if found is not None:
         return found, False
     config = (batch / LABEL_STUDIO_CONFIG).read_text()
-    about = f"{batch}: {len(manifest['images'])} images, drafts by {manifest.get('model', '?')}"
+    about = f"{batch}: {len(listed.images)} images, drafts by {listed.model}"
     return client.create_project(title, config, about), True
 
 
@@ -159,14 +168,12 @@ class Pushed:
 
 def push_batch(client: LabelStudio, batch: Path, document_root: Path) -> Pushed:
     """Create or reuse the round's project and import the batch's tasks that it does not hold yet."""
-    if not (batch / MANIFEST).exists():
-        raise InputError(f"{batch / MANIFEST}: missing; `dvc repro mine` hands out the batch first")
-    manifest = read_manifest(batch)
+    listed = read_relabel_batch(batch)
     served = served_path(batch, document_root)
-    project, created = ensure_project(client, batch, manifest)
+    project, created = ensure_project(client, batch, listed)
     images = str((batch / "images").resolve())
     if not any(s["path"] == images for s in client.local_storages(project["id"])):
-        client.add_local_storage(project["id"], images, f"relabel round {manifest['round']}")
+        client.add_local_storage(project["id"], images, f"relabel round {listed.round}")
     present = {task_file(t) for t in client.tasks(project["id"])}
     tasks = json.loads((batch / LABEL_STUDIO_TASKS).read_text())
     new = [t for t in tasks if task_file(t) not in present]
@@ -235,15 +242,15 @@ def annotations_to_labels(exported: list[dict], names: list[str], dest: Path) ->
 
 def pull_batch(client: LabelStudio, batch: Path, pulls: Path) -> Pulled:
     """Export the round's project into a new folder under `pulls`, ready for `yoloop labels import`."""
-    manifest = read_manifest(batch)
-    project = client.find_project(project_title(manifest["round"]))
+    listed = read_relabel_batch(batch)
+    project = client.find_project(project_title(listed.round))
     if project is None:
-        raise InputError(f"{batch}: Label Studio has no project {project_title(manifest['round'])!r}; push it first")
+        raise InputError(f"{batch}: Label Studio has no project {project_title(listed.round)!r}; push it first")
     exported = client.export_tasks(project["id"])
     dest = pulls / f"{batch.name}-{time.strftime('%Y%m%dT%H%M%S')}"
     write_json(dest / EXPORT_FILE, exported)
-    write_json(dest / MANIFEST, {"round": manifest["round"], "label_studio_project": project["id"]})
-    pulled = annotations_to_labels(exported, manifest["names"], dest)
+    write_relabel_batch(dest, listed)  # names the round for `yoloop labels import`
+    pulled = annotations_to_labels(exported, listed.names, dest)
     if not pulled.finished:
         waiting = len(pulled.unfinished) + len(pulled.skipped)
         raise InputError(f"Label Studio project {project['id']}: none of its {waiting} tasks is finished yet")

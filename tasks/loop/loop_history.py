@@ -25,7 +25,7 @@ def labelled_train_images(prepared: Path) -> int | None:
     splits = read_split_stats(prepared)
     if splits is None:
         return None
-    return sum(int(s.get("images", 0)) for name, s in splits.items() if name.endswith("/train"))
+    return sum(s.images for name, s in splits.items() if name.endswith("/train"))
 
 
 def _client():

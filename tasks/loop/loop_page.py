@@ -15,7 +15,15 @@ import io
 import time
 from pathlib import Path
 
-from tasks.core import MANIFEST, Layout, Params, read_labels, read_manifest, write_text_atomic
+from tasks.core import (
+    Layout,
+    Params,
+    handed_out_batches,
+    read_labels,
+    read_relabel_batch,
+    relabel_batch_file,
+    write_text_atomic,
+)
 from tasks.loop import loop_history
 
 THUMB_SIDE = 192
@@ -92,32 +100,32 @@ def thumbnail(image: Path, labels: Path) -> str:
 def current_batch(round_number: int, relabel: Path) -> Path | None:
     """data/relabel/round-<mine.round>, else the newest round there is."""
     wanted = relabel / f"round-{round_number}"
-    if (wanted / MANIFEST).exists():
+    if relabel_batch_file(wanted):
         return wanted
-    rounds = sorted(relabel.glob(f"round-*/{MANIFEST}"), key=lambda m: int(m.parent.name.split("-")[1]))
-    return rounds[-1].parent if rounds else None
+    rounds = list(handed_out_batches(relabel))
+    return rounds[-1] if rounds else None
 
 
 def contact_sheet(batch: Path | None, layout: Layout) -> str:
     if batch is None:
         return '<p class="muted">no relabel batch yet (`dvc repro mine` hands one out)</p>'
-    manifest = read_manifest(batch)
-    names = manifest["names"]
+    listed = read_relabel_batch(batch)
+    names = listed.names
     legend = "".join(
         f'<span><i style="background:{COLOURS[i % len(COLOURS)]}"></i>{html.escape(n)}</span>'
         for i, n in enumerate(names)
     )
     figures = []
-    for entry in sorted(manifest["images"], key=lambda e: e["rank"]):
-        stem, score = Path(entry["file"]).stem, entry["scores"].get("mining_score")
-        source = thumbnail(batch / "images" / entry["file"], batch / "labels" / f"{stem}.txt")
-        caption = f"#{entry['rank']} {entry['file']}<br>{entry['draft_boxes']} draft boxes"
+    for entry in sorted(listed.images, key=lambda e: e.rank):
+        stem, score = Path(entry.file).stem, entry.scores.get("mining_score")
+        source = thumbnail(batch / "images" / entry.file, batch / "labels" / f"{stem}.txt")
+        caption = f"#{entry.rank} {entry.file}<br>{entry.draft_boxes} draft boxes"
         caption += f", score {score:.3f}" if isinstance(score, int | float) else ""
         figures.append(
             f'<figure><img class="batch-image" src="{source}" alt="{html.escape(stem)}">'
             f"<figcaption>{caption}</figcaption></figure>"
         )
-    about = f"{layout.key(batch)}: {len(figures)} images, drafts by {html.escape(str(manifest.get('model', '?')))}"
+    about = f"{layout.key(batch)}: {len(figures)} images, drafts by {html.escape(listed.model)}"
     return f'<p>{about}</p><p class="legend">{legend}</p><div class="sheet">{"".join(figures)}</div>'
 
 

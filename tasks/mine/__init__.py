@@ -2,8 +2,8 @@
 selection strategies (uncertainty, k-center diversity, hybrid, cold start) and ranking, the
 relabel export with the label audit's share of it, and the mine reports.
 
-Imports core/, audit/ (its report, read into the batch), index/ (FiftyOne's uniqueness) and
-labelling/ (the batch's files).
+Imports core/ (with the audit's reports, read into the batch through core's model of them), index/
+(FiftyOne's uniqueness) and labelling/ (the batch's files).
 """
 
 import lazy_loader

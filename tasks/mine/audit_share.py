@@ -19,8 +19,20 @@ from xml.etree import ElementTree as ET
 
 from PIL import Image
 
-from tasks.audit import AuditReport, read_audit
-from tasks.core import InputError, Label, Layout, MineParams, label_path, read_labels, write_labels
+from tasks.core import (
+    AuditImageRecord,
+    AuditReport,
+    AuditSuspect,
+    BatchEntry,
+    InputError,
+    Label,
+    Layout,
+    MineParams,
+    label_path,
+    read_audit,
+    read_labels,
+    write_labels,
+)
 from tasks.labelling import label_studio_task
 from tasks.mine.selection import Choice
 
@@ -37,14 +49,14 @@ def audit_places(k: int, share: float) -> int:
 class AuditChoice:
     image: str  # the prepared image's key (data/prepared/.../x.jpg)
     rank: int  # 1-based, in the audit's ranking
-    record: dict  # its entry of reports/audit/images.json
-    suspects: list[dict]  # its suspects of reports/audit/boxes.json
+    record: AuditImageRecord  # its entry of reports/audit/images.json
+    suspects: list[AuditSuspect]  # its suspects of reports/audit/boxes.json
     path: Path  # the image file, in the project the key is named from
 
     @property
     def reason(self) -> str:
         more = f" (+{len(self.suspects) - 1} more)" if len(self.suspects) > 1 else ""
-        return f"label audit rank {self.rank}: {self.suspects[0]['reason']}{more}"
+        return f"label audit rank {self.rank}: {self.suspects[0].reason}{more}"
 
 
 def choose_audit_images(
@@ -59,15 +71,15 @@ def choose_audit_images(
         if key not in earlier and (layout.root / key).exists()  # an image gone since the audit ran is skipped
     ]
     return [
-        AuditChoice(key, rank, report.images[key], report.boxes[key]["suspects"], layout.root / key)
+        AuditChoice(key, rank, report.images[key], report.boxes[key].suspects, layout.root / key)
         for rank, key in ranked[:places]
     ]
 
 
-def suggestion(suspect: dict, names: list[str]) -> Label:
+def suggestion(suspect: AuditSuspect, names: list[str]) -> Label:
     """A missing object's box (the model's), as a YOLO row of the batch's class list."""
-    x, y, w, h = suspect["bounding_box"]
-    return Label.from_corners(names.index(suspect["label"]), x, y, x + w, y + h)
+    x, y, w, h = suspect.bounding_box
+    return Label.from_corners(names.index(suspect.label), x, y, x + w, y + h)
 
 
 @dataclass
@@ -83,17 +95,17 @@ class AuditBatch:
     def rows(self, choice: AuditChoice) -> tuple[list[Label], list[Label], dict[int, str]]:
         """The image's labels, its suggested boxes, and the reason of each row (labels, then suggestions)."""
         labels = read_labels(label_path(choice.path))
-        marks = {s["box"]: s["reason"] for s in choice.suspects if s["box"] is not None}
-        missing = [s for s in choice.suspects if s["box"] is None]
+        marks = {s.box: s.reason for s in choice.suspects if s.box is not None}
+        missing = [s for s in choice.suspects if s.box is None]
         for index, suspect in enumerate(missing, start=len(labels)):
-            marks[index] = suspect["reason"]
+            marks[index] = suspect.reason
         return labels, [suggestion(s, self.names) for s in missing], marks
 
     def __bool__(self) -> bool:
         return bool(self.choices)
 
-    def add_to(self, staging: Path, entries: list, tasks: list, manifest_rows: list, model: str) -> None:
-        """Copy each image and its labels into the batch; add its CVAT entry, Label Studio task and manifest row."""
+    def add_to(self, staging: Path, entries: list, tasks: list, batch_entries: list, model: str) -> None:
+        """Copy each image and its labels into the batch; add its CVAT entry, Label Studio task and batch entry."""
         self.first_entry = len(entries)
         for choice in self.choices:
             source = choice.path
@@ -109,7 +121,7 @@ class AuditBatch:
             tasks.append(mark_label_studio_task(task, marks))
             self.marks.append(marks)
             self.labelled.append(len(labels))
-            manifest_rows.append(manifest_row(choice, source.name, len(labels), len(suggested)))
+            batch_entries.append(audit_entry(choice, source.name, len(labels), len(suggested)))
 
     def mark_cvat(self, xml_text: str) -> str:
         """Declare the `audit` attribute on every label, and set it on each suspect box of the audit images."""
@@ -152,19 +164,20 @@ def mark_label_studio_task(task: dict, marks: dict[int, str]) -> dict:
     return task
 
 
-def manifest_row(choice: AuditChoice, file_name: str, labels: int, suggested: int) -> dict:
-    scores = {k: choice.record.get(k) for k in ("audit_score", "label_quality", "label_issue", "mistakenness")}
-    return {
-        "image": choice.image,
-        "file": file_name,
-        "rank": choice.rank,
-        "reason": choice.reason,
-        "source": "audit",
-        "labels": labels,
-        "draft_boxes": suggested,
-        "suspects": choice.suspects,
-        "scores": scores,
-    }
+def audit_entry(choice: AuditChoice, file_name: str, labels: int, suggested: int) -> BatchEntry:
+    """What the batch file says of one audit image: its labels, the boxes it suggests, its suspects and scores."""
+    scores = {k: getattr(choice.record, k) for k in ("audit_score", "label_quality", "label_issue", "mistakenness")}
+    return BatchEntry(
+        image=choice.image,
+        file=file_name,
+        rank=choice.rank,
+        reason=choice.reason,
+        source="audit",
+        labels=labels,
+        draft_boxes=suggested,
+        suspects=choice.suspects,
+        scores=scores,
+    )
 
 
 def share_batch_with_audit(

@@ -1,8 +1,9 @@
-"""Write a relabel batch: images, draft YOLO labels, a manifest, and CVAT / Label Studio import files.
+"""Write a relabel batch: images, draft YOLO labels, its batch file, and CVAT / Label Studio import files.
 
 data/relabel/round-N/
   images/ labels/            the chosen pool images and the model's draft boxes (YOLO, full class list)
-  manifest.json              round, model, classes, strategy; per image: rank, scores, the rule that chose it, why
+  batch.json                 round, model, classes, strategy; per image: rank, scores, the rule that chose it, why
+                             (`RelabelBatch`, tasks/core/contracts_rounds.py)
   cvat_annotations.xml, label_studio_tasks.json, label_studio_config.xml: the labelling tools' files
                              (their formats: tasks/labelling/batch_files.py)
 """
@@ -14,7 +15,16 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tasks.core import MANIFEST, Label, atomic_dir, write_json, write_labels
+from tasks.core import (
+    BatchEntry,
+    Label,
+    RelabelBatch,
+    atomic_dir,
+    handed_out_batches,
+    taken_back_rounds,
+    write_labels,
+    write_relabel_batch,
+)
 from tasks.labelling import (
     CVAT_FILE,
     LABEL_STUDIO_CONFIG,
@@ -22,7 +32,6 @@ from tasks.labelling import (
     cvat_xml,
     label_studio_config,
     label_studio_task,
-    round_manifests,
 )
 from tasks.mine.pool_scoring import ScoredImage
 from tasks.mine.selection import Choice
@@ -49,17 +58,18 @@ def draft_labels(image: ScoredImage, draft_conf: float, remap: dict[int, int]) -
     return list(rows.values())
 
 
-def manifest_entry(choice: Choice, file_name: str, draft_boxes: int, scores: dict) -> dict:
-    """What the manifest says of one chosen image: its key, file, rank, why it was chosen, its scores."""
-    return {
-        "image": choice.image,
-        "file": file_name,
-        "rank": choice.rank,
-        "rule": choice.rule,
-        "reason": choice.reason,
-        "draft_boxes": draft_boxes,
-        "scores": scores,
-    }
+def batch_entry(choice: Choice, file_name: str, draft_boxes: int, scores: dict) -> BatchEntry:
+    """What the batch file says of one mined image: its key, file, rank, why it was chosen, its scores."""
+    return BatchEntry(
+        image=choice.image,
+        file=file_name,
+        rank=choice.rank,
+        source="mining",
+        rule=choice.rule,
+        reason=choice.reason,
+        draft_boxes=draft_boxes,
+        scores=scores,
+    )
 
 
 def export_relabel_batch(
@@ -73,7 +83,7 @@ def export_relabel_batch(
     draft_conf: float,
     audit: AuditBatch | None = None,
 ) -> Path:
-    """Write the batch atomically to `dest` (data/relabel/round-N); `header` goes into the manifest.
+    """Write the batch atomically to `dest` (data/relabel/round-N); `header` goes into its batch file.
 
     Labels use the dataset's class list `names` (every class, even one the model does not know yet),
     so labellers can add any class; the model's drafts are remapped to it by name. `audit` adds the
@@ -91,10 +101,10 @@ def export_relabel_batch(
             write_labels(staging / "labels" / f"{image.path.stem}.txt", rows)
             entries.append((file_name, image.width, image.height, rows))
             tasks.append(label_studio_task(file_name, image.width, image.height, rows, names, header["model"]))
-            rows_meta.append(manifest_entry(choice, file_name, len(rows), scores[choice.image]))
+            rows_meta.append(batch_entry(choice, file_name, len(rows), scores[choice.image]))
         if audit:
             audit.add_to(staging, entries, tasks, rows_meta, header["model"])
-        write_json(staging / MANIFEST, {**header, "names": names, "images": rows_meta})
+        write_relabel_batch(staging, RelabelBatch(**header, names=names, images=rows_meta))
         cvat = cvat_xml(entries, names, f"yoloop relabel round {header['round']}")
         (staging / CVAT_FILE).write_text(audit.mark_cvat(cvat) if audit else cvat)
         (staging / LABEL_STUDIO_TASKS).write_text(json.dumps(tasks, indent=2) + "\n")
@@ -105,6 +115,6 @@ def export_relabel_batch(
 
 def earlier_choices(relabel: Path, labels: Path, round_number: int) -> set[str]:
     """Images handed out in another round, or whose labels came back in any round: never chosen again."""
-    handed_out = {d: m for d, m in round_manifests(relabel).items() if d.name != f"round-{round_number}"}
-    manifests = [*handed_out.values(), *round_manifests(labels).values()]
-    return {entry["image"] for manifest in manifests for entry in manifest["images"]}
+    handed_out = [b for folder, b in handed_out_batches(relabel).items() if folder.name != f"round-{round_number}"]
+    rounds = [*handed_out, *taken_back_rounds(labels).values()]
+    return {entry.image for listed in rounds for entry in listed.images}

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from tasks.core import Layout, MineParams, read_manifest, top_left_box, write_json
+from tasks.core import Layout, MineParams, ModelCard, read_relabel_batch, top_left_box, write_json
 from tasks.mine.audit_share import AuditBatch
 from tasks.mine.pool_scoring import ScoredImage
 from tasks.mine.selection import Choice
@@ -29,11 +29,11 @@ def prediction_rows(image: ScoredImage, names: list[str]) -> list[list]:
 
 
 def batch_header(
-    section: MineParams, card: dict[str, Any], excluded: set[str], val_map50_95: float | None
+    section: MineParams, card: ModelCard, excluded: set[str], val_map50_95: float | None
 ) -> dict[str, Any]:
     """The round, the model (stage:registered version), the params, how many images earlier rounds took,
     and how the batch was picked (the strategy, and the rule it came to at the model's val mAP50-95)."""
-    model = f"{section.model}:{card.get('model_version')}"
+    model = f"{section.model}:{card.model_version}"
     header = {"round": section.round, "model": model, "params": section.model_dump(), "excluded": len(excluded)}
     return header | strategy_header(section, val_map50_95)
 
@@ -78,7 +78,7 @@ def write_mine_summary(
 
 def warn_without_drafts(batch: Path, draft_conf: float) -> int:
     """The batch's draft boxes; a warning when there are none, so no labeller waits for drafts that never came."""
-    drafts = sum(entry["draft_boxes"] for entry in read_manifest(batch)["images"])
+    drafts = sum(entry.draft_boxes for entry in read_relabel_batch(batch).images)
     if not drafts:
         print(
             f"warning: {batch}: no draft boxes: no prediction of the model reached mine.draft_conf={draft_conf}; "

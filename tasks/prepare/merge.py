@@ -20,7 +20,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tasks.core import MANIFEST, DatasetRef, Finding, ImportParams, InputError, Label, ResplitParams, read_manifest
+from tasks.core import (
+    RAW_MANIFEST,
+    DatasetRef,
+    Finding,
+    ImportParams,
+    InputError,
+    Label,
+    ResplitParams,
+    read_raw_manifest,
+)
 from tasks.data import SPLITS, leaks_across
 from tasks.prepare.splits import (
     leak_shares,
@@ -59,34 +68,34 @@ class MergedImage:
 
 def load_raw(raw: Path, ref: DatasetRef, names: list[str]) -> tuple[list[MergedImage], list[Finding]]:
     """One imported dataset, its split names mapped by `ref.splits`, its class ids remapped to `names` by name."""
-    path = raw / ref.name / MANIFEST
+    path = raw / ref.name / RAW_MANIFEST
     if not path.is_file():
         raise InputError(f"prepare.datasets: {ref.name}: {path} missing; run `yoloop import SOURCE --name {ref.name}`")
-    manifest = read_manifest(path.parent)
-    if manifest.get("format") == "unlabelled":
+    manifest = read_raw_manifest(path.parent)
+    if manifest.format == "unlabelled":
         raise InputError(
             f"prepare.datasets: {ref.name} is an unlabelled import (photos without boxes); "
             "name it in prepare.pool instead"
         )
-    remap = {i: names.index(n) for i, n in enumerate(manifest["names"]) if n in names}
+    remap = {i: names.index(n) for i, n in enumerate(manifest.names) if n in names}
     findings = [
         Finding(str(path), None, f"class {n!r} is not in prepare.classes; its boxes are left out", "warning")
-        for n in manifest["names"]
+        for n in manifest.names
         if n not in names
     ]
-    unlabelled = [n for n in names if n not in manifest["names"]]
+    unlabelled = [n for n in names if n not in manifest.names]
     if unlabelled:
-        reason = f"labels only {manifest['names']}: any {', '.join(unlabelled)} in its images counts as background"
+        reason = f"labels only {manifest.names}: any {', '.join(unlabelled)} in its images counts as background"
         findings.append(Finding(str(path), None, reason, "warning"))
-    images, labelled = [], tuple(n for n in names if n in manifest["names"])
-    for entry in manifest["images"]:
-        if entry["split"] not in ref.splits:
+    images, labelled = [], tuple(n for n in names if n in manifest.names)
+    for entry in manifest.images:
+        if entry.split not in ref.splits:
             continue
-        labels = [Label(remap[b[0]], *b[1:]) for b in entry["boxes"] if b[0] in remap]
-        file = raw / ref.name / entry["file"]
-        split, group = ref.splits[entry["split"]], entry.get("group") or entry["sha256"]
-        image = MergedImage(ref.name, entry["file"], file, entry["sha256"], entry["dhash"], split, labels, group)
-        image.labelled, image.source_split, image.phash = labelled, split, entry.get("phash", "")
+        labels = [Label(remap[b[0]], *b[1:]) for b in entry.boxes if b[0] in remap]
+        file = raw / ref.name / entry.file
+        split, group = ref.splits[entry.split], entry.group or entry.sha256
+        image = MergedImage(ref.name, entry.file, file, entry.sha256, entry.dhash, split, labels, group)
+        image.labelled, image.source_split, image.phash = labelled, split, entry.phash
         images.append(image)
     return images, findings
 

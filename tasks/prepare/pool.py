@@ -15,18 +15,18 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from tasks.core import MANIFEST, Finding, InputError, OracleParams, read_manifest, write_labels
+from tasks.core import RAW_MANIFEST, Finding, InputError, OracleParams, RawManifest, read_raw_manifest, write_labels
 from tasks.prepare.merge import MergedImage, unit_hash
 
 
-def _pool_manifest(raw: Path, name: str) -> dict:
-    path = raw / name / MANIFEST
+def _pool_manifest(raw: Path, name: str) -> RawManifest:
+    path = raw / name / RAW_MANIFEST
     if not path.is_file():
         raise InputError(f"prepare.pool: {name}: {path} missing; run `yoloop import DIR --name {name} --unlabelled`")
-    manifest = read_manifest(path.parent)
-    if manifest.get("format") != "unlabelled":
+    manifest = read_raw_manifest(path.parent)
+    if manifest.format != "unlabelled":
         raise InputError(
-            f"prepare.pool: {name} is a labelled dataset ({manifest.get('format')}); import photos with "
+            f"prepare.pool: {name} is a labelled dataset ({manifest.format}); import photos with "
             "--unlabelled, or set prepare.oracle to withhold the labels of a labelled split"
         )
     return manifest
@@ -43,18 +43,18 @@ def fill_pool(raw: Path, names: list[str], labelled: dict[str, str], pool: Path)
     kept: dict[str, str] = {}
     findings = []
     for name in names:
-        for entry in _pool_manifest(raw, name)["images"]:
-            where = f"{name}/{entry['file']}"
-            if entry["sha256"] in labelled:
-                reason = f"labelled in the prepared dataset ({labelled[entry['sha256']]}); left out of the pool"
+        for entry in _pool_manifest(raw, name).images:
+            where = f"{name}/{entry.file}"
+            if entry.sha256 in labelled:
+                reason = f"labelled in the prepared dataset ({labelled[entry.sha256]}); left out of the pool"
                 findings.append(Finding(where, None, reason, "note"))
-            elif entry["sha256"] in kept:
-                findings.append(Finding(where, None, f"same picture as {kept[entry['sha256']]}; kept once", "note"))
+            elif entry.sha256 in kept:
+                findings.append(Finding(where, None, f"same picture as {kept[entry.sha256]}; kept once", "note"))
             else:
-                kept[entry["sha256"]] = where
-                target = pool / "images" / pool_file_name(name, entry["file"])
+                kept[entry.sha256] = where
+                target = pool / "images" / pool_file_name(name, entry.file)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(raw / name / entry["file"], target)
+                shutil.copyfile(raw / name / entry.file, target)
     if not kept:
         raise InputError(f"prepare.pool: {', '.join(names)}: no picture left for the pool (all already labelled?)")
     return len(kept), findings

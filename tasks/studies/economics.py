@@ -226,10 +226,10 @@ def data_summary(dataset: PreparedDataset) -> dict[str, Any]:
     """What the four models were trained and tested on: images per split, boxes per class in the shared test
     split, and the copies prepare left out (data/prepared/left_out.json), so the report can say which and why."""
     stats = read_split_stats(dataset.root) or {}
-    test = stats.get("test", {"classes": {}})
+    test = stats["test"].classes if "test" in stats else {}
     return {
-        "images": {split: s["images"] for split, s in stats.items()},
-        "test_boxes": {name: c["instances"] for name, c in test["classes"].items()},
+        "images": {split: s.images for split, s in stats.items()},
+        "test_boxes": {name: c.instances for name, c in test.items()},
         "left_out": read_left_out(dataset.root),
     }
 

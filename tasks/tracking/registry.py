@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from tasks.core import InputError, Layout, TrackingParams
+from tasks.core import InputError, Layout, ModelCard, TrackingParams
 from tasks.tracking.runs import stage_run
 from tasks.tracking.store import reachable_tracking_uri, store_is_empty
 
@@ -159,24 +159,20 @@ def tag_model_version(tracking: TrackingParams, version: str, tags: dict[str, An
         registry.set_model_version_tag(tracking.registered_model, version, key, str(value))
 
 
-def register_under(
-    tracking_params: TrackingParams, layout: Layout, card: dict[str, Any], weights: Path, origin: str
-) -> str:
+def register_under(tracking_params: TrackingParams, layout: Layout, card: ModelCard, weights: Path, origin: str) -> str:
     """Register `weights` as a new version of the current name, in its own run; tag it with its lineage."""
-    logged = {"from": origin, "to": tracking_params.registered_model, "stage": card.get("stage")}
+    logged = {"from": origin, "to": tracking_params.registered_model, "stage": card.stage}
     with stage_run(tracking_params, "register", logged, layout):
-        version = register_weights(weights, tracking_params, card["names"])
-    lineage = {"yoloop.stage": card.get("stage"), "transfers_since_scratch": card.get("transfers_since_scratch", 0)}
+        version = register_weights(weights, tracking_params, card.names)
+    lineage = {"yoloop.stage": card.stage, "transfers_since_scratch": card.transfers_since_scratch}
     tag_model_version(tracking_params, version, {**lineage, REGISTERED_FROM: origin})
     return version
 
 
-def candidate_version(
-    tracking_params: TrackingParams, layout: Layout, card: dict[str, Any], weights: Path
-) -> str | None:
+def candidate_version(tracking_params: TrackingParams, layout: Layout, card: ModelCard, weights: Path) -> str | None:
     """The version of the evaluated model under `tracking.registered_model` (None: it was never registered)."""
-    version = str(card["model_version"]) if card.get("model_version") else None
-    registered_as = card.get("registered_model", tracking_params.registered_model)  # older cards: the current name
+    version = card.model_version or None
+    registered_as = card.registered_model or tracking_params.registered_model  # older cards: the current name
     if version is None or registered_as == tracking_params.registered_model:
         return version
     origin = f"{registered_as}/{version}"

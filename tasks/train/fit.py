@@ -110,11 +110,11 @@ def outcome_of(trainer: Any, wall_s: float, resumed: bool) -> TrainOutcome:
 
 def save_model(outcome: TrainOutcome, dest: Path, card: dict[str, Any]) -> Path:
     """Publish the best weights with a card (class names, how they were made) atomically."""
-    from tasks.core import MODEL_CARD, WEIGHTS_FILE, atomic_dir, write_json
+    from tasks.core import WEIGHTS_FILE, ModelCard, atomic_dir, write_model_card
 
     with atomic_dir(dest) as staging:
         shutil.copy2(outcome.weights, staging / WEIGHTS_FILE)
-        write_json(staging / MODEL_CARD, {"names": outcome.names, **card})
+        write_model_card(staging, ModelCard.model_validate({"names": outcome.names, **card}))
     return dest / WEIGHTS_FILE
 
 

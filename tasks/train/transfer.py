@@ -57,14 +57,14 @@ def resolve_source(spec: str, layout: Layout, work: Path) -> TransferSource:
             [f"params.yaml: transfer.from: {folder / WEIGHTS_FILE}: missing; run `dvc repro {spec}` first"]
         )
     card = read_model_card(folder, required=False)
-    return TransferSource(
-        require_weights(folder / WEIGHTS_FILE), f"stage {spec}", int(card.get("transfers_since_scratch", 0))
-    )
+    lineage = card.transfers_since_scratch if card else 0
+    return TransferSource(require_weights(folder / WEIGHTS_FILE), f"stage {spec}", lineage)
 
 
 def current_lineage(layout: Layout, stage: str = "transfer") -> int:
     """How many transfers in a row the stage's published model is from a scratch run (0 when none is published)."""
-    return int(read_model_card(layout.model_dir(stage), required=False).get("transfers_since_scratch", 0))
+    card = read_model_card(layout.model_dir(stage), required=False)
+    return card.transfers_since_scratch if card else 0
 
 
 def plan_next_training(transfers_since_scratch: int, retrain_every: int) -> Literal["transfer", "retrain"]:

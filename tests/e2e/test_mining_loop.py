@@ -61,7 +61,7 @@ def team_folders(tmp_path) -> tuple[Path, Path, Path]:
 
 
 def batch_files(repo: Path, round_number: int) -> list[str]:
-    manifest = json.loads((repo / f"data/relabel/round-{round_number}/manifest.json").read_text())
+    manifest = json.loads((repo / f"data/relabel/round-{round_number}/batch.json").read_text())
     return sorted(entry["file"] for entry in manifest["images"])
 
 

@@ -69,7 +69,7 @@ def _running_runs(project: Project) -> list[str]:
 
 
 def _batch_exported(root: Path) -> bool:
-    return any((root / "data/relabel").glob("round-*/manifest.json"))
+    return any((root / "data/relabel").glob("round-*/batch.json"))
 
 
 # (stage, the sign that it is in the middle of its work)
@@ -94,7 +94,7 @@ def test_killed_transfer_evaluate_and_mine_rerun_to_what_an_uninterrupted_run_ma
         assert set(before) <= set(after_kill), f"{stage}: the kill lost an earlier output"
         if stage == "mine":  # killed after the batch went out: it and the reports written so far are whole
             (batch,) = (killed.root / "data/relabel").glob("round-*")
-            manifest = json.loads((batch / "manifest.json").read_text())
+            manifest = json.loads((batch / "batch.json").read_text())
             assert manifest["images"], manifest
             assert all((batch / "images" / Path(e["file"]).name).is_file() for e in manifest["images"]), manifest
             batch_key = str(batch.relative_to(killed.root))

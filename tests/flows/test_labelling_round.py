@@ -45,5 +45,5 @@ def test_round_pauses_for_labels_then_trains_on_them_and_mines_the_next_batch(
     assert (repo / "data/labels/round-1.dvc").exists()
     assert (repo / "data/prepared/new/labels/train" / corrected.name).read_text() == corrected.read_text()
     assert yaml.safe_load((repo / "params.yaml").read_text())["mine"]["round"] == 2
-    assert (repo / "data/relabel/round-2/manifest.json").exists(), "the next batch is ready"
+    assert (repo / "data/relabel/round-2/batch.json").exists(), "the next batch is ready"
     assert "data/relabel/round-2" in outcome["lock"]

@@ -1,7 +1,9 @@
-"""`python -m flows.mine` without the model it is told to use, or with nothing to mine: exit 2, naming the fix."""
+"""`python -m flows.mine` without the model it is told to use (or with a broken card), or with nothing to mine: exit 2,
+naming the fix."""
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -15,12 +17,19 @@ CARDS = {"base": ["ace", "king", "queen", "jack", "ten"], "new": ["nine"]}
 RESPLIT = {"val": 0.25, "test": 0.25}
 
 
-def test_mine_without_the_model_stops_with_a_clear_error(make_project):
+def test_mine_without_the_model_or_with_a_broken_card_stops_with_a_clear_error(make_project):
     root = make_project({"prepare": {"builtin": {"images": {"pool": 2}}}, "mine": {"model": "train"}}).root
     python("-m", "flows.prepare", cwd=root)
     result = python("-m", "flows.mine", cwd=root, check=False, timeout=300)
     assert result.returncode == 2, result.stderr[-2000:]
     assert "error: models/train/card.json: missing; run the train stage first (dvc repro train)" in result.stderr
+    assert not (root / "data/relabel").exists() and not (root / "reports/mine").exists()
+    (root / "models/train").mkdir(parents=True)
+    (root / "models/train/card.json").write_text(json.dumps({"names": 3, "stage": "train", "version": 1}))
+    result = python("-m", "flows.mine", cwd=root, check=False, timeout=300)
+    assert result.returncode == 2, result.stderr[-2000:]
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == ["error: models/train/card.json: names: Input should be a valid list (got 3)"], result.stderr
     assert not (root / "data/relabel").exists() and not (root / "reports/mine").exists()
 
 

@@ -121,7 +121,7 @@ def audited_batch(planted, tmp_path_factory) -> tuple[Project, dict[str, str]]:
 def test_the_relabel_manifest_carries_the_suspect_boxes_and_reasons(audited_batch):
     copy, reasons = audited_batch
     batch = copy.root / BATCH
-    manifest = json.loads((batch / "manifest.json").read_text())
+    manifest = json.loads((batch / "batch.json").read_text())
     audit = [e for e in manifest["images"] if e.get("source") == "audit"]
     assert len(manifest["images"]) == TINY["mine"]["k"] and {e["image"] for e in audit} == set(reasons)
     for entry in audit:
@@ -134,7 +134,7 @@ def test_the_relabel_manifest_carries_the_suspect_boxes_and_reasons(audited_batc
 
 def test_cvat_and_label_studio_files_mark_the_suspect_box(audited_batch):
     batch = audited_batch[0].root / BATCH
-    manifest = json.loads((batch / "manifest.json").read_text())
+    manifest = json.loads((batch / "batch.json").read_text())
     reasons = {e["file"]: e["suspects"][0]["reason"] for e in manifest["images"] if e.get("source") == "audit"}
     cvat = ET.parse(batch / "cvat_annotations.xml").getroot()
     declared = {a.findtext("name") for a in cvat.iter("attribute") if a.find("name") is not None}

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tasks.core import Layout, details_file, load_params, write_json
+from tasks.core import DatasetCard, Layout, details_file, load_params, write_dataset_card, write_json
 from tasks.loop.loop_history import record_evaluation
 from tasks.loop.loop_page import THUMB_SIDE
 from tasks.tracking import log_metrics, stage_run
@@ -33,7 +33,9 @@ def log_evaluation(project: Project, version: str, map50_95: float, labelled: in
     import mlflow
 
     params, layout = project.params(), Layout(project.root)
-    write_json(layout.prepared / "dataset.json", {"splits": {"base/train": {"images": labelled}}})
+    split = {"images": labelled, "backgrounds": 0, "classes": {}}
+    classes = {"base": params.prepare.classes.base, "new": params.prepare.classes.new}
+    write_dataset_card(layout.prepared, DatasetCard(classes=classes, splits={"base/train": split}))
     write_json(details_file(layout.metrics, "evaluate"), {"model_version": version, "map50_95": map50_95})
     with stage_run(params.tracking, "evaluate", {"model": "train"}, layout):
         log_metrics({"test_map50_95": map50_95, "test_map50": map50_95 + 0.2})

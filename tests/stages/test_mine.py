@@ -53,7 +53,7 @@ def tree_digest(root: Path) -> dict[str, str]:
 
 def test_batch_has_k_images_drafts_manifest_and_tool_files(project):
     batch = project.root / "data/relabel/round-1"
-    manifest = json.loads((batch / "manifest.json").read_text())
+    manifest = json.loads((batch / "batch.json").read_text())
     k = TINY["mine"]["k"]
     assert len(manifest["images"]) == k and manifest["names"] == ["ring", "cross", "star"]
     recorded = manifest["model_val_map50_95"]
@@ -89,7 +89,7 @@ def test_scores_cover_the_pool_and_views_exist(project):
     summary = json.loads((project.root / "reports/mine/summary.json").read_text())
     assert VIEWS | {"relabel-round-1"} <= set(summary["views"])
     assert summary["views"]["relabel-round-1"] == TINY["mine"]["k"]
-    handed_out = json.loads((project.root / "data/relabel/round-1/manifest.json").read_text())["images"]
+    handed_out = json.loads((project.root / "data/relabel/round-1/batch.json").read_text())["images"]
     assert summary["draft_boxes"] == sum(entry["draft_boxes"] for entry in handed_out)
 
 
@@ -110,12 +110,12 @@ def test_fiftyone_index_has_every_split_evaluation_and_tags(project):
 def test_next_round_excludes_earlier_choices(own_copy):
     round_two = {"mine": {"round": 2, "cold_start": 0.0}}  # uncertainty, weak model or not
     mine_flow(load_params(own_copy.update_params(round_two)), own_copy.root)
-    first = {e["image"] for e in json.loads(Path("data/relabel/round-1/manifest.json").read_text())["images"]}
-    entries = json.loads(Path("data/relabel/round-2/manifest.json").read_text())["images"]
+    first = {e["image"] for e in json.loads(Path("data/relabel/round-1/batch.json").read_text())["images"]}
+    entries = json.loads(Path("data/relabel/round-2/batch.json").read_text())["images"]
     second = {e["image"] for e in entries}
     assert len(first) == len(second) == TINY["mine"]["k"] and not first & second
     assert all(e["rule"] == "uncertainty" and e["reason"].startswith("score rank") for e in entries)
-    assert json.loads(Path("data/relabel/round-2/manifest.json").read_text())["excluded"] == len(first)
+    assert json.loads(Path("data/relabel/round-2/batch.json").read_text())["excluded"] == len(first)
 
 
 def snapshot_code(dataset: str) -> str:
@@ -236,7 +236,7 @@ def test_export_then_import_of_corrected_labels_changes_exactly_those(own_copy, 
     python("-m", "cli", "labels", "import", str(returned), cwd=own_copy.root)
     after = tree_digest(Path("data"))
     changed = {path for path in after if before.get(path) != after[path]}
-    batch = json.loads(Path("data/relabel/round-1/manifest.json").read_text())["images"]
+    batch = json.loads(Path("data/relabel/round-1/batch.json").read_text())["images"]
     expected = {f"labels/round-1/labels/{f.name}" for f in files} | {
         f"labels/round-1/images/{e['file']}" for e in batch
     }

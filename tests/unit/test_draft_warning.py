@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import json
-
+from tasks.core import BatchEntry, RelabelBatch, write_relabel_batch
 from tasks.mine.reports import warn_without_drafts
 
 
 def _batch(tmp_path, drafts: list[int]):
     batch = tmp_path / "round-1"
     batch.mkdir()
-    images = [{"image": f"pool/images/{i}.jpg", "draft_boxes": n} for i, n in enumerate(drafts)]
-    (batch / "manifest.json").write_text(json.dumps({"images": images}))
+    images = [
+        BatchEntry(image=f"pool/images/{i}.jpg", file=f"{i}.jpg", rank=i + 1, reason="", draft_boxes=n, scores={})
+        for i, n in enumerate(drafts)
+    ]
+    listing = RelabelBatch(round=1, model="train:1", params={}, excluded=0, names=["a"], images=images)
+    write_relabel_batch(batch, listing)
     return batch
 
 

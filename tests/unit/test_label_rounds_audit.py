@@ -25,9 +25,13 @@ def test_an_audited_image_is_corrected_in_place_and_a_pool_image_joins_new_train
     write(round_dir / "labels/a.txt", "1 0.5 0.5 0.2 0.2\n")  # corrected: another class
     write(round_dir / "images/pool_1.jpg", "pixels of a pool image")
     write(round_dir / "labels/pool_1.txt", "2 0.4 0.4 0.1 0.1\n")
+    suspect = {"kind": "wrong_class", "box": 0, "label": "r", "bounding_box": [0.4, 0.4, 0.2, 0.2], "score": 0.9}
+    suspect |= {"priority": 0.9, "reason": "wrong class", "evidence": {}}
+    common = {"rank": 1, "reason": "", "draft_boxes": 0, "scores": {}}
+    audited = {"image": "data/prepared/base/images/train/a.jpg", "file": "a.jpg", "source": "audit"}
     entries = [
-        {"image": "data/prepared/base/images/train/a.jpg", "file": "a.jpg", "source": "audit"},
-        {"image": "data/pool/images/pool_1.jpg", "file": "pool_1.jpg"},
+        {**audited, **common, "labels": 1, "suspects": [suspect]},
+        {"image": "data/pool/images/pool_1.jpg", "file": "pool_1.jpg", **common},
     ]
     write(round_dir / "manifest.json", json.dumps({"round": 1, "names": ["r", "c", "s"], "images": entries}))
     assert add_label_rounds(layout, prepared) == 2

@@ -7,11 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from tasks.core import InputError
+from tasks.core import BatchEntry, InputError, RelabelBatch, write_relabel_batch
 from tasks.labelling import import_labels, returned_label_files
 from tasks.labelling.labels_import import class_list_findings, find_batch
 
 NAMES = ["ring", "cross", "star"]
+
+
+def batch_listing(round_number: int, stems: list[str]) -> RelabelBatch:
+    images = [
+        BatchEntry(image=f"data/pool/images/{s}.jpg", file=f"{s}.jpg", rank=i + 1, reason="", draft_boxes=1, scores={})
+        for i, s in enumerate(stems)
+    ]
+    return RelabelBatch(round=round_number, model="train:1", params={}, excluded=0, names=NAMES, images=images)
 
 
 def make_batch(relabel: Path, round_number: int, stems: list[str]) -> Path:
@@ -21,8 +29,7 @@ def make_batch(relabel: Path, round_number: int, stems: list[str]) -> Path:
     for stem in stems:
         (batch / "images" / f"{stem}.jpg").write_bytes(b"jpeg " + stem.encode())
         (batch / "labels" / f"{stem}.txt").write_text("0 0.5 0.5 0.2 0.2\n")
-    images = [{"image": f"data/pool/images/{s}.jpg", "file": f"{s}.jpg", "rank": i + 1} for i, s in enumerate(stems)]
-    (batch / "manifest.json").write_text(json.dumps({"round": round_number, "names": NAMES, "images": images}))
+    write_relabel_batch(batch, batch_listing(round_number, stems))
     return batch
 
 
@@ -74,3 +81,31 @@ def test_merge_keeps_earlier_imports_of_the_round_and_copies_bytes(tmp_path):
     assert sorted(p.name for p in (dest / "images").iterdir()) == ["a.jpg", "b.jpg"]
     manifest = json.loads((dest / "manifest.json").read_text())
     assert [e["file"] for e in manifest["images"]] == ["a.jpg", "b.jpg"] and manifest["names"] == NAMES
+
+
+def test_a_returned_folder_names_its_round_by_its_batch_file_or_an_older_manifest(tmp_path):
+    relabel = tmp_path / "relabel"
+    make_batch(relabel, 1, ["a"])
+    make_batch(relabel, 2, ["c"])
+    back = returned(tmp_path, {"a.txt": ""})
+    write_relabel_batch(back, batch_listing(2, ["c"]))  # a copy of round 2's, as `yoloop relabel pull` leaves it
+    assert find_batch(back, relabel, {"a"}).name == "round-2"
+    (back / "batch.json").unlink()
+    (back / "manifest.json").write_text(json.dumps({"round": 1, "label_studio_project": 4}))  # a pull before the rename
+    assert find_batch(back, relabel, {"c"}).name == "round-1"
+    (back / "manifest.json").write_text(json.dumps({"round": 3}))
+    with pytest.raises(InputError, match=r"returned/manifest.json: round 3 has no batch in"):
+        find_batch(back, relabel, {"a"})
+    (back / "manifest.json").write_text(json.dumps({"round": "first"}))
+    with pytest.raises(InputError, match=r"returned/manifest.json: round: Input should be a valid integer"):
+        find_batch(back, relabel, {"a"})
+
+
+def test_a_batch_handed_out_as_manifest_json_before_the_rename_takes_its_labels_back(tmp_path):
+    relabel, labels = tmp_path / "relabel", tmp_path / "labels"
+    batch = make_batch(relabel, 1, ["a", "b"])
+    (batch / "batch.json").rename(batch / "manifest.json")
+    dest, count = import_labels(returned(tmp_path, {"b.txt": "1 0.5 0.5 0.1 0.1\n"}), relabel, labels)
+    assert count == 1 and dest == labels / "round-1"
+    manifest = json.loads((dest / "manifest.json").read_text())
+    assert [e["file"] for e in manifest["images"]] == ["b.jpg"] and manifest["round"] == 1

@@ -75,8 +75,10 @@ def test_a_share_that_withholds_nothing_is_an_error():
 
 def _manifest(raw: Path, name: str, fmt: str) -> None:
     (raw / name).mkdir(parents=True)
-    entry = {"file": "images/pool/a.jpg", "sha256": "a" * 64, "dhash": "0" * 16, "split": "pool", "boxes": []}
-    (raw / name / "manifest.json").write_text(json.dumps({"format": fmt, "names": [], "images": [entry]}))
+    entry = {"file": "images/pool/a.jpg", "source": "a.jpg", "sha256": "a" * 64, "dhash": "0" * 16, "split": "pool"}
+    entry |= {"width": 8, "height": 8, "boxes": []}
+    listing = {"source": str(raw), "format": fmt, "names": [], "images": [entry]}
+    (raw / name / "manifest.json").write_text(json.dumps(listing))
 
 
 def test_pool_and_datasets_each_take_their_kind(tmp_path):
