@@ -46,7 +46,9 @@ $(LS_VENV)/.installed: requirements-labelstudio.txt constraints-labelstudio.txt
 # Two pytest-xdist workers, a test file each at a time: a CPU training runs on one thread (Ultralytics
 # takes cpu_count - 1), and much of the rest waits on services, so two workers fill two cores.
 TEST_WORKERS ?= 2
-test: $(VENV)/.installed $(LS_VENV)/.installed browser
+# The three installs are independent: made side by side (downloads overlap unpacking and compiling).
+test:
+	$(MAKE) -j3 $(VENV)/.installed $(LS_VENV)/.installed browser
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=30
 
 lint: $(VENV)/.installed
