@@ -106,14 +106,16 @@ def fold_predictions(fold, images, folds, validation, names, params, args, work:
     return result["oof"], result["in"]
 
 
-def run(options) -> dict:
+def run(options, profile: dict | None = None) -> dict:
+    """The benchmark with the command line's options; `profile` (the keys of PROFILES' entries) replaces the named
+    profile's settings (benchmarks/gpu_check.py passes its reduced ones)."""
     from benchmarks.label_audit_rank import audit_flags, evaluate, mistakenness_flags, random_flags
     from tasks.audit.folds import assign_folds
     from tasks.audit.label_issues import find_label_issues
     from tasks.audit.mistakenness import fiftyone_mistakenness
     from tasks.audit.oof import audited_images, fold_arguments, load_audit_images, validation_images
 
-    profile = dict(PROFILES[options.profile])
+    profile = dict(profile or PROFILES[options.profile])
     profile.update({k: getattr(options, k) for k in ("images", "epochs") if getattr(options, k, None)})
     work = Path(tempfile.mkdtemp(prefix="yoloop-bench-audit-"))
     timings, started = {}, time.perf_counter()
