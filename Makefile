@@ -6,7 +6,7 @@ DVC_REMOTE ?= $(HOME)/.cache/yoloop/dvc-remote
 # dvc.yaml runs `python -m flows.<stage>`: the project's interpreter comes first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup demo test lint browser labelstudio
+.PHONY: setup demo test lint docs browser labelstudio
 
 setup: $(VENV)/.installed .dvc/config.local
 
@@ -47,5 +47,9 @@ test: $(VENV)/.installed $(LS_VENV)/.installed browser
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check flows tasks testkit tests benchmarks
-	$(BIN)/ruff format --check flows tasks testkit tests benchmarks
+	$(BIN)/ruff check cli flows tasks testkit tests benchmarks docs
+	$(BIN)/ruff format --check cli flows tasks testkit tests benchmarks docs
+
+# The manual (docs/, mkdocs.yml) into site/; `mkdocs serve` shows it on http://127.0.0.1:8000 while you edit.
+docs: $(VENV)/.installed
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict

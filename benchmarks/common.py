@@ -18,7 +18,7 @@ if str(ROOT) not in sys.path:
 # Benchmarks keep their MLflow runs, Prefect runs and scratch out of the project's own state.
 os.environ.setdefault("YOLOOP_STATE_DIR", tempfile.mkdtemp(prefix="yoloop-bench-state-"))
 
-from tasks.core.runtime import configure  # noqa: E402
+from tasks.core import configure  # noqa: E402
 
 configure()
 

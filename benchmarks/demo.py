@@ -24,7 +24,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="yoloop-bench-") as tmp:
         repo = copy_project(Path(tmp) / "repo")
         log = Path(tmp) / "repro.log"
-        wall, peak = timed([sys.executable, "-m", "flows.cli", "repro"], repo, log)
+        wall, peak = timed([sys.executable, "-m", "cli", "repro"], repo, log)
         print(log.read_text()[-2000:])
         print(f"cores: {os.cpu_count()}")
         print(f"wall time : {wall / 60:6.1f} min   ratio to 15 min target: {wall / TARGET_S:.2f}")

@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 import benchmarks.common  # noqa: F401  (state dir out of the project)
-from tasks.core.schema_mine import MineParams
+from tasks.core import MineParams
 from tasks.mine.kcenter import k_center_greedy
 from tasks.mine.selection import Candidate
 from tasks.mine.strategies import PoolPick, choose_batch

@@ -16,8 +16,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.common import timed
-from tasks.core.params import load_params
-from tasks.core.runtime import resolve_device, state_dir
+from tasks.core import load_params, resolve_device, state_dir
 from testkit.profiles import TINY, write_params
 
 

@@ -1,6 +1,6 @@
 """FiftyOne ingestion through yoloop's index builder: samples with boxes per second (goal >= 1000).
 
-Builds N samples the way `build_index` does (tasks/fiftyone_index.sample_records and ingest:
+Builds N samples the way `build_index` does (tasks/index/build.py: sample_records and ingest:
 ground truth read from YOLO label files, predictions, scores, tags) and adds them to a dataset
 on the real mongod. The reference in the same run is a bare `add_samples` of samples without any label,
 so the printed ratio shows what the boxes cost.
@@ -16,10 +16,8 @@ import time
 from pathlib import Path
 
 import benchmarks.common  # noqa: F401  (state dir, so the database, out of the project)
-from tasks.core.paths import Layout
-from tasks.core.yolo_files import Label, write_labels
-from tasks.mine.fiftyone_index import ingest, sample_records
-from tasks.ops.fiftyone_setup import load_fiftyone
+from tasks.core import Label, Layout, load_fiftyone, write_labels
+from tasks.index import ingest, sample_records
 
 NAMES = ["ring", "cross", "star"]
 

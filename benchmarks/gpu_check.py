@@ -73,7 +73,7 @@ NOT_ITSELF = ["--deselect", "tests/e2e/test_gpu_check.py"]  # the device test th
 def efficiency_profile(tiny: bool):
     """The reduced GPU profile of the label-efficiency benchmark (bccd: 41 labelled train images once 80% of the
     205 are the pool), or a tiny one on the built-in data."""
-    from benchmarks.label_efficiency_profiles import Profile
+    from benchmarks.label_efficiency import Profile
 
     sizes = {"seed_images": 30, "batch": 20, "rounds": 2, "epochs": 20, "transfer_epochs": 5, "pool_images": 0}
     if tiny:
@@ -121,12 +121,9 @@ def trained_weights(work: Path) -> Path | None:
 
 def measure_exports(work: Path, tiny: bool) -> dict[str, dict[str, Any]]:
     """The train row's model exported as the evaluate stage exports it, each variant scored on the test split."""
-    from tasks.core.model_card import read_model_card
-    from tasks.core.params import load_params
-    from tasks.core.prepared import read_card, stage_test_set
-    from tasks.core.runtime import resolve_device
+    from tasks.core import load_params, read_card, read_model_card, resolve_device, stage_test_set
+    from tasks.evaluate import evaluate_detector
     from tasks.evaluate.export_check import calibration_images, export_and_score, export_cost, export_variants
-    from tasks.evaluate.validate import evaluate_detector
 
     weights = trained_weights(work)
     if weights is None:
@@ -155,8 +152,7 @@ def measure_exports(work: Path, tiny: bool) -> dict[str, dict[str, Any]]:
 
 def measure_pool(work: Path, tiny: bool) -> dict[str, dict[str, Any]]:
     from benchmarks.pool_scoring import measure, pool_images, weights_file
-    from tasks.core.params import load_params
-    from tasks.core.runtime import resolve_device
+    from tasks.core import load_params, resolve_device
     from testkit.profiles import PROJECT_PARAMS
 
     size = POOL_TINY if tiny else POOL_GPU
@@ -304,7 +300,7 @@ def part_rows(part: Part, tiny: bool, work: Path, left_s: float) -> dict[str, di
 
 def check(tiny: bool, out: Path) -> dict[str, Any]:
     """Every part in turn within the total budget; the report, printed and written to `out`."""
-    from tasks.core.prefect_server import serving
+    from tasks.orchestration import serving
 
     started = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="yoloop-gpu-check-"))

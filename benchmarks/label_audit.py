@@ -12,6 +12,19 @@ training). The script prints precision and recall of the planted errors in the t
 predictions, mistakenness in-sample, and a random ranking.
 Goal (issue 16): recall in the top 10% >= 0.6 on neu-det, at least twice in-sample mistakenness's.
 
+A flag is a labelled box (image, line) or a predicted box where the labels have none. A planted
+flip, shift or spurious box is found by a flag on its line; a deleted box by a flag of a predicted
+box on that image at IoU >= 0.5 with the box that was deleted. The top x% of a ranking are its
+first ceil(x * labelled boxes) flags (fewer when it flags fewer).
+
+`--simulate` checks the scoring and the reasons without training: a model that generalises predicts
+the objects that are really there (the clean labels, before planting); a model that memorised its
+training labels predicts those labels, errors included (the planted labels). Both are simulated the
+same way from real box geometry: each box found with probability 0.9, its corners jittered by a few
+percent of its size, its class kept with probability 0.97, a confidence in [0.55, 0.95]; plus false
+positives (5% of the boxes) at confidence in [0.05, 0.6]. The sets and the planted errors are
+benchmarks/label_audit_data.py's.
+
     python -m benchmarks.label_audit [--dataset neu-det|playing-cards] [--profile smoke|cpu|gpu] [--rate 0.05]
 """
 
@@ -19,15 +32,134 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import sys
 import tempfile
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from benchmarks.common import real_datasets_or_exit
-from tasks.core.paths import Layout
+from tasks.audit.boxes import AuditImage, Box, Corners, Prediction, iou_matrix
+from tasks.audit.label_issues import AuditFindings
+from tasks.audit.mistakenness import Mistakenness
+from tasks.core import Layout
+
+RIGHT_REASON = {"flip": "wrong_class", "shift": "misplaced", "delete": "missing", "spurious": "spurious"}
+
+
+@dataclass(frozen=True)
+class Flag:
+    image: str
+    line: int | None  # a labelled box; None: a predicted box where no label is
+    xyxy: Corners | None
+    score: float
+    kind: str | None = None  # the audit's reason; None for the baselines
+
+
+@dataclass(frozen=True)
+class Target:
+    """A planted error as the evaluation sees it: image key, line (flip, shift, spurious) or the deleted box."""
+
+    kind: str
+    image: str
+    line: int | None
+    removed: Corners | None
+
+
+def audit_flags(findings: AuditFindings) -> list[Flag]:
+    flags = [
+        Flag(s.image, s.box, s.xyxy if s.box is None else None, s.priority, s.kind)
+        for suspects in findings.suspects
+        for s in suspects
+    ]
+    return sorted(flags, key=lambda f: -f.score)  # the audit's own ranking (priority)
+
+
+def mistakenness_flags(images: list[AuditImage], mistakes: list[Mistakenness], seed: int) -> list[Flag]:
+    """FiftyOne's own ranking: a matched box by max(class, location) mistakenness, an unmatched one
+    (possible spurious) at 1, a possible missing prediction at its confidence; ties in a seeded order."""
+    flags = []
+    for image, m in zip(images, mistakes, strict=True):
+        for b, box in enumerate(image.truth):
+            if m.box_class[b] is not None:
+                flags.append(Flag(image.key, box.line, None, max(m.box_class[b], m.box_location[b] or 0.0)))
+            elif m.box_spurious[b]:
+                flags.append(Flag(image.key, box.line, None, 1.0))
+        for p, missing in zip(image.predictions, m.prediction_missing, strict=True):
+            if missing:
+                flags.append(Flag(image.key, None, p.xyxy, p.conf))
+    rng = random.Random(f"mistakenness-ties-{seed}")  # not the planting's stream (same seed, same shuffles)
+    order = {id(f): rng.random() for f in flags}
+    return sorted(flags, key=lambda f: (-f.score, order[id(f)]))
+
+
+def random_flags(images: list[AuditImage], findings: AuditFindings, seed: int) -> list[Flag]:
+    """Every labelled box and every box the audit says is missing, in a seeded random order."""
+    flags = [Flag(i.key, b.line, None, 0.0) for i in images for b in i.truth]
+    flags += [f for f in audit_flags(findings) if f.line is None]
+    random.Random(f"random-ranking-{seed}").shuffle(flags)  # not the planting's stream
+    return flags
+
+
+def found_by(flag: Flag, targets: list[Target], taken: set[int]) -> int | None:
+    """The index of the (not yet found) planted error this flag finds, or None."""
+    for t, target in enumerate(targets):
+        if t in taken or target.image != flag.image:
+            continue
+        if flag.line is not None and target.line == flag.line:
+            return t
+        if flag.line is None and target.removed and iou_matrix([flag.xyxy], [target.removed])[0, 0] >= 0.5:
+            return t
+    return None
+
+
+def evaluate(flags: list[Flag], targets: list[Target], boxes: int, share: float) -> dict:
+    """Precision and recall (overall and per kind) of the planted errors in the top `share` of `flags`."""
+    top = flags[: math.ceil(share * boxes)]
+    taken: set[int] = set()
+    hits = right = 0
+    for flag in top:
+        t = found_by(flag, targets, taken)
+        if t is not None:
+            taken.add(t)
+            hits += 1
+            right += flag.kind == RIGHT_REASON[targets[t].kind]
+    kinds = sorted({t.kind for t in targets})
+    per_kind = {
+        k: sum(1 for t in taken if targets[t].kind == k) / max(1, sum(t.kind == k for t in targets)) for k in kinds
+    }
+    return {
+        "flags": len(top),
+        "precision": hits / len(top) if top else 0.0,
+        "recall": len(taken) / max(1, len(targets)),
+        "right_reason": right,
+        "per_kind": per_kind,
+    }
+
+
+def noisy(box: Box, classes: int, rng: random.Random) -> Prediction:
+    x1, y1, x2, y2 = box.xyxy
+    w, h = x2 - x1, y2 - y1
+    corners = tuple(c + rng.gauss(0, 0.04) * s for c, s in zip((x1, y1, x2, y2), (w, h, w, h), strict=True))
+    cls = box.cls if rng.random() < 0.97 else rng.choice([c for c in range(classes) if c != box.cls])
+    return Prediction(cls, round(rng.uniform(0.55, 0.95), 4), corners)
+
+
+def simulate(images: list[AuditImage], sources: dict[str, list[Box]], classes: int, seed: int) -> list[AuditImage]:
+    """`images` with predictions simulated from `sources` (per image key: the boxes really predicted from)."""
+    rng = random.Random(f"simulated-{seed}")
+    result = []
+    for image in images:
+        found = [noisy(b, classes, rng) for b in sources[image.key] if rng.random() < 0.9]
+        for _ in range(sum(rng.random() < 0.05 for _ in sources[image.key])):
+            w, h = rng.uniform(0.1, 0.4) * image.width, rng.uniform(0.1, 0.4) * image.height
+            x, y = rng.uniform(0, image.width - w), rng.uniform(0, image.height - h)
+            found.append(Prediction(rng.randrange(classes), round(rng.uniform(0.05, 0.6), 4), (x, y, x + w, y + h)))
+        result.append(replace(image, predictions=found))
+    return result
+
 
 # images: audited images (None: all); the rest are the train settings of the fold models.
 # Cost: images x (folds - 1) x epochs image-epochs; the smoke run measured ~15 per second at 96 px on the shared
@@ -41,7 +173,7 @@ SHARES = (0.01, 0.05, 0.10)
 
 
 def bench_params(work: Path, profile: dict, seed: int):
-    from tasks.core.params import load_params
+    from tasks.core import load_params
     from testkit.profiles import write_params
 
     train = {k: profile[k] for k in ("epochs", "imgsz", "batch", "workers")}
@@ -66,7 +198,6 @@ def deleted_corners(planted, items) -> tuple[float, float, float, float] | None:
 def planted_set(source: Path, name: str, profile: dict, rate: float, seed: int, work: Path):
     """The prepared copy with planted labels, and the planted errors as evaluation targets."""
     from benchmarks.label_audit_data import plant_errors, read_dataset, write_prepared
-    from benchmarks.label_audit_rank import Target
 
     names, items, val = read_dataset(source, name, work)
     if profile["images"] and profile["images"] < len(items):
@@ -109,11 +240,15 @@ def fold_predictions(fold, images, folds, validation, names, params, args, work:
 def run(options, profile: dict | None = None) -> dict:
     """The benchmark with the command line's options; `profile` (the keys of PROFILES' entries) replaces the named
     profile's settings (benchmarks/gpu_check.py passes its reduced ones)."""
-    from benchmarks.label_audit_rank import audit_flags, evaluate, mistakenness_flags, random_flags
-    from tasks.audit.folds import assign_folds
-    from tasks.audit.label_issues import find_label_issues
+    from tasks.audit import (
+        assign_folds,
+        audited_images,
+        find_label_issues,
+        fold_arguments,
+        load_audit_images,
+        validation_images,
+    )
     from tasks.audit.mistakenness import fiftyone_mistakenness
-    from tasks.audit.oof import audited_images, fold_arguments, load_audit_images, validation_images
 
     profile = dict(profile or PROFILES[options.profile])
     profile.update({k: getattr(options, k) for k in ("images", "epochs") if getattr(options, k, None)})
@@ -137,8 +272,6 @@ def run(options, profile: dict | None = None) -> dict:
         held_out, trained_on = fold_predictions(fold, images, folds, validation, names, params, args, work / "oof")
         predicted, seen = predicted + held_out, seen + trained_on
     if options.simulate:  # no training: a model that generalises (out-of-fold) and one that memorised (in-sample)
-        from benchmarks.label_audit_sim import simulate
-
         images = [replace(i, fold=folds[i.key]) for i in images]
         predicted = simulate(images, clean_boxes(images, clean), len(names), options.seed)
         seen = simulate(images, {i.key: i.truth for i in images}, len(names), options.seed + 1)

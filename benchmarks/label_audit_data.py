@@ -14,8 +14,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from tasks.core.prepared import PreparedDataset, write_card
-from tasks.core.yolo_files import Label, write_labels
+from tasks.core import Label, PreparedDataset, write_card, write_labels
 from tasks.data.box_agreement import iou
 
 LAYOUTS = {  # dataset -> (audited images, their annotations), (val images, val annotations)

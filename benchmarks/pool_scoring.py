@@ -17,11 +17,8 @@ import time
 from pathlib import Path
 
 import benchmarks.common  # noqa: F401  (state dir out of the project)
-from tasks.core.params import load_params
-from tasks.core.runtime import quiet_ultralytics, resolve_device
-from tasks.core.schema_mine import MineParams
-from tasks.core.yolo_files import list_images
-from tasks.mine.pool_scoring import load_detector, score_images
+from tasks.core import MineParams, list_images, load_params, quiet_ultralytics, resolve_device
+from tasks.mine import load_detector, score_images
 from tasks.prepare.builtin import write_split
 from testkit.profiles import PROJECT_PARAMS
 

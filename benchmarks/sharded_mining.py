@@ -21,9 +21,8 @@ from pathlib import Path
 
 import benchmarks.common  # noqa: F401  (state dir out of the project)
 from benchmarks.pool_scoring import pool_images, weights_file
-from tasks.core.params import load_params
-from tasks.core.schema_mine import MineParams
-from tasks.mine.pool_scoring import load_detector, score_images
+from tasks.core import MineParams, load_params
+from tasks.mine import load_detector, score_images
 from tasks.mine.sharded_scoring import actors_for
 from testkit.profiles import PROJECT_PARAMS
 

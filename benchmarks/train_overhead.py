@@ -31,11 +31,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 from benchmarks.common import timed
-from tasks.core.params import load_params
-from tasks.core.paths import Layout
-from tasks.core.prefect_server import serving
-from tasks.core.runtime import resolve_device
-from tasks.train.fit import ultralytics_args
+from tasks.core import Layout, load_params, resolve_device
+from tasks.orchestration import serving
+from tasks.train import ultralytics_args
 from testkit.profiles import write_params
 
 

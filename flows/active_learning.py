@@ -20,19 +20,13 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger
 
-from flows.stage import main, project_root
 from flows.steps.operations import import_labels_task, reproduce_task, run_repeats_task
-from tasks.core.params import load_params
-from tasks.core.paths import Layout
-from tasks.core.prepared import read_card
-from tasks.core.runtime import resolve_device
-from tasks.core.schema import Params
-from tasks.loop.arms import choosers_by_repeat, prepared_repeats
-from tasks.loop.efficiency_report import write_efficiency_report
-from tasks.loop.rounds import LoopPlan
-from tasks.ops import dvc_repo, tracking
-from tasks.ops.labelling_pause import WEEK_S, wait_for_labels
-from tasks.train.fit import ultralytics_args
+from tasks.core import Layout, Params, load_params, project_root, read_card, resolve_device
+from tasks.loop import LoopPlan, choosers_by_repeat, prepared_repeats, write_efficiency_report
+from tasks.orchestration import WEEK_S, stage_main, wait_for_labels
+from tasks.tracking import log_artifacts, stage_run
+from tasks.train import ultralytics_args
+from tasks.versioning import dvc_add, locked_outputs
 
 
 @flow(name="active-learning-oracle")
@@ -47,13 +41,13 @@ def oracle_flow(params: Params, root: Path) -> dict:
     title, setup = f"Active learning: {', '.join(section.arms)} over {section.repeats} repeats", section.model_dump()
     # the report after every round, not only the last
     report = partial(write_efficiency_report, dest=report_dir, title=title, setup={"active_learning": setup})
-    with tracking.stage_run(params.tracking, "active-learning", section.model_dump(), layout):
+    with stage_run(params.tracking, "active-learning", section.model_dump(), layout):
         choosers_for = choosers_by_repeat(section.arms, params.mine, device, seed)
         points = run_repeats_task(
             setup_for, choosers_for, section.repeats, plan, params.train.model, args, layout.fresh_scratch("al"), report
         )
         summary = report(points)
-        tracking.log_artifacts([report_dir / "report.json", report_dir / "report.md", report_dir / "curve.png"])
+        log_artifacts([report_dir / "report.json", report_dir / "report.md", report_dir / "curve.png"])
     return summary
 
 
@@ -72,13 +66,13 @@ def labelling_round_flow(repo: str = ".", push: bool = True, timeout_s: int = WE
     round_number = load_params(layout.root / "params.yaml").mine.round
     labels_dir = wait_for_labels(layout.relabel / f"round-{round_number}", timeout_s)
     dest, count = import_labels_task(labels_dir, layout.relabel, layout.labels)
-    dvc_repo.dvc_add(dest)
+    dvc_add(dest)
     logger.info(f"imported {count} label files into {dest}")
     logger.info(reproduce_task([], {"mine.round": round_number + 1}, layout.root)[-3000:])
     if push:
-        logger.info(dvc_repo.push(layout.root))
-    return dvc_repo.locked_outputs(layout.root)
+        logger.info(push(layout.root))
+    return locked_outputs(layout.root)
 
 
 if __name__ == "__main__":
-    main(oracle_flow)
+    stage_main(oracle_flow)

@@ -12,15 +12,12 @@ from pathlib import Path
 
 from prefect import flow
 
-from flows.stage import main
 from flows.steps.evaluate import evaluate_detector_task
 from flows.steps.train import train_detector_task
-from tasks.core.paths import Layout
-from tasks.core.prepared import read_card
-from tasks.core.runtime import resolve_device
-from tasks.core.schema import Params
-from tasks.ops import tracking
-from tasks.studies.architectures import compare_architectures, write_comparison
+from tasks.core import Layout, Params, read_card, resolve_device
+from tasks.orchestration import stage_main
+from tasks.studies import compare_architectures, write_comparison
+from tasks.tracking import log_artifacts, stage_run
 
 
 @flow(name="architectures")
@@ -29,12 +26,12 @@ def architectures_flow(params: Params, root: Path) -> list[dict]:
     layout = Layout(root)
     dataset = read_card(layout.prepared)
     work = layout.fresh_scratch("architectures")
-    with tracking.stage_run(params.tracking, "architectures", params.architectures.model_dump(), layout):
+    with stage_run(params.tracking, "architectures", params.architectures.model_dump(), layout):
         rows, setup = compare_architectures(params, dataset, work, train_detector_task, evaluate_detector_task)
         device = resolve_device(params.project.device)
-        tracking.log_artifacts(write_comparison(rows, device, layout.reports / "architectures", setup))
+        log_artifacts(write_comparison(rows, device, layout.reports / "architectures", setup))
     return rows
 
 
 if __name__ == "__main__":
-    main(architectures_flow)
+    stage_main(architectures_flow)

@@ -12,15 +12,17 @@ from pathlib import Path
 
 from prefect import flow
 
-from flows.stage import main
 from flows.steps.audit import find_label_issues_task, train_and_predict_task
-from tasks.audit.folds import assign_folds
-from tasks.audit.oof import audited_images, fold_arguments, load_audit_images, validation_images
-from tasks.audit.report import write_audit_summary
-from tasks.core.paths import Layout
-from tasks.core.prepared import read_card
-from tasks.core.runtime import resolve_device
-from tasks.core.schema import Params
+from tasks.audit import (
+    assign_folds,
+    audited_images,
+    fold_arguments,
+    load_audit_images,
+    validation_images,
+    write_audit_summary,
+)
+from tasks.core import Layout, Params, read_card, resolve_device
+from tasks.orchestration import stage_main
 
 
 @flow(name="audit")
@@ -46,4 +48,4 @@ def audit_flow(params: Params, root: Path) -> dict:
 
 
 if __name__ == "__main__":
-    main(audit_flow)
+    stage_main(audit_flow)

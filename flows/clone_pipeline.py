@@ -4,7 +4,7 @@ Prefect's pull steps have already cloned the repository into this run's own fold
 working directory (prefect.yaml), so the project root is that clone. The flow checks the shared
 remote before any work, pulls what it holds, reproduces the targets (a `dvc exp run` with param
 overrides), and publishes: `dvc push`, then the result branch `yoloop/runs/<run>` to the git origin
-(tasks/ops/workspace_clone.py).
+(tasks/versioning/clone.py).
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from flows.stage import project_root
 from flows.steps.operations import check_remote_task, publish_run_task, pull_data_task, reproduce_task
-from tasks.ops.dvc_repo import locked_outputs
-from tasks.ops.workspace_clone import run_name
+from tasks.core import project_root
+from tasks.versioning import locked_outputs, run_name
 
 
 @flow(name="clone-pipeline")

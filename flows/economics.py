@@ -2,7 +2,7 @@
 
 Not a DVC stage (it trains four models); run it when new classes arrive to decide between
 a transfer now and a retrain from scratch. Writes reports/economics/{report.md,report.json,per_class.png}.
-The experiments' design lives in tasks/studies/economics_runs.py. With `economics.jobs: 2`, D trains
+The experiments' design lives in tasks/studies/economics.py. With `economics.jobs: 2`, D trains
 in a process of its own (a Prefect task run like the others) while A, B and C train here.
 """
 
@@ -13,16 +13,13 @@ from typing import Any
 
 from prefect import flow
 
-from flows.stage import main
 from flows.steps.evaluate import evaluate_detector_task
 from flows.steps.train import train_detector_in_process_task, train_detector_task
-from tasks.core.paths import Layout
-from tasks.core.prepared import read_card
-from tasks.core.schema import Params
-from tasks.ops import tracking
-from tasks.studies.economics_report import write_economics_report
-from tasks.studies.economics_runs import economics_study, experiment_metrics, measure, train_experiments
-from tasks.train.transfer import current_lineage
+from tasks.core import Layout, Params, read_card
+from tasks.orchestration import stage_main
+from tasks.studies import economics_study, experiment_metrics, measure, train_experiments, write_economics_report
+from tasks.tracking import log_artifacts, log_metrics, stage_run
+from tasks.train import current_lineage
 
 
 @flow(name="economics")
@@ -36,11 +33,11 @@ def economics_flow(params: Params, root: Path, out: Path | None = None) -> dict[
     rows = {n: measure(params, dataset, n, o, work / n, evaluate_detector_task) for n, o in outcomes.items()}
     report = economics_study(params, dataset, rows, outcomes["A"].device, current_lineage(layout))
     files = write_economics_report(report, out or layout.reports / "economics")
-    with tracking.stage_run(params.tracking, "economics", report["settings"], layout):
-        tracking.log_metrics(experiment_metrics(rows))
-        tracking.log_artifacts(files)
+    with stage_run(params.tracking, "economics", report["settings"], layout):
+        log_metrics(experiment_metrics(rows))
+        log_artifacts(files)
     return report
 
 
 if __name__ == "__main__":
-    main(economics_flow)
+    stage_main(economics_flow)

@@ -12,17 +12,12 @@ from pathlib import Path
 
 from prefect import flow
 
-from flows.stage import main
 from flows.steps.evaluate import candidate_version_task, judge_task, score_forgetting_task, score_model_task
-from tasks.core.model_card import WEIGHTS_FILE, read_model_card, require_weights
-from tasks.core.paths import Layout
-from tasks.core.prepared import read_card
-from tasks.core.schema import Params
-from tasks.evaluate.against_champion import CandidateModel
-from tasks.evaluate.mlflow_log import log_evaluation
-from tasks.evaluate.report import write_evaluation
-from tasks.loop.loop_page import write_loop_page
-from tasks.ops import tracking
+from tasks.core import WEIGHTS_FILE, Layout, Params, read_card, read_model_card, require_weights
+from tasks.evaluate import CandidateModel, log_evaluation, write_evaluation
+from tasks.loop import write_loop_page
+from tasks.orchestration import stage_main
+from tasks.tracking import stage_run
 
 
 @flow(name="evaluate")
@@ -34,7 +29,7 @@ def evaluate_flow(params: Params, root: Path) -> dict:
     card, weights = read_model_card(source), require_weights(source / WEIGHTS_FILE)
     work = layout.fresh_scratch("evaluate")
     version = candidate_version_task(params.tracking, layout, card, weights)  # under the current registered name
-    with tracking.stage_run(params.tracking, "evaluate", section.model_dump(), layout):
+    with stage_run(params.tracking, "evaluate", section.model_dump(), layout):
         result, records = score_model_task(params, layout, dataset, card["names"], weights, version, work)
         result["forgetting"] = score_forgetting_task(params, layout, dataset, result["per_class"], work)
         candidate = CandidateModel(weights, card["names"], version, records)
@@ -46,4 +41,4 @@ def evaluate_flow(params: Params, root: Path) -> dict:
 
 
 if __name__ == "__main__":
-    main(evaluate_flow)
+    stage_main(evaluate_flow)

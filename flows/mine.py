@@ -11,21 +11,29 @@ from pathlib import Path
 
 from prefect import flow
 
-from flows.stage import main
 from flows.steps.mine import export_relabel_batch_task, rank_pool_task, rebuild_index_task, score_images_task
-from tasks.core.model_card import WEIGHTS_FILE, read_model_card, require_weights
-from tasks.core.paths import Layout
-from tasks.core.prepared import read_card
-from tasks.core.runtime import resolve_device
-from tasks.core.schema import Params
-from tasks.core.yolo_files import list_images
-from tasks.loop.loop_page import write_loop_page
-from tasks.mine.audit_share import share_batch_with_audit
-from tasks.mine.pool_check import require_pool
-from tasks.mine.pool_scoring import load_detector
-from tasks.mine.rank import training_embeddings
-from tasks.mine.relabel_export import earlier_choices
-from tasks.mine.reports import batch_header, write_mine_summary, write_pool_reports
+from tasks.core import (
+    WEIGHTS_FILE,
+    Layout,
+    Params,
+    list_images,
+    read_card,
+    read_model_card,
+    require_weights,
+    resolve_device,
+)
+from tasks.loop import write_loop_page
+from tasks.mine import (
+    batch_header,
+    earlier_choices,
+    load_detector,
+    require_pool,
+    share_batch_with_audit,
+    training_embeddings,
+    write_mine_summary,
+    write_pool_reports,
+)
+from tasks.orchestration import stage_main
 
 
 @flow(name="mine")
@@ -57,4 +65,4 @@ def mine_flow(params: Params, root: Path) -> dict:
 
 
 if __name__ == "__main__":
-    main(mine_flow)
+    stage_main(mine_flow)

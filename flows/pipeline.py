@@ -10,9 +10,9 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from flows.stage import project_root
 from flows.steps.operations import push_task, reproduce_task
-from tasks.ops.dvc_repo import locked_outputs
+from tasks.core import project_root
+from tasks.versioning import locked_outputs
 
 
 @flow(name="pipeline")

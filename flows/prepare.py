@@ -6,15 +6,11 @@ from pathlib import Path
 
 from prefect import flow
 
-from flows.stage import main
 from flows.steps.prepare import generate_builtin_task, prepare_from_datasets_task, split_stats_task
-from tasks.core.paths import Layout
-from tasks.core.prepared import PreparedDataset, write_card
-from tasks.core.schema import Params
-from tasks.core.yolo_files import atomic_dir
-from tasks.data.class_stats import plot_class_stats
-from tasks.prepare.label_rounds import add_label_rounds
-from tasks.prepare.summary import write_prepare_summary
+from tasks.core import Layout, Params, PreparedDataset, atomic_dir, write_card
+from tasks.data import plot_class_stats
+from tasks.orchestration import stage_main
+from tasks.prepare import add_label_rounds, write_prepare_summary
 
 
 @flow(name="prepare")
@@ -36,4 +32,4 @@ def prepare_flow(params: Params, root: Path) -> dict:
 
 
 if __name__ == "__main__":
-    main(prepare_flow)
+    stage_main(prepare_flow)

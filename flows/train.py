@@ -6,14 +6,10 @@ from pathlib import Path
 
 from prefect import flow
 
-from flows.stage import main
 from flows.steps.train import stage_training_set_task, train_detector_task
-from tasks.core.paths import Layout
-from tasks.core.prepared import read_card
-from tasks.core.runtime import resolve_device
-from tasks.core.schema import Params
-from tasks.train.fit import ultralytics_args
-from tasks.train.tracked import TrainingStart, tracked_training
+from tasks.core import Layout, Params, read_card, resolve_device
+from tasks.orchestration import stage_main
+from tasks.train import TrainingStart, tracked_training, ultralytics_args
 
 
 @flow(name="train")
@@ -31,4 +27,4 @@ def train_flow(params: Params, root: Path) -> dict:
 
 
 if __name__ == "__main__":
-    main(train_flow)
+    stage_main(train_flow)

@@ -11,14 +11,10 @@ from pathlib import Path
 
 from prefect import flow
 
-from flows.stage import main
 from flows.steps.train import stage_transfer_set_task, train_detector_task, write_start_checkpoint_task
-from tasks.core.paths import Layout
-from tasks.core.prepared import read_card
-from tasks.core.schema import Params
-from tasks.train.tracked import tracked_training
-from tasks.train.transfer import resolve_source
-from tasks.train.transfer_start import transfer_stage_start
+from tasks.core import Layout, Params, read_card
+from tasks.orchestration import stage_main
+from tasks.train import resolve_source, tracked_training, transfer_stage_start
 
 
 @flow(name="transfer")
@@ -37,4 +33,4 @@ def transfer_flow(params: Params, root: Path) -> dict:
 
 
 if __name__ == "__main__":
-    main(transfer_flow)
+    stage_main(transfer_flow)

@@ -27,7 +27,7 @@ def heartbeats(flow_run_id: UUID) -> int:
     """How many heartbeat events of the flow run the server has stored."""
     from prefect.client.orchestration import get_client
 
-    from tasks.ops.zombies import heartbeat_filter
+    from tasks.orchestration import heartbeat_filter
 
     with get_client(sync_client=True) as client:
         return client.read_events(filter=heartbeat_filter(flow_run_id), limit=1).total

@@ -11,16 +11,20 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent  # the checkout this code came from
 KEPT_DATA_FILES = {"data/labels/README.md", "data/raw/README.md"}  # keep data/labels and data/raw, deps of `prepare`
 # A stage run as a subprocess without PREFECT_API_URL (the tests' session server) starts a Prefect server of its
-# own (tasks/core/prefect_server.py); on a busy 2-core machine it can need more than 60 s, and the stage then
-# exits 1 before doing anything. Defaults only: the environment wins.
+# own (tasks/orchestration/server.py); on a busy machine it can need more than Prefect's default start-up timeout,
+# and the stage then exits 1 before doing anything. Defaults only: the environment wins.
 BUSY_MACHINE_ENV = {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}
+# FiftyOne puts the port of the mongod it started into os.environ, so that child processes join that mongod
+# whatever their FIFTYONE_DATABASE_DIR: a command started here must start (or find) the mongod of its own folder.
+PARENT_ONLY_ENV = ("FIFTYONE_PRIVATE_DATABASE_PORT",)
 
 
 def project_env(**extra: str) -> dict[str, str]:
     """The test interpreter first on PATH (dvc.yaml runs `python -m ...`) and this checkout importable."""
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     python_path = os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")]))
-    return {**BUSY_MACHINE_ENV, **os.environ, "PATH": path, "PYTHONPATH": python_path, **extra}
+    inherited = {key: value for key, value in os.environ.items() if key not in PARENT_ONLY_ENV}
+    return {**BUSY_MACHINE_ENV, **inherited, "PATH": path, "PYTHONPATH": python_path, **extra}
 
 
 def run(

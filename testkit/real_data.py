@@ -15,15 +15,16 @@ class RealDataMissing(LookupError):
 
 
 def candidates() -> list[Path]:
-    """Where the datasets may be, first match wins: $YOLOOP_REAL_DATASETS, beside the checkout, /work/shared."""
+    """Where the datasets may be: $YOLOOP_REAL_DATASETS alone when set, else beside the checkout, then /work/shared."""
     named = os.environ.get("YOLOOP_REAL_DATASETS", "")
-    return [Path(c) for c in (named, PROJECT.parent / "shared" / "datasets", "/work/shared/datasets") if c]
+    return [Path(named)] if named else [PROJECT.parent / "shared" / "datasets", Path("/work/shared/datasets")]
 
 
 def real_datasets() -> Path:
     found = next((c for c in candidates() if (c / "PROVENANCE.md").is_file()), None)
     if found is None:
-        raise RealDataMissing("the real datasets are not here (set YOLOOP_REAL_DATASETS)")
+        looked = ", ".join(str(c) for c in candidates())
+        raise RealDataMissing(f"the real datasets are not here: no PROVENANCE.md in {looked} (YOLOOP_REAL_DATASETS)")
     return found
 
 

@@ -143,6 +143,7 @@ def write_voc(root: Path) -> list[Defect]:
         "dot": ("dot.jpg", (64, 48), [("cat", VOC_BOX.format(5, 5, 5, 5), 0)], ("zero or negative area", "error")),
         "wide": ("wide.jpg", (64, 48), [("cat", VOC_BOX.format(50, 8, 70, 20), 0)], ("past the 64x48", "warning")),
         "turned": ("turned.jpg", (64, 48), [("cat", VOC_BOX.format(0, 0, 16, 8), 0)], ("turned with EXIF", "note")),
+        "val_ok": ("val_ok.jpg", (64, 48), [("cat", box, 0)], None),  # val's one image: a declared split is not empty
     }
     (root / "Annotations").mkdir(parents=True)
     (root / "JPEGImages").mkdir()
@@ -157,8 +158,8 @@ def write_voc(root: Path) -> list[Defect]:
         if expected:
             defects.append(Defect(f"{stem}.xml", *expected))
     (root / "Annotations/broken.xml").write_text("<annotation><filename>x.jpg</filename>\n<size>")
-    (root / "ImageSets/Main/train.txt").write_text("\n".join(cases) + "\n")
-    (root / "ImageSets/Main/val.txt").write_text("ok\n")
+    (root / "ImageSets/Main/train.txt").write_text("\n".join(c for c in cases if c != "val_ok") + "\n")
+    (root / "ImageSets/Main/val.txt").write_text("ok\nval_ok\n")
     return [
         *defects,
         Defect("broken.xml", "not valid XML", "error"),

@@ -17,7 +17,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tasks.ops import stack
+from tasks.core import HOST, WaitTimedOut, free_port, port_in_use, wait_for, wait_until_up
 from testkit.processes import PROJECT, project_env, run
 
 REGION = "us-east-1"
@@ -35,7 +35,7 @@ class LocalS3:
 
     @classmethod
     def start(cls, logs: Path) -> LocalS3:
-        port = stack.free_port()
+        port = free_port()
         logs.mkdir(parents=True, exist_ok=True)
         log = logs / "s3-server.log"
         process = subprocess.Popen(
@@ -46,21 +46,13 @@ class LocalS3:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        server = cls(f"http://{stack.HOST}:{port}", process, log)
+        server = cls(f"http://{HOST}:{port}", process, log)
         server.wait_serving()
         server.credentials = server._provision()
         return server
 
     def wait_serving(self, timeout_s: float = 60) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log.read_text()[-2000:]
-            try:
-                urllib.request.urlopen(f"{self.endpoint}/moto-api/", timeout=2).close()
-                return
-            except OSError:
-                time.sleep(0.3)
-        raise TimeoutError(f"{self.endpoint} did not answer")
+        wait_until_up(f"{self.endpoint}/moto-api/", timeout_s, self.process)
 
     def _provision(self) -> dict[str, str]:
         """A user allowed everything, its access key and the bucket; then every request must be signed by it."""
@@ -108,19 +100,14 @@ class LocalS3:
         self._wait_port(open_=True)
 
     def _wait_port(self, open_: bool, timeout_s: float = 60) -> None:
-        import socket
-
         port = int(self.endpoint.rsplit(":", 1)[1])
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            with socket.socket() as probe:
-                if (probe.connect_ex((stack.HOST, port)) == 0) == open_:
-                    return
-            time.sleep(0.1)
-        os.kill(self.process.pid, signal.SIGALRM)  # the server's thread stacks, into its log
-        time.sleep(1)
         state = "open" if open_ else "close"
-        raise TimeoutError(f"port {port} did not {state}; server log:\n{self.log.read_text()[-6000:]}")
+        try:
+            wait_for(lambda: port_in_use(port) == open_, timeout_s, f"port {port} to {state}", interval_s=0.1)
+        except WaitTimedOut:
+            os.kill(self.process.pid, signal.SIGALRM)  # the server's thread stacks, into its log
+            time.sleep(1)
+            raise WaitTimedOut(f"port {port} did not {state}; server log:\n{self.log.read_text()[-6000:]}") from None
 
     def terminate(self) -> None:
         if self.process.poll() is None:

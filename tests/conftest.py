@@ -3,7 +3,10 @@
 Fixtures: `make_project` (a project in a temporary folder with its own MLflow store, the current
 directory for the test), `trained_project` (one tiny trained model for the session; copy it before
 changing it), `prefect_server` (one Prefect server for the session; `prefect_harness` is the same),
-`state_dir`. Option `--order` reruns the suite in another order.
+`state_dir`. `-p randomly` (pytest-randomly) runs the suite shuffled, printing the seed to rerun it with.
+
+Under CI (`CI=true`) every test must run: a skip (a missing dataset, tool or permission) is reported
+as a failure with its reason, so that nothing a skip would hide goes unseen.
 """
 
 from __future__ import annotations
@@ -24,32 +27,42 @@ os.environ.pop("PREFECT_API_URL", None)
 for key, value in BUSY_MACHINE_ENV.items():  # also for stages that flows start through DVC (os.environ)
     os.environ.setdefault(key, value)
 
-from tasks.core.runtime import configure  # noqa: E402
+from tasks.core import configure  # noqa: E402
 
 configure()  # the environment, with the state folder above
-from tests.ordering import HELP, reorder_items, reorderer  # noqa: E402
 from tests.projects import Project, new_project  # noqa: E402
 
 TRAINED = {"train": {"epochs": 2}}  # the shared model: two epochs, so a history has more than one point
-ORDER = pytest.StashKey[tuple]()
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--order", default="file", help=HELP)
+def under_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"true", "1"}
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.stash[ORDER] = reorderer(config.getoption("--order"))
+def _skip_fails_under_ci(report: pytest.CollectReport | pytest.TestReport) -> None:
+    """Under CI, turn a skip into a failure that says what was skipped and why."""
+    if under_ci() and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true, where every test must run: {reason}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport:
+    report = yield
+    _skip_fails_under_ci(report)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> pytest.CollectReport:
+    report = yield
+    _skip_fails_under_ci(report)
+    return report
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"test order: {config.stash[ORDER][1]}"
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    reorder = config.stash[ORDER][0]
-    if reorder is not None:
-        items[:] = reorder_items(items, reorder)
+    return f"CI={os.environ.get('CI', '')!r}: skips {'fail' if under_ci() else 'are reported as skips'}"
 
 
 @pytest.fixture(scope="session")
@@ -64,8 +77,7 @@ def prefect_server() -> Iterator[str]:
     to it instead of each starting its own. Each project keeps its own files and MLflow store; only
     the Prefect run history is shared (as it already was by the flows run in this process).
     """
-    from tasks.core.prefect_server import serving
-    from tasks.ops.zombies import ensure_zombie_automation
+    from tasks.orchestration import ensure_zombie_automation, serving
 
     with serving(in_process=True) as api_url:
         ensure_zombie_automation()  # as `yoloop repro` does: a killed stage's run is crashed, not left Running

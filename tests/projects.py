@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tasks.core.params import Params, load_params
+from tasks.core import Params, load_params, state_dir
 from testkit.processes import copy_project
 from testkit.profiles import TINY, write_params
 
@@ -64,15 +64,14 @@ class Project:
 
     def register_champion(self, name: str, names: list[str]) -> str:
         """A version of `name` that knows `names` (its weights a placeholder: only its MLmodel is read), as champion."""
-        from tasks.core.paths import Layout
-        from tasks.core.schema import TrackingParams
-        from tasks.ops import tracking
+        from tasks.core import Layout, TrackingParams
+        from tasks.tracking import register_weights, stage_run
 
         weights = self.root / "placeholder.pt"
         weights.write_bytes(b"not read")
         params = TrackingParams(registered_model=name)
-        with tracking.stage_run(params, "register", {}, Layout(self.root)):
-            version = tracking.register_weights(weights, params, names)
+        with stage_run(params, "register", {}, Layout(self.root)):
+            version = register_weights(weights, params, names)
         self.mlflow().set_registered_model_alias(name, "champion", version)
         return version
 
@@ -106,8 +105,25 @@ class Project:
         return copy
 
 
+def empty_tracking_store() -> Path:
+    """An MLflow SQLite store with its tables made, once per test process (in its state folder).
+
+    A new store runs MLflow's database migrations on first use, seconds each time; a project starts
+    with a copy of this one instead. The tests that start an `mlflow server` of their own
+    (test_store_down, test_cluster) still make new stores.
+    """
+    template = state_dir() / "empty-mlflow.db"
+    if not template.exists():
+        from mlflow import MlflowClient
+
+        building = template.with_suffix(".building")
+        MlflowClient(f"sqlite:///{building}").search_experiments()
+        building.rename(template)
+    return template
+
+
 def new_project(root: Path, *overrides: dict[str, Any], repo: bool = False) -> Project:
-    """A project in `root` (a new folder) with the tiny params and `overrides`.
+    """A project in `root` (a new folder) with the tiny params and `overrides`, and an empty MLflow store.
 
     With `repo`, `root` is a git copy of this checkout (dvc.yaml, code), as `dvc repro` needs.
     """
@@ -116,5 +132,6 @@ def new_project(root: Path, *overrides: dict[str, Any], repo: bool = False) -> P
     else:
         root.mkdir(parents=True)
     project = Project(root)
+    shutil.copy2(empty_tracking_store(), root / "mlflow.db")
     project.write_params(*overrides)
     return project

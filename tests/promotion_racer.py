@@ -13,11 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import time
 from pathlib import Path
 
-from tasks.evaluate.promotion import apply_decision, settle
-from tasks.ops.registry import champion_version
+from tasks.core import wait_for
+from tasks.evaluate import apply_decision, settle
+from tasks.tracking import champion_version
 
 BARRIER_TIMEOUT_S = 120
 
@@ -40,11 +40,8 @@ def register_version(model: str, workdir: Path) -> str:
 
 def wait_for_all(barrier: Path, me: str, count: int) -> None:
     (barrier / f"{me}.ready").touch()
-    deadline = time.monotonic() + BARRIER_TIMEOUT_S
-    while len(list(barrier.glob("*.ready"))) < count:
-        if time.monotonic() > deadline:
-            raise TimeoutError("the other racer never reached the barrier")
-        time.sleep(0.05)
+    arrived = lambda: len(list(barrier.glob("*.ready"))) >= count  # noqa: E731
+    wait_for(arrived, BARRIER_TIMEOUT_S, "the other racer to reach the barrier", interval_s=0.05)
 
 
 def main() -> None:

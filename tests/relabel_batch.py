@@ -15,10 +15,9 @@ from xml.etree import ElementTree as ET
 
 import numpy as np
 
-from tasks.core.schema_data import BuiltinParams
-from tasks.core.yolo_files import read_labels
+from tasks.core import BuiltinParams, read_labels
+from tasks.mine import export_relabel_batch
 from tasks.mine.pool_scoring import ScoredImage
-from tasks.mine.relabel_export import export_relabel_batch
 from tasks.mine.selection import Choice
 from tasks.mine.uncertainty import Detections
 from tasks.prepare.builtin import write_split

@@ -10,7 +10,7 @@ A flow module imports steps and tasks, never another flow.
 def retry_unless_bad_input(_task, _task_run, state) -> bool:
     """Retry a failed attempt unless it failed on bad input (an InputError: bad data, a lost tracking store),
     which a second attempt would meet again."""
-    from tasks.core.errors import InputError
+    from tasks.core import InputError
 
     return not isinstance(state.data, InputError)
 

@@ -2,11 +2,9 @@
 check, the pull, the published result branch), labels taken back, the oracle loop's repeats."""
 
 from flows.steps import as_task
-from tasks.loop.arms import run_repeats
-from tasks.mine.labels_import import import_labels
-from tasks.ops.dvc_repo import push, reproduce
-from tasks.ops.s3 import check_remote
-from tasks.ops.workspace_clone import publish_run, pull_data
+from tasks.labelling import import_labels
+from tasks.loop import run_repeats
+from tasks.versioning import check_remote, publish_run, pull_data, push, reproduce
 
 reproduce_task = as_task(reproduce)
 push_task = as_task(push, retries=2)

@@ -1,9 +1,8 @@
 """Prefect tasks of the prepare stage."""
 
 from flows.steps import as_task
-from tasks.data.class_stats import split_stats
-from tasks.prepare.builtin import generate_builtin
-from tasks.prepare.from_imports import prepare_from_datasets
+from tasks.data import split_stats
+from tasks.prepare import generate_builtin, prepare_from_datasets
 
 generate_builtin_task = as_task(generate_builtin)
 split_stats_task = as_task(split_stats)

@@ -1,10 +1,8 @@
 """Prefect tasks of training: the staged copies, the widened start, the training run itself."""
 
 from flows.steps import as_task
-from tasks.core.prepared import stage_training_set
-from tasks.train.fit import train_detector, train_detector_in_process
-from tasks.train.transfer import stage_transfer_set
-from tasks.train.widen_head import write_start_checkpoint
+from tasks.core import stage_training_set
+from tasks.train import stage_transfer_set, train_detector, train_detector_in_process, write_start_checkpoint
 
 stage_training_set_task = as_task(stage_training_set)
 stage_transfer_set_task = as_task(stage_transfer_set)

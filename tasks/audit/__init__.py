@@ -12,12 +12,24 @@ Owns:
 - label_issues.py  the audit of a set of predicted images: scores, then reasons (what the stage and the
                 benchmark call);
 - report.py     reports/audit (images.json, boxes.json, predictions.json, report.md), metrics/audit.json,
-                and reading the report back;
-- index.py      what the audit adds to the FiftyOne index and the `possible_label_mistakes` view.
+                and reading the report back.
 
-Imports core/ (params, paths, the prepared dataset, YOLO files), train/ (the fold models train exactly
-as the train stage does) and ops/ (FiftyOne, connected as yoloop needs), besides the libraries cleanlab,
-fiftyone(-brain) and ultralytics; never a flow. mine/ reads what the audit found (its index fields, and
-its share of the relabel batch, tasks/mine/audit_share.py); prepare/ reads the `source: audit` of
-returned manifests (no import).
+Imports core/ (params, paths, the prepared dataset, YOLO files, FiftyOne's connection) and train/ (the fold
+models train exactly as the train stage does), besides the libraries cleanlab, fiftyone(-brain) and
+ultralytics; never a flow. index/ reads what the audit found into the FiftyOne index, mine/ takes its share
+of the relabel batch (tasks/mine/audit_share.py); prepare/ reads the `source: audit` of returned manifests
+(no import).
 """
+
+import lazy_loader
+
+# What other rooms, the flows and the CLI use: loaded on first use (PEP 562), so importing the room loads nothing.
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "folds": ["assign_folds"],
+        "label_issues": ["find_label_issues"],
+        "oof": ["audited_images", "fold_arguments", "load_audit_images", "train_and_predict", "validation_images"],
+        "report": ["AuditReport", "read_audit", "write_audit_summary"],
+    },
+)

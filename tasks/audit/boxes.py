@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tasks.core.yolo_files import label_path, read_labels, top_left_box
+from tasks.core import label_path, read_labels, top_left_box
 
 Corners = tuple[float, float, float, float]
 

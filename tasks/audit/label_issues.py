@@ -9,7 +9,7 @@ from tasks.audit.boxes import AuditImage
 from tasks.audit.mistakenness import Mistakenness, fiftyone_mistakenness
 from tasks.audit.reasons import Suspect, explain
 from tasks.audit.scores import CleanlabScores, cleanlab_scores
-from tasks.core.schema_audit import AuditParams
+from tasks.core import AuditParams
 
 
 @dataclass

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tasks.audit.boxes import AuditImage, normalised_row
-from tasks.ops.fiftyone_setup import load_fiftyone
+from tasks.core import load_fiftyone
 
 
 @dataclass

@@ -17,13 +17,17 @@ from typing import Any
 from PIL import Image
 
 from tasks.audit.boxes import AuditImage, Prediction, truth_boxes
-from tasks.core.errors import InputError
-from tasks.core.paths import Layout
-from tasks.core.prepared import SUBSET_FOLDERS, PreparedDataset, copy_remapped
-from tasks.core.schema import Params
-from tasks.core.yolo_files import list_images, write_data_yaml
-from tasks.train.checkpoints import run_fingerprint, run_folder
-from tasks.train.fit import train_detector, ultralytics_args
+from tasks.core import (
+    SUBSET_FOLDERS,
+    InputError,
+    Layout,
+    Params,
+    PreparedDataset,
+    copy_remapped,
+    list_images,
+    write_data_yaml,
+)
+from tasks.train import run_fingerprint, run_folder, train_detector, ultralytics_args
 
 
 def audited_images(dataset: PreparedDataset, subset: str, folds: int) -> list[Path]:

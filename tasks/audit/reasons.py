@@ -28,7 +28,7 @@ import numpy as np
 
 from tasks.audit.boxes import AuditImage, Corners, iou_matrix
 from tasks.audit.scores import CleanlabScores
-from tasks.core.schema_audit import AuditParams
+from tasks.core import AuditParams
 
 KINDS = {
     "wrong_class": "wrong class",

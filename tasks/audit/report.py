@@ -20,9 +20,7 @@ from pathlib import Path
 from tasks.audit.boxes import AuditImage, normalised_row
 from tasks.audit.label_issues import AuditFindings
 from tasks.audit.reasons import KINDS, Suspect
-from tasks.core.paths import Layout
-from tasks.core.schema_audit import AuditParams
-from tasks.core.yolo_files import atomic_dir, write_json
+from tasks.core import AuditParams, Layout, atomic_dir, write_json
 
 IMAGES_FILE, BOXES_FILE, PREDICTIONS_FILE, REPORT_FILE = "images.json", "boxes.json", "predictions.json", "report.md"
 

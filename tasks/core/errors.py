@@ -7,6 +7,9 @@ per problem, and exit with code 2 before any output is touched.
 from __future__ import annotations
 
 import errno
+import sys
+
+EXIT_BAD_INPUT = 2
 
 
 class InputError(ValueError):
@@ -40,3 +43,10 @@ def disk_full_or_raise(exc: OSError, where: object) -> DiskFull:
     if not is_disk_full(exc):
         raise exc
     return DiskFull(f"{where} (at {exc.filename})" if exc.filename else where, exc)
+
+
+def print_input_error(exc: InputError) -> int:
+    """`error: <line>` on stderr for each line of `exc`; the exit code of bad input."""
+    for line in exc.lines:
+        print(f"error: {line}", file=sys.stderr)
+    return EXIT_BAD_INPUT

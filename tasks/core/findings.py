@@ -36,7 +36,7 @@ class Finding:
         return asdict(self)
 
 
-def errors(findings: Iterable[Finding]) -> list[Finding]:
+def errors_in(findings: Iterable[Finding]) -> list[Finding]:
     return [f for f in findings if f.severity == "error"]
 
 

@@ -2,7 +2,7 @@
 
 `dvc metrics show` prints one table whose columns are the union of every metrics file's keys, nested
 keys flattened (`a.b`), each column as wide as its header plus two: the details of a stage (per split,
-per batch size, per export, the comparison with the champion) made it 150+ columns wide. So a metrics
+per batch size, per export, the comparison with the champion) would make it far too wide to read. So a metrics
 file holds a few flat keys under the short names Ultralytics prints (P, R, mAP50, mAP50-95), shared by
 train, transfer and evaluate so they share columns, rounded as Ultralytics rounds them; everything else
 goes to metrics/<stage>_details.json, a DVC output (dvc.yaml), read by the code and the tests.

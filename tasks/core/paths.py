@@ -1,16 +1,24 @@
 """Where each stage reads and writes: the project's folders under one explicit root.
 
-The root is the repository, where DVC runs every stage; the entry point of the flows
-(flows/stage.py) decides it once and every task takes it, so no task relies on the
+The root is the repository, where DVC runs every stage; `project_root` decides it once
+(the stage entry and the CLI call it) and every task takes it, so no task relies on the
 current directory. dvc.yaml names the same folders relative to the root; a stage never
 writes outside its declared outputs, except into the scratch folder, which no one versions.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+
+
+def project_root(repo: str | Path = os.curdir) -> Path:
+    """The repository the stages run in: `repo`, by default the current directory, where DVC runs every stage (and
+    the CLI and the deployments run). It stays relative (`.`), so every path a stage prints or records is named from
+    the root as dvc.yaml names it."""
+    return Path(repo)
 
 
 class ProjectPath:

@@ -1,13 +1,31 @@
-"""Params of the data: the built-in generator, imports, and how `prepare` merges imported sets."""
+"""Params of the data (the built-in generator, imports, how `prepare` merges imported sets), and `Section`, the
+base of every section of params.yaml (tasks/core/schema.py holds the others and `Params`)."""
 
 from __future__ import annotations
 
 import re
 from typing import Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from tasks.core.schema_base import Section, _check_class_names, _check_range
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _check_range(pair: tuple, low: float, high: float) -> tuple:
+    if not low <= pair[0] <= pair[1] <= high:
+        raise ValueError(f"must be [min, max] with {low} <= min <= max <= {high}")
+    return pair
+
+
+def _check_class_names(names: list[str]) -> list[str]:
+    for name in names:
+        if not name or name != name.strip():
+            raise ValueError(f"class name {name!r} is empty or has leading or trailing whitespace")
+    if len(set(names)) != len(names):
+        raise ValueError(f"class names repeat: {names}")
+    return names
 
 
 class ClassSets(Section):
@@ -66,14 +84,29 @@ class BuiltinParams(Section):
 
 # --- imported datasets: `yoloop import` and `prepare.source: datasets` ---
 class ImportParams(Section):
-    """How bad input is handled: strict stops listing every finding; lenient quarantines and goes on."""
+    """How bad input is handled: strict stops listing every finding; lenient quarantines and goes on.
+
+    Lenient sets files aside, never a whole split: a split the source declares that imports no image stops
+    the import under both policies, unless `optional_splits` names it (Roboflow's data.yaml names a test
+    split whether or not the export made one)."""
 
     policy: Literal["strict", "lenient"] = "lenient"
     imbalance_ratio: float = Field(10.0, gt=1)  # warn when the largest class outnumbers the smallest by more
-    near_duplicates: bool = False  # also check splits for near-identical pictures (perceptual hash)
-    near_duplicate_bits: int = Field(4, ge=0, le=32)  # dHash bits that may differ for "near-identical"
+    optional_splits: list[Literal["train", "val", "test"]] = Field(default_factory=list)  # may import no image
+    near_duplicates: bool = True  # look for near-identical pictures across splits (import, prepare, resplit)
+    near_duplicate_bits: int = Field(4, ge=0, le=32)  # dHash bits that may differ for "near-identical" ...
+    near_duplicate_phash_bits: int = Field(12, ge=0, le=32)  # ... and pHash bits (tasks/data/near_duplicates.py)
+    max_leak_share: float = Field(0.1, ge=0, le=1)  # prepare stops when more of a val or test split leaks
+    agreement_iou: float = Field(0.9, gt=0, le=1)  # two label sets: paired boxes below this IoU differ
     video_fps: float = Field(1.0, gt=0, le=120)  # unlabelled imports: frames taken per second of video (--fps)
     frame_duplicate_bits: int = Field(4, ge=0, le=64)  # a frame this close (dHash) to the last one kept is dropped
+
+    @field_validator("optional_splits")
+    @classmethod
+    def _once_each(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"name each split once; got {value}")
+        return value
 
 
 class DatasetRef(Section):

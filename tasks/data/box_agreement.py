@@ -6,7 +6,7 @@ labelling is right needs a person, and the finding has to say how far apart they
 
 from __future__ import annotations
 
-from tasks.core.yolo_files import Label
+from tasks.core import Label
 
 
 def iou(a: Label, b: Label) -> float:

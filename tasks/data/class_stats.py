@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from tasks.core.plots import pyplot, save_figure
-from tasks.core.findings import Finding
-from tasks.core.yolo_files import label_path, list_images, read_labels
+from tasks.core import pyplot, save_figure
+from tasks.core import Finding
+from tasks.core import label_path, list_images, read_labels
 
 # COCO's size buckets, scaled to the fraction of the image a box covers (32² and 96² of 640²).
 SMALL_AREA, LARGE_AREA = (32 / 640) ** 2, (96 / 640) ** 2

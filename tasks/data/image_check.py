@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from tasks.core.findings import Finding
+from tasks.core import Finding
+from tasks.data.near_duplicates import hash_thumbnail, perceptual_hash
 
 MIN_SIDE = 10  # Ultralytics rejects images whose sides are 9 pixels or less
 KEPT_FORMATS = {"JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png", "BMP": ".bmp", "WEBP": ".webp", "TIFF": ".tif"}
@@ -52,6 +53,7 @@ class ImageCheck:
     height: int = 0
     orientation: int = 1
     dhash: str = ""
+    phash: str = ""  # with dhash, tells near-identical pictures (tasks/data/near_duplicates.py)
     suffix: str = ".jpg"
     findings: list[Finding] = field(default_factory=list)
     converts: bool = False  # the copy needs new pixels (mode, orientation, format), not the file's bytes
@@ -82,8 +84,8 @@ def _mode_note(image: Image.Image, path: str) -> Finding | None:
 
 def difference_hash(image: Image.Image) -> str:
     """64-bit dHash: near-identical pictures (re-encoded, resized) differ in a few bits."""
-    reduced = image.reduce(max(1, min(image.size) // 32))  # integer box shrink first: cheap, and the same hash
-    small = np.asarray(reduced.convert("L").resize((9, 8), Image.Resampling.BOX), dtype=np.int16)
+    reduced = hash_thumbnail(image)  # integer box shrink first: cheap, and the same hash
+    small = np.asarray(reduced.resize((9, 8), Image.Resampling.BOX), dtype=np.int16)
     bits = (small[:, 1:] > small[:, :-1]).flatten()
     return f"{int(''.join('1' if b else '0' for b in bits), 2):016x}"
 
@@ -147,7 +149,8 @@ def inspect_image(path: Path, data: bytes | None = None, keep_pixels: bool = Fal
     check.width, check.height = upright.size
     if min(upright.size) < MIN_SIDE:
         check.findings.append(Finding(check.path, None, f"image too small ({check.width}x{check.height})", "error"))
-    check.dhash = difference_hash(upright)
+    thumbnail = hash_thumbnail(upright)
+    check.dhash, check.phash = difference_hash(thumbnail), perceptual_hash(thumbnail)
     if fmt not in KEPT_FORMATS and check.converted is None:
         check.converted = _to_8bit_rgb(upright)
     check.converts = check.converted is not None

@@ -1,9 +1,12 @@
 """One import from source to checked images, labelled or not: read, make sure there is something, check, decide.
 
-`read_checked` is what `yoloop import` runs before it writes anything: an import that
+`import_dataset` is `yoloop import`: read -> validate -> policy -> copy -> dvc add.
+`read_checked` is what it runs before it writes anything: an import that
 finds no image, or images but no label file or annotation at all, or nothing left once
-the bad files are set aside, stops here with an InputError (exit 2) that says what was
-looked for and where, so that no empty dataset is ever written and `dvc add`ed. An
+the bad files are set aside, or a split the source declares with no image to import,
+stops here with an InputError (exit 2) that says what was looked for and where, so that
+no empty dataset or split is ever written and `dvc add`ed. A second label set of the
+same images (VOC beside YOLO, ...) is named and compared (tasks/data/label_sets.py). An
 unlabelled import also leaves out every picture already in a labelled dataset under
 data/raw (by sha256 against their manifests): a labelled photo never enters the pool.
 """
@@ -15,14 +18,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tasks.core.errors import InputError
-from tasks.core.findings import Finding, errors
-from tasks.core.schema_data import ImportParams
-from tasks.core.yolo_files import IMAGE_SUFFIXES, MANIFEST, read_manifest
+from tasks.core import IMAGE_SUFFIXES, MANIFEST, Finding, ImportParams, InputError, errors_in, read_manifest
+from tasks.data.import_splits import near_leak_findings, require_declared_splits
+from tasks.data.label_sets import other_label_sets
 from tasks.data.layouts import inventory
+from tasks.data.raw_copy import check_dataset_name, write_raw_copy
 from tasks.data.read_unlabelled import VIDEO_SUFFIXES, read_unlabelled
 from tasks.data.source import SourceDataset
 from tasks.data.validate_import import CheckedImage, ValidationFailed, all_findings, read_source, validate
+from tasks.versioning import version_with_dvc
 
 SHOWN_ERRORS = 10
 
@@ -35,7 +39,7 @@ class CheckedImport:
 
 
 def _first_errors(dataset: SourceDataset) -> list[str]:
-    found = errors([*dataset.findings, *(f for item in dataset.items for f in item.findings)])
+    found = errors_in([*dataset.findings, *(f for item in dataset.items for f in item.findings)])
     more = [f"  ... {len(found) - SHOWN_ERRORS} more"] if len(found) > SHOWN_ERRORS else []
     return [f"  {f}" for f in found[:SHOWN_ERRORS]] + more
 
@@ -61,8 +65,12 @@ def require_labelled_images(dataset: SourceDataset, source: Path) -> None:
 def require_media(dataset: SourceDataset, source: Path) -> None:
     if not dataset.items:
         kinds = ", ".join(IMAGE_SUFFIXES + VIDEO_SUFFIXES)
-        raise InputError([f"{source}: no image or video to import (looked for {kinds}, any case, at any depth)",
-                          *_first_errors(dataset)])
+        raise InputError(
+            [
+                f"{source}: no image or video to import (looked for {kinds}, any case, at any depth)",
+                *_first_errors(dataset),
+            ]
+        )
 
 
 def labelled_hashes(raw: Path, skip: str | None = None) -> dict[str, str]:
@@ -77,7 +85,9 @@ def labelled_hashes(raw: Path, skip: str | None = None) -> dict[str, str]:
     return known
 
 
-def leave_out_labelled(checked: list[CheckedImage], known: dict[str, str], dataset: SourceDataset) -> list[CheckedImage]:
+def leave_out_labelled(
+    checked: list[CheckedImage], known: dict[str, str], dataset: SourceDataset
+) -> list[CheckedImage]:
     """The pool without pictures that a labelled dataset already holds (one note for each left out)."""
     kept = []
     for image in checked:
@@ -90,15 +100,23 @@ def leave_out_labelled(checked: list[CheckedImage], known: dict[str, str], datas
     return kept
 
 
-def _decide(dataset: SourceDataset, checked: list[CheckedImage], params: ImportParams, source: Path) -> CheckedImport:
-    """Strict stops on any error; lenient goes on unless nothing at all would be imported."""
+def _decide(
+    dataset: SourceDataset, checked: list[CheckedImage], params: ImportParams, source: Path, labelled: bool = True
+) -> CheckedImport:
+    """A declared split that imports nothing stops either policy; then strict stops on any error; lenient goes on
+    unless nothing at all would be imported."""
+    if labelled:
+        dataset.findings += require_declared_splits(checked, dataset, params, source)
+        dataset.findings += near_leak_findings(checked, params, str(dataset.root))
     findings = all_findings(dataset, checked)
-    if params.policy == "strict" and errors(findings):
+    if params.policy == "strict" and errors_in(findings):
         raise ValidationFailed(findings)
     if not any(image.ok and image.duplicate_of is None for image in checked):
         raise InputError(
-            [f"{source}: nothing left to import: every one of the {len(dataset.items)} images was rejected or left out",
-             *(f"  {f}" for f in errors(findings)[:SHOWN_ERRORS])]
+            [
+                f"{source}: nothing left to import: every one of the {len(dataset.items)} images was rejected or left out",
+                *(f"  {f}" for f in errors_in(findings)[:SHOWN_ERRORS]),
+            ]
         )
     return CheckedImport(dataset, checked, findings)
 
@@ -112,6 +130,7 @@ def read_checked(
         raise InputError(f"{source}: does not exist")
     if not unlabelled:
         dataset = read_source(source, fmt)
+        dataset.findings += other_label_sets(source, dataset, params.agreement_iou)
         require_labelled_images(dataset, source)
         yield _decide(dataset, validate(dataset), params, source)
         return
@@ -119,4 +138,34 @@ def read_checked(
         require_media(dataset, source)
         checked = validate(dataset, label="unlabelled import check")
         checked = leave_out_labelled(checked, labelled_hashes(raw, skip=name), dataset)
-        yield _decide(dataset, checked, params, source)
+        yield _decide(dataset, checked, params, source, labelled=False)
+
+
+@dataclass
+class ImportResult:
+    dest: Path
+    report: dict
+    summary: str
+    versioning: str
+
+
+def import_dataset(
+    source: Path,
+    name: str,
+    fmt: str = "auto",
+    params: ImportParams | None = None,
+    *,
+    raw: Path,
+    use_dvc: bool = True,
+    unlabelled: bool = False,
+) -> ImportResult:
+    """Import `source` into `raw/name` (the project's data/raw); strict policy raises ValidationFailed listing
+    every finding. Nothing to import (no image, no label at all, nothing kept) is an InputError, and nothing
+    is written."""
+    params = params or ImportParams()
+    check_dataset_name(name)
+    dest = raw / name
+    with read_checked(source, fmt, params, raw, unlabelled=unlabelled, name=name) as found:
+        report = write_raw_copy(found.dataset, found.checked, found.findings, dest, params)
+    versioning = version_with_dvc(dest) if use_dvc else "DVC skipped"
+    return ImportResult(dest, report, (dest / "report.txt").read_text(), versioning)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from tasks.core.findings import Finding
+from tasks.core import Finding
 from tasks.data.image_check import check_image_file
-from tasks.core.yolo_files import Label
+from tasks.core import Label
 
 __all__ = ["check_image_file", "check_label_file", "parse_label_file", "parse_label_text"]
 

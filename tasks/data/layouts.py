@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tasks.core.errors import InputError
-from tasks.core.yolo_files import IMAGE_SUFFIXES
+from tasks.core import InputError
+from tasks.core import IMAGE_SUFFIXES
 
 SPLIT_WORDS = {
     "train": "train",

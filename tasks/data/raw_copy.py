@@ -12,15 +12,17 @@ import re
 import shutil
 from pathlib import Path
 
-from tasks.core.errors import InputError
+from tasks.core import InputError
 
-from tasks.core.findings import Finding, summarize
+from tasks.core import Finding, summarize
 from tasks.data.image_check import inspect_image
+from tasks.data.import_splits import count_splits, splits_line
 from tasks.data.validate_import import CheckedImage
-from tasks.core.schema_data import ImportParams
+from tasks.core import ImportParams
 from tasks.data.source import POOL_SPLIT, SPLITS, SourceDataset
 from tasks.data.class_stats import imbalance_findings, plot_class_stats, split_stats
-from tasks.core.yolo_files import MANIFEST, atomic_dir, write_data_yaml, write_json, write_labels
+from tasks.core import MANIFEST, atomic_dir, write_data_yaml, write_json, write_labels
+
 
 def check_dataset_name(name: str) -> None:
     """A dataset's name becomes a folder of data/raw: letters, digits, '_', '-' and '.' only."""
@@ -59,6 +61,7 @@ def _entry(image: CheckedImage, rel: str, source_root: Path) -> dict:
         "source": item.origin or str(source),
         "sha256": check.sha256,
         "dhash": check.dhash,
+        "phash": check.phash,
         "width": check.width,
         "height": check.height,
         "split": item.split,
@@ -107,9 +110,12 @@ def write_raw_copy(
             root / MANIFEST,
             {"source": str(dataset.root), "format": dataset.format, "names": dataset.names, "images": manifest},
         )
+        counts = count_splits(dataset, checked) if labelled else []
         report = _report(dataset, manifest, quarantined, findings, params)
+        report["splits"] = {c.split: {"declared": c.declared, "found": c.found, "imported": c.imported} for c in counts}
         write_json(root / "report.json", report)
-        (root / "report.txt").write_text(summarize(findings, f"import of {dataset.root} ({dataset.format})") + "\n")
+        title = f"import of {dataset.root} ({dataset.format})" + (f"\n{splits_line(counts)}" if counts else "")
+        (root / "report.txt").write_text(summarize(findings, title) + "\n")
     return report
 
 

@@ -15,8 +15,8 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from tasks.core.errors import InputError
-from tasks.core.findings import Finding
+from tasks.core import InputError
+from tasks.core import Finding
 from tasks.data.layouts import coco_files, inventory, split_of
 from tasks.data.source import SPLITS, SourceDataset, SourceItem, pixel_box_to_label
 
@@ -46,7 +46,11 @@ def _unused_parent(categories: list[dict], data: dict, where: str) -> tuple[list
     used = {a.get("category_id") for a in data.get("annotations") or []}
     for parent in categories:
         others = [c for c in categories if c is not parent]
-        if others and parent.get("id") not in used and all(c.get("supercategory") == parent.get("name") for c in others):
+        if (
+            others
+            and parent.get("id") not in used
+            and all(c.get("supercategory") == parent.get("name") for c in others)
+        ):
             reason = (
                 f"category {parent.get('id')} {parent.get('name')!r} is the supercategory of all the others and "
                 "labels no box (Roboflow's project category); left out"
@@ -99,8 +103,13 @@ def _missing_findings(data: dict, missing: dict[int, str], json_path: Path) -> l
     boxes = Counter(a.get("image_id") for a in data.get("annotations") or [] if a.get("image_id") in missing)
     where = f"{json_path.parent.name}/ and images/"
     return [
-        Finding(str(json_path), None, f"image id {image_id}: {name!r} not found: listed in the JSON, not on disk "
-                f"(looked in {where}); its {boxes[image_id]} boxes are left out", "error")
+        Finding(
+            str(json_path),
+            None,
+            f"image id {image_id}: {name!r} not found: listed in the JSON, not on disk "
+            f"(looked in {where}); its {boxes[image_id]} boxes are left out",
+            "error",
+        )
         for image_id, name in missing.items()
     ]
 
@@ -142,7 +151,14 @@ def read_coco(source: Path) -> SourceDataset:
         elif names != dataset.names:
             raise InputError(f"{json_path}: categories {names} differ from {dataset.names}")
         dataset.findings += findings
-        items, missing = _read_images(data, json_path, _split_of(json_path, dataset.root))
+        split = _split_of(json_path, dataset.root)
+        dataset.declared.setdefault(
+            split,
+            json_path.relative_to(dataset.root).as_posix()
+            if json_path.is_relative_to(dataset.root)
+            else json_path.name,
+        )
+        items, missing = _read_images(data, json_path, split)
         dataset.findings += _missing_findings(data, missing, json_path)
         for ann in data.get("annotations") or []:
             if ann.get("image_id") not in missing:

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from tasks.core.findings import Finding
-from tasks.core.yolo_files import IMAGE_SUFFIXES
+from tasks.core import Finding
+from tasks.core import IMAGE_SUFFIXES
 from tasks.data.image_check import difference_hash
 from tasks.data.source import POOL_SPLIT, SourceDataset, SourceItem
 

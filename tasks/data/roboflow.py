@@ -13,7 +13,7 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from tasks.core.findings import Finding
+from tasks.core import Finding
 from tasks.data.source import SPLITS, SourceDataset, SourceItem
 
 COPY_NAME = re.compile(r"^(?P<photo>.+)\.rf\.[0-9a-f]{32}$")

@@ -1,6 +1,6 @@
 """What a reader of a foreign dataset hands to the import validation, whatever the format was.
 
-A reader (tasks/data/read_yolo.py, read_yolo_plain.py, read_voc.py, read_coco.py,
+A reader (tasks/data/read_yolo.py, read_voc.py, read_coco.py,
 read_unlabelled.py) only parses: it lists each image with its split, its boxes as YOLO
 fractions and the findings about its annotation; the import validation
 (tasks/data/validate_import.py) checks the pixels, and tasks/data/raw_copy.py writes the copy.
@@ -12,8 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tasks.core.findings import Finding
-from tasks.core.yolo_files import Label
+from tasks.core import Finding
+from tasks.core import Label
 
 SPLITS = ("train", "val", "test")
 EDGE_PIXELS = 1.0  # exporters round boxes (Roboflow: 416.3 on a 416 image): clipping that much is only a note
@@ -44,14 +44,26 @@ class SourceDataset:
     names: list[str]
     items: list[SourceItem] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)  # about the dataset: yaml, folders, orphans
+    declared: dict[str, str] = field(default_factory=dict)  # split -> where the source names it (yaml key, listing)
+
+    def declared_splits(self) -> dict[str, str]:
+        """Every split the source names or puts an image in, and what says so (a yaml key, a listing, a folder)."""
+        named = dict(self.declared)
+        for item in self.items:
+            named.setdefault(item.split, "its folder's name" if item.split_named else "no split named: taken as train")
+        return {split: named[split] for split in SPLITS if split in named}
 
 
 def unsplit_notes(items: list[SourceItem]) -> list[Finding]:
     """One note per folder whose images no listing or folder name put in a split (all taken as train)."""
     folders = Counter(item.image.parent for item in items if not item.split_named)
     return [
-        Finding(str(folder), None, f"{count} images in no split (no split listing, no split folder name); "
-                "taken as train", "note")
+        Finding(
+            str(folder),
+            None,
+            f"{count} images in no split (no split listing, no split folder name); taken as train",
+            "note",
+        )
         for folder, count in sorted(folders.items())
     ]
 
@@ -84,8 +96,13 @@ def pixel_box_to_label(
     if overshoot > 0:
         reason = f"box ({x0:g},{y0:g})-({x1:g},{y1:g}) past the {width}x{height} image"
         severity = "note" if overshoot <= EDGE_PIXELS else "warning"
-        found.append(Finding(*where, reason + (" by under a pixel (rounding); clipped" if severity == "note"
-                                               else "; clipped"), severity))
+        found.append(
+            Finding(
+                *where,
+                reason + (" by under a pixel (rounding); clipped" if severity == "note" else "; clipped"),
+                severity,
+            )
+        )
         x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
         if x1 <= x0 or y1 <= y0:
             return None, [Finding(*where, "box lies entirely outside the image", "error")]

@@ -12,15 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tasks.core.errors import InputError
-from tasks.core.findings import Finding, errors
-from tasks.core.progress import track
+from tasks.core import InputError
+from tasks.core import Finding, errors_in
+from tasks.core import track
 from tasks.data.box_agreement import describe_disagreement
 from tasks.data.image_check import ImageCheck, inspect_image
 from tasks.data.layouts import detect_format
 from tasks.data.read_coco import read_coco
 from tasks.data.read_voc import read_voc
-from tasks.data.read_yolo_plain import read_yolo_any
+from tasks.data.read_yolo import read_yolo_any
 from tasks.data.roboflow import mark_copies
 from tasks.data.source import POOL_SPLIT, SPLITS, SourceDataset, SourceItem, orient_label
 
@@ -32,7 +32,7 @@ class ValidationFailed(InputError):
 
     def __init__(self, findings: list[Finding]):
         self.findings = findings
-        super().__init__([str(f) for f in errors(findings)])
+        super().__init__([str(f) for f in errors_in(findings)])
 
 
 @dataclass
@@ -44,7 +44,7 @@ class CheckedImage:
 
     @property
     def ok(self) -> bool:
-        return not errors(self.findings)
+        return not errors_in(self.findings)
 
 
 def read_source(source: Path, fmt: str = "auto") -> SourceDataset:
@@ -78,7 +78,7 @@ def check_item(item: SourceItem) -> CheckedImage:
     checked = CheckedImage(item, check, [*check.findings, *item.findings])
     if check.ok:
         checked.findings += match_size(item, check)
-    if check.ok and item.split != POOL_SPLIT and not item.labels and not errors(item.findings):
+    if check.ok and item.split != POOL_SPLIT and not item.labels and not errors_in(item.findings):
         checked.findings.append(Finding(str(item.image), None, "no boxes: kept as a background image", "note"))
     return checked
 

@@ -13,14 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from tasks.core.prepared import PreparedDataset, stage_test_set
-from tasks.core.schema_evaluate import EvaluateParams
-from tasks.core.yolo_files import label_path, list_images, read_labels
+from tasks.core import EvaluateParams, PreparedDataset, label_path, list_images, read_labels, stage_test_set
 from tasks.evaluate.bootstrap import bootstrap_difference, compare_models, map_from_stats
 from tasks.evaluate.per_image import ImageStats, to_dataset_classes
 from tasks.evaluate.speed import paired_latency
 from tasks.evaluate.validate import evaluate_with_image_stats
-from tasks.ops.registry import RegisteredWeights
+from tasks.tracking import RegisteredWeights
 
 
 def unknown_targets(dataset: PreparedDataset, model_names: list[str]) -> dict[str, list[str]]:

@@ -23,10 +23,7 @@ import time
 from pathlib import Path
 from typing import Any, Literal
 
-from tasks.core.prepared import PreparedDataset
-from tasks.core.progress import track
-from tasks.core.runtime import quiet_ultralytics
-from tasks.core.yolo_files import list_images
+from tasks.core import PreparedDataset, list_images, quiet_ultralytics, track
 from tasks.evaluate.int8 import quantize_int8
 
 Precision = Literal["fp32", "fp16", "int8"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tasks.ops import tracking
+from tasks.tracking import log_artifacts, log_metrics, log_tags
 
 
 def evaluation_metrics(result: dict[str, Any], comparison: dict[str, Any] | None) -> dict[str, float]:
@@ -49,8 +49,6 @@ def log_evaluation(
     result: dict[str, Any], comparison: dict[str, Any] | None, decision: dict, registry: dict, files: list[Path]
 ) -> None:
     """Metrics, decision tags and artifacts on the active (evaluate) run."""
-    import mlflow
-
-    tracking.log_metrics(evaluation_metrics(result, comparison))
-    mlflow.set_tags(decision_tags(decision, registry))
-    tracking.log_artifacts(files)
+    log_metrics(evaluation_metrics(result, comparison))
+    log_tags(decision_tags(decision, registry))
+    log_artifacts(files)

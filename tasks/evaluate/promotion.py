@@ -7,7 +7,7 @@ new version becomes `challenger`; with no champion yet, the first model becomes 
 
 With a shared registry, two evaluations can finish close together. A decision is only valid
 against the champion it compared with, so the move is a compare-and-set: under the registry's
-promotion lock (tasks/ops/registry_lock.py), the champion is read again and, when it is no longer
+promotion lock (tasks/tracking/registry_lock.py), the champion is read again and, when it is no longer
 the one compared against, nothing moves and `ChampionMoved` is raised; `settle` then runs the
 evaluation's judgement again against the new champion, and refuses after a few tries.
 """
@@ -17,8 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from tasks.ops.registry import CHALLENGER, CHAMPION, champion_version
-from tasks.ops.registry_lock import promotion_lock
+from tasks.tracking import CHALLENGER, CHAMPION, champion_version, promotion_lock
 
 TOLERANCE = 1e-9  # limits are inclusive; float noise in a difference (0.47 - 0.5) must not flip a check
 SETTLE_ATTEMPTS = 3

@@ -5,10 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tasks.core.headline import details_file, evaluation_headline
-from tasks.core.paths import Layout
-from tasks.core.schema_evaluate import EvaluateParams
-from tasks.core.yolo_files import write_json, write_text_atomic
+from tasks.core import EvaluateParams, Layout, details_file, evaluation_headline, write_json, write_text_atomic
 from tasks.evaluate.validate import PLOT_FILES
 
 

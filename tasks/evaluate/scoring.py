@@ -10,24 +10,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from tasks.core.model_card import WEIGHTS_FILE, read_model_card
-from tasks.core.paths import Layout
-from tasks.core.prepared import PreparedDataset, stage_test_set
-from tasks.core.runtime import resolve_device
-from tasks.core.schema import Params
-from tasks.core.yolo_files import write_json
+from tasks.core import (
+    WEIGHTS_FILE,
+    Layout,
+    Params,
+    PreparedDataset,
+    read_model_card,
+    resolve_device,
+    stage_test_set,
+    write_json,
+)
 from tasks.evaluate.against_champion import timing_images
 from tasks.evaluate.export_check import calibration_images, export_and_score, export_cost, export_variants
 from tasks.evaluate.forgetting import ap_by_class, check_forgetting
 from tasks.evaluate.per_image import ImageStats, operating_table
 from tasks.evaluate.speed import measure_speed, model_size
-from tasks.evaluate.validate import (
-    Evaluation,
-    copy_plots,
-    evaluate_with_image_stats,
-    validation_args,
-    write_pr_curve,
-)
+from tasks.evaluate.validate import Evaluation, copy_plots, evaluate_with_image_stats, validation_args, write_pr_curve
 
 
 class Accuracy(NamedTuple):

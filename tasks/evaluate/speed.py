@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tasks.core.runtime import quiet_ultralytics
+from tasks.core import quiet_ultralytics
 
 PHASES = ("preprocess", "inference", "postprocess")
 

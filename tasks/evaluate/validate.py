@@ -8,8 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from tasks.core.runtime import quiet_ultralytics, resolve_device
-from tasks.core.schema import Params
+from tasks.core import Params, quiet_ultralytics, resolve_device
 from tasks.evaluate.per_image import ImageStats, record_image_stats
 
 PLOT_FILES = ("BoxPR_curve.png", "confusion_matrix.png", "confusion_matrix_normalized.png", "BoxF1_curve.png")

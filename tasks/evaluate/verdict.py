@@ -6,7 +6,7 @@ comparison and its move (a shared registry), the judgement runs again against th
 (`settle`), so a decision is never applied against a champion it was not compared with.
 
 A champion that knows none of the dataset's classes cannot be compared with: the stage stops
-with a message naming `tracking.registered_model` (tasks/evaluate/champion_classes.py checks the
+with a message naming `tracking.registered_model` (tasks/tracking/registry.py checks the
 same before any training).
 """
 
@@ -15,14 +15,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tasks.core.prepared import PreparedDataset
-from tasks.core.runtime import resolve_device
-from tasks.core.schema import Params
+from tasks.core import Params, PreparedDataset, resolve_device
 from tasks.evaluate.against_champion import CandidateModel, compare_with_champion
-from tasks.evaluate.champion_classes import require_shared_classes
 from tasks.evaluate.forgetting import veto_forgetting
 from tasks.evaluate.promotion import apply_decision, decide, settle
-from tasks.ops.registry import champion_version, client, fetch_registered_weights
+from tasks.tracking import champion_version, client, fetch_registered_weights, require_shared_classes
 
 
 def compare_with_current_champion(

@@ -12,13 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tasks.core.prepared import PreparedDataset
-from tasks.core.schema_mine import ActiveLearningParams, MineParams
+from tasks.core import ActiveLearningParams, MineParams, PreparedDataset
 from tasks.loop.curves import CurvePoint, choose_random
 from tasks.loop.rounds import Chooser, Fit, LoopPlan, OracleSetup, fit_and_score, prepared_setup, run_oracle_rounds
-from tasks.mine.pool_scoring import load_detector, score_images
-from tasks.mine.rank import rank_pool
-from tasks.mine.strategies import effective_rule
+from tasks.mine import effective_rule, load_detector, rank_pool, score_images
 
 
 def strategy_chooser(strategy: str, section: MineParams, device: str, seed: int) -> Chooser:

@@ -14,10 +14,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from tasks.core.errors import InputError
-from tasks.core.yolo_files import label_path, read_labels
+from tasks.core import InputError, label_path, read_labels
 from tasks.loop.stats import labels_to_reach_curve
-from tasks.mine.strategies import pick_random
+from tasks.mine import pick_random
 
 
 @dataclass(frozen=True)

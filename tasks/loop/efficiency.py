@@ -1,4 +1,6 @@
-"""Label efficiency of the loop's arms over repeats: curves with intervals, AULC, paired differences.
+"""Label efficiency of the loop's arms over repeats: curves with intervals, AULC, paired differences; and the
+report of the comparison (report.json with every run and the summary, report.md, curve.png, the curves as
+DVC plots).
 
 Every number comes from the points the loop wrote (tasks/loop/rounds.py), through the pure
 functions of tasks/loop/stats.py:
@@ -9,12 +11,26 @@ functions of tasks/loop/stats.py:
 - per arm: the labelled images its mean curve needs to reach the baseline's final mean mAP.
 Repeats that have not finished every round yet (a report written mid-run) count in the per-round
 bands but not in AULC or the differences, which need whole curves.
+
+The report is shared by `yoloop active-learning` (reports/active_learning/) and `python -m
+benchmarks.label_efficiency` (reports/label_efficiency/<dataset>-<profile>/), so both read the same.
+A study runs outside `dvc repro`, so the project's dvc.yaml cannot name its files (a plot there whose
+file is missing is an error in every `dvc plots show`): the study writes, beside its report, one CSV per
+arm (`curves/<arm>.csv`: round, labelled images, mean test mAP50-95 over repeats, its interval) and a
+`dvc.yaml` holding only the plot that draws them; DVC reads every dvc.yaml of the repository, so the
+curves appear (one line per arm) once the study has run, and not before.
 """
 
 from __future__ import annotations
 
+import csv
 from collections import defaultdict
+from dataclasses import asdict
+from pathlib import Path
 
+import yaml
+
+from tasks.core import pyplot, save_figure, write_json, write_text_atomic
 from tasks.loop.curves import CurvePoint
 from tasks.loop.stats import aulc, labels_to_reach_curve, paired_difference, t_interval
 
@@ -134,3 +150,123 @@ def pairing_check(curves: dict[str, dict[int, list[CurvePoint]]]) -> dict:
         repeats[number] = {"seed_set": sorted(seed_sets), "seed_weights": sorted(seed_models), "paired": paired}
     distinct = len({tuple(r["seed_set"]) for r in repeats.values()}) == len(repeats)
     return {"repeats": repeats, "all_paired": all(r["paired"] for r in repeats.values()), "seed_sets_differ": distinct}
+
+
+CURVES = "curves"
+FIELDS = ("round", "images", "map50_95", "low", "high")
+
+
+def _four(value: float | None) -> float | str:
+    return "" if value is None else round(value, 4)  # no interval from a single repeat: an empty cell
+
+
+def _rows(curve: list[dict]) -> list[dict]:
+    return [
+        {
+            "round": row["round"],
+            "images": round(row["images"], 1),
+            **{
+                key: _four(row["map50_95"][name])
+                for key, name in (("map50_95", "mean"), ("low", "low"), ("high", "high"))
+            },
+        }
+        for row in curve
+    ]
+
+
+def write_curve_csv(path: Path, curve: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as out:
+        writer = csv.DictWriter(out, FIELDS)
+        writer.writeheader()
+        writer.writerows(_rows(curve))
+
+
+def write_curve_plots(summary: dict, dest: Path, title: str) -> Path:
+    """dest/curves/<arm>.csv for every arm and dest/dvc.yaml defining their plot; returns the dvc.yaml."""
+    arms = summary["arms"]
+    for arm, entry in arms.items():
+        write_curve_csv(dest / CURVES / f"{arm}.csv", entry["curve"])
+    plot = {
+        "title": title,
+        "x": "images",
+        "y": {f"{CURVES}/{arm}.csv": "map50_95" for arm in arms},
+        "x_label": "labelled images",
+        "y_label": "test mAP50-95, mean over repeats",
+    }
+    header = f"# Written by the study that wrote {dest.name}/report.json: the plot of its learning curves.\n"
+    definition = yaml.safe_dump({"plots": [{f"learning curve ({dest.name})": plot}]}, sort_keys=False)
+    return write_text_atomic(dest / "dvc.yaml", header + definition)
+
+
+def write_efficiency_report(points: list[CurvePoint], dest: Path, title: str, setup: dict | None = None) -> dict:
+    """Summarise `points` and write the report files under `dest`; returns the summary."""
+    summary = summarise(points)
+    runs = [asdict(p) for p in sorted(points, key=lambda p: (p.repeat, p.arm, p.round))]
+    write_json(dest / "report.json", {"title": title, "setup": setup or {}, "summary": summary, "runs": runs})
+    plot_bands(summary, dest / "curve.png", title)
+    write_curve_plots(summary, dest, title)
+    (dest / "report.md").write_text("\n".join(markdown_lines(summary, title)) + "\n")
+    return summary
+
+
+def _fmt(value: float | None, sign: bool = False) -> str:
+    return "-" if value is None else (f"{value:+.4f}" if sign else f"{value:.4f}")
+
+
+def _interval(entry: dict, sign: bool = False) -> str:
+    if entry["low"] is None:
+        return f"{_fmt(entry['mean'], sign)} (n={entry['n']})"
+    return f"{_fmt(entry['mean'], sign)} [{_fmt(entry['low'], sign)}, {_fmt(entry['high'], sign)}]"
+
+
+def markdown_lines(summary: dict, title: str) -> list[str]:
+    """Tables a person reads: each arm's curve with its interval, AULC, differences to random, labels to reach."""
+    level = round(summary["level"] * 100)
+    arms = summary["arms"]
+    lines = [f"# {title}", "", f"Repeats complete: {len(summary['complete_repeats'])}; intervals {level}%.", ""]
+    rounds = [row["round"] for row in next(iter(arms.values()))["curve"]]
+    lines += ["| arm | " + " | ".join(f"round {r}" for r in rounds) + " |", "|---|" + "---|" * len(rounds)]
+    for arm, entry in arms.items():
+        cells = [f"{_interval(row['map50_95'])} @ {row['images']:.0f}" for row in entry["curve"]]
+        lines.append(f"| {arm} | " + " | ".join(cells) + " |")
+    reach = summary["labels_to_reach"] or {"arms": {}}
+    unreached = reach.get("note", "not reached")
+    lines += ["", "| arm | AULC | AULC - random | final - random | labels to reach random's final |"]
+    lines += ["|---|---|---|---|---|"]
+    for arm, entry in arms.items():
+        versus = entry.get("vs_baseline")
+        needed = reach["arms"].get(arm, {}).get("images")
+        share = reach["arms"].get(arm, {}).get("share_of_baseline")
+        cells = [
+            _interval(entry["aulc"]) if "aulc" in entry else "-",
+            _interval(versus["aulc"], True) if versus else "-",
+            _interval(versus["final_map50_95"], True) if versus else "-",
+            unreached if needed is None else f"{needed:.0f} ({share:.2f}x)",
+        ]
+        lines.append(f"| {arm} | " + " | ".join(cells) + " |")
+    lines += ["", "Rules that chose the batches (rounds over all repeats):"]
+    lines += [f"- {arm}: " + ", ".join(f"{r} {n}" for r, n in entry["rules"].items()) for arm, entry in arms.items()]
+    pairing = summary["pairing"]
+    lines += ["", f"Paired design (same seed set and seed weights in every arm, by hash): {pairing['all_paired']}; "]
+    lines[-1] += f"seed sets differ across repeats: {pairing['seed_sets_differ']}."
+    return lines
+
+
+def plot_bands(summary: dict, path: Path, title: str) -> None:
+    """Mean test mAP50-95 against labelled images per arm, with its interval as a band."""
+    figure, axes = pyplot().subplots(figsize=(7, 4.5))
+    for arm, entry in summary["arms"].items():
+        xs = [row["images"] for row in entry["curve"]]
+        means = [row["map50_95"]["mean"] for row in entry["curve"]]
+        line = axes.plot(xs, means, marker="o", label=arm)[0]
+        lows = [row["map50_95"]["low"] for row in entry["curve"]]
+        highs = [row["map50_95"]["high"] for row in entry["curve"]]
+        if all(v is not None for v in lows + highs):
+            axes.fill_between(xs, lows, highs, color=line.get_color(), alpha=0.15)
+    axes.set_xlabel("labelled images")
+    axes.set_ylabel("test mAP50-95")
+    axes.set_title(title, fontsize=9)
+    axes.legend()
+    figure.tight_layout()
+    save_figure(figure, path, 100)

@@ -13,11 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tasks.core.headline import details_file
-from tasks.core.paths import Layout
-from tasks.core.prepared import read_split_stats
-from tasks.core.schema import TrackingParams
-from tasks.ops.tracking_store import reachable_tracking_uri
+from tasks.core import Layout, TrackingParams, details_file, read_split_stats
+from tasks.tracking import reachable_tracking_uri
 
 VERSION_TAG = "yoloop.model_version"
 LABELLED_TAG = "yoloop.labelled_train_images"

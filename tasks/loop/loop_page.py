@@ -15,9 +15,7 @@ import io
 import time
 from pathlib import Path
 
-from tasks.core.paths import Layout
-from tasks.core.schema import Params
-from tasks.core.yolo_files import MANIFEST, read_labels, read_manifest, write_text_atomic
+from tasks.core import MANIFEST, Layout, Params, read_labels, read_manifest, write_text_atomic
 from tasks.loop import loop_history
 
 THUMB_SIDE = 192

@@ -16,12 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tasks.core.errors import InputError
-from tasks.core.prepared import PreparedDataset
-from tasks.core.yolo_files import label_path, list_images, write_data_yaml
-from tasks.evaluate.validate import evaluate_detector
+from tasks.core import InputError, PreparedDataset, label_path, list_images, write_data_yaml
+from tasks.evaluate import evaluate_detector
 from tasks.loop.curves import CurvePoint, count_boxes, file_sha256, labelled_set_sha256, reveal_labels
-from tasks.train.fit import train_detector
+from tasks.train import train_detector
 
 # (weights of the arm's current model, candidate images, images it holds labelled, k, round number)
 #   -> (the chosen images, the rule that chose them: a strategy, or cold-start-diversity)

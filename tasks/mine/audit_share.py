@@ -19,12 +19,9 @@ from xml.etree import ElementTree as ET
 
 from PIL import Image
 
-from tasks.audit.report import AuditReport, read_audit
-from tasks.core.errors import InputError
-from tasks.core.paths import Layout
-from tasks.core.schema_mine import MineParams
-from tasks.core.yolo_files import Label, label_path, read_labels, write_labels
-from tasks.mine.relabel_export import label_studio_task
+from tasks.audit import AuditReport, read_audit
+from tasks.core import InputError, Label, Layout, MineParams, label_path, read_labels, write_labels
+from tasks.labelling import label_studio_task
 from tasks.mine.selection import Choice
 
 AUDIT_ATTRIBUTE = "audit"

@@ -4,8 +4,7 @@ Each pick is the candidate farthest from everything already covered (the labelle
 earlier picks, this round's picks), so a batch spreads over the parts of the embedding
 space the training set does not reach yet (Sener & Savarese, "core-set" selection). Points
 are unit vectors, so the squared distance is 2 - 2 cos and one pick costs one matrix-vector
-product over the pool: 100,000 x 256 floats is about 100 MB read per pick
-(`python -m benchmarks.diverse_pick` times it).
+product over the pool, read from memory once (`python -m benchmarks.diverse_pick` times it).
 
 Eligibility (class quotas, near-duplicates) is decided by the caller through `allowed`, a
 mask it may change after each pick, so the same loop serves every strategy.

@@ -8,9 +8,7 @@ the built-in source. A batch that `mine.audit_share` gives wholly to the label a
 
 from __future__ import annotations
 
-from tasks.core.errors import InputError
-from tasks.core.schema_data import PrepareParams
-from tasks.core.schema_mine import MineParams
+from tasks.core import InputError, MineParams, PrepareParams
 from tasks.mine.audit_share import audit_places
 
 IMPORT_PHOTOS = "`yoloop import DIR --name NAME --unlabelled`"

@@ -18,9 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from tasks.core.progress import Progress
-from tasks.core.runtime import quiet_ultralytics
-from tasks.core.schema_mine import MineParams
+from tasks.core import MineParams, Progress, quiet_ultralytics
 from tasks.mine.embeddings import pooled_features
 from tasks.mine.uncertainty import Detections, ImageScores, score_image
 

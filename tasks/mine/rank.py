@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tasks.core.schema_mine import MineParams
-from tasks.mine.fiftyone_index import uniqueness
+from tasks.core import MineParams
+from tasks.index import uniqueness
 from tasks.mine.pool_scoring import Detector, ScoredImage, score_images
 from tasks.mine.selection import Candidate, Choice
 from tasks.mine.strategies import PoolPick, choose_batch

@@ -1,6 +1,6 @@
 """What the mine stage writes besides the batch: reports/mine/{predictions,scores,summary}.json.
 
-The FiftyOne index is rebuilt from these files (tasks/mine/fiftyone_index.py), so they hold
+The FiftyOne index is rebuilt from these files (tasks/index/build.py), so they hold
 everything it shows: every scored image's detections, every pool image's scores, and the
 round's summary.
 """
@@ -12,9 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from tasks.core.paths import Layout
-from tasks.core.schema_mine import MineParams
-from tasks.core.yolo_files import read_manifest, top_left_box, write_json
+from tasks.core import Layout, MineParams, read_manifest, top_left_box, write_json
 from tasks.mine.audit_share import AuditBatch
 from tasks.mine.pool_scoring import ScoredImage
 from tasks.mine.selection import Choice

@@ -18,8 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from tasks.core.errors import InputError
-from tasks.core.schema_mine import MineParams, RayParams
+from tasks.core import InputError, MineParams, RayParams
 from tasks.mine.pool_scoring import Detector, ScoredImage, complete_scores, detect_images, view_detections
 from tasks.mine.uncertainty import Detections
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from tasks.core.schema_mine import MineParams
+from tasks.core import MineParams
 from tasks.mine.kcenter import k_center_greedy
 from tasks.mine.selection import Candidate, Choice, class_quota, select_batch
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tasks.core.schema_data import BuiltinParams, ClassSets
-from tasks.core.yolo_files import Label, label_path, write_labels
+from tasks.core import BuiltinParams, ClassSets, Label, label_path, write_labels
 from tasks.prepare.glyphs import CLASS_SHAPES, SceneSpec, jpeg_bytes, render_scene, scene_rng
 
 

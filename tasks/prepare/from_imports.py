@@ -12,10 +12,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from tasks.core.findings import Finding, summarize
-from tasks.core.prepared import LEFT_OUT
-from tasks.core.schema_data import ImportParams, PrepareParams
-from tasks.core.yolo_files import label_path, write_json, write_labels
+from tasks.core import LEFT_OUT, Finding, ImportParams, PrepareParams, label_path, summarize, write_json, write_labels
 from tasks.prepare.merge import MergedImage, left_out_table, merge_datasets
 from tasks.prepare.pool import fill_pool, withhold, write_oracle
 

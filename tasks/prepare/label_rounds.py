@@ -14,8 +14,7 @@ import re
 import shutil
 from pathlib import Path
 
-from tasks.core.paths import Layout
-from tasks.core.yolo_files import MANIFEST, label_path, list_images, read_manifest
+from tasks.core import MANIFEST, Layout, label_path, list_images, read_manifest
 
 TRAIN_IMAGES = Path("new/images/train")
 

@@ -4,24 +4,35 @@ A class keeps its name, not its id: `prasatko` is id 0 in its own set and id 2
 once merged with `oslik, ovecka`. The same picture (by content hash) is kept once, with
 the boxes of the set that labels the most classes (3plysaci labels the donkey beside the
 pig, prasatko only the pig); when its copies sit in different splits, that is a leak:
-strict stops, lenient keeps the train copy and drops the others. Re-splitting hashes the
-content, so a picture lands in the same split whatever the order or the number of
-datasets; a copy the sources leak is then no leak, only a duplicate, and the finding says
-where the one copy went. Every copy left out is listed in data/prepared/left_out.json.
+strict stops, lenient keeps the train copy and drops the others; so are near-identical
+pictures in two splits (on by default: imports.near_duplicates), and when more than
+imports.max_leak_share of a val or test split leaks, prepare stops under both policies
+(tasks/prepare/splits.py). Re-splitting draws groups by a hash of their content (a photo's
+copies, chains of near-identical frames), so a picture lands in the same split whatever
+the order of the datasets; a copy the sources leak is then no leak, only a duplicate, and
+the finding says where the one copy went. Every copy left out is listed in
+data/prepared/left_out.json.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tasks.core.errors import InputError
-from tasks.core.findings import Finding
-from tasks.core.schema_data import DatasetRef, ImportParams, ResplitParams
-from tasks.core.yolo_files import MANIFEST, Label, read_manifest
-from tasks.data.source import SPLITS
+from tasks.core import MANIFEST, DatasetRef, Finding, ImportParams, InputError, Label, ResplitParams, read_manifest
+from tasks.data import SPLITS, leaks_across
+from tasks.prepare.splits import (
+    leak_shares,
+    near_identical,
+    resplit,
+    resplit_report,
+    scene_keys,
+    stop_on_leak_share,
+    unit_hash,
+)
+
+__all__ = ["MergedImage", "load_raw", "merge_datasets", "left_out_table", "unit_hash"]
 
 SPLIT_ORDER = {split: index for index, split in enumerate(SPLITS)}
 
@@ -38,6 +49,7 @@ class MergedImage:
     group: str = ""  # copies of one photo (Roboflow's augmentations) share it; else the content hash
     labelled: tuple[str, ...] = ()  # the classes its dataset labels: of two copies, the one labelling more wins
     source_split: str = ""  # the split its dataset gave it (re-splitting changes `split`, never this)
+    phash: str = ""  # with dhash, tells near-identical pictures; "" in manifests written before it was kept
     copies: list[MergedImage] = field(default_factory=list)  # copies of this picture the merge left out
 
     @property
@@ -74,7 +86,7 @@ def load_raw(raw: Path, ref: DatasetRef, names: list[str]) -> tuple[list[MergedI
         file = raw / ref.name / entry["file"]
         split, group = ref.splits[entry["split"]], entry.get("group") or entry["sha256"]
         image = MergedImage(ref.name, entry["file"], file, entry["sha256"], entry["dhash"], split, labels, group)
-        image.labelled, image.source_split = labelled, split
+        image.labelled, image.source_split, image.phash = labelled, split, entry.get("phash", "")
         images.append(image)
     return images, findings
 
@@ -154,36 +166,6 @@ def left_out_table(images: list[MergedImage], resplit: bool) -> list[dict[str, A
     ]
 
 
-def unit_hash(seed: int, key: str) -> float:
-    """A number in [0, 1) fixed by the seed and the key alone: the same picture always draws the same one."""
-    return int(hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()[:12], 16) / 16**12
-
-
-def resplit(images: list[MergedImage], fractions: ResplitParams, seed: int) -> None:
-    """Deterministic split by content hash: same picture, same seed, same split. Copies of one photo
-    (a Roboflow group) draw by the group, so they land in one split together."""
-    for image in images:
-        u = unit_hash(seed, image.group or image.sha256)
-        image.split = "test" if u < fractions.test else "val" if u < fractions.test + fractions.val else "train"
-
-
-def _hamming(a: str, b: str) -> int:
-    return (int(a, 16) ^ int(b, 16)).bit_count()
-
-
-def near_leaks(images: list[MergedImage], bits: int) -> list[tuple[MergedImage, MergedImage]]:
-    """(picture in val or test, the picture of an earlier split within `bits` dHash bits of it: re-encoded, resized)."""
-    pairs, earlier = [], [i for i in images if i.split == "train"]
-    for split in ("val", "test"):
-        current = [i for i in images if i.split == split]
-        for image in current:
-            match = next((e for e in earlier if _hamming(e.dhash, image.dhash) <= bits), None)
-            if match:
-                pairs.append((image, match))
-        earlier += current
-    return pairs
-
-
 def merge_datasets(
     raw: Path,
     refs: list[DatasetRef],
@@ -199,15 +181,19 @@ def merge_datasets(
         images += loaded
         findings += found
     images = dedupe(images)
+    pairs = near_identical(images, checks)
     if fractions is not None:
-        resplit(images, fractions, seed)
-    if checks.near_duplicates:
-        pairs = near_leaks(images, checks.near_duplicate_bits)
-        for image, match in pairs:
-            match.copies += [image, *image.copies]
-        leaked = {id(image) for image, _ in pairs}
-        images = [i for i in images if id(i) not in leaked]
+        keys = scene_keys(images, pairs)
+        resplit(images, fractions, seed, keys)
+        findings += resplit_report(images, keys, fractions)
+    leaks = leaks_across([i.split for i in images], pairs)
+    for later, earlier in leaks.items():
+        images[earlier].copies += [images[later], *images[later].copies]
+    leaked = [images[n] for n in sorted(leaks)]
+    examples = [(images[later], images[earlier]) for later, earlier in sorted(leaks.items())]
+    images = [image for n, image in enumerate(images) if n not in leaks]
     findings += [copy_finding(c, keeper, fractions is not None) for keeper in images for c in keeper.copies]
+    stop_on_leak_share(leak_shares(images, leaked, fractions is not None), checks.max_leak_share, examples)
     if checks.policy == "strict" and any(f.severity == "error" for f in findings):
         raise InputError([str(f) for f in findings if f.severity == "error"])
     return images, findings

@@ -15,10 +15,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from tasks.core.errors import InputError
-from tasks.core.findings import Finding
-from tasks.core.schema_data import OracleParams
-from tasks.core.yolo_files import MANIFEST, read_manifest, write_labels
+from tasks.core import MANIFEST, Finding, InputError, OracleParams, read_manifest, write_labels
 from tasks.prepare.merge import MergedImage, unit_hash
 
 

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from tasks.core.findings import Finding, grouped_lines
-from tasks.core.paths import Layout
-from tasks.core.yolo_files import write_json
-from tasks.data.class_stats import imbalance_findings, imbalance_ratio
+from tasks.core import Finding, Layout, grouped_lines, write_json
+from tasks.data import imbalance_findings, imbalance_ratio
 
 
 def print_findings(findings: list[Finding]) -> None:
-    """Warnings and errors on the console, a kind repeated many times as one line (notes stay in the reports)."""
-    for severity in ("error", "warning"):
-        for line in grouped_lines([f for f in findings if f.severity == severity], "metrics/prepare.json"):
+    """Warnings and errors on the console, a kind repeated many times as one line; of the notes, only those about
+    params.yaml (what prepare.resplit drew, the pool's size): notes about single files stay in the reports."""
+    for severity in ("error", "warning", "note"):
+        chosen = [f for f in findings if f.severity == severity and (severity != "note" or f.path == "params.yaml")]
+        for line in grouped_lines(chosen, "metrics/prepare.json"):
             print(f"{severity}: {line.strip()}")
 
 

@@ -3,3 +3,20 @@ their figures and the report), and architectures side by side.
 
 Imports core/, train/ and evaluate/.
 """
+
+import lazy_loader
+
+# What other rooms, the flows and the CLI use: loaded on first use (PEP 562), so importing the room loads nothing.
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "architectures": ["compare_architectures", "write_comparison"],
+        "economics": [
+            "economics_study",
+            "experiment_metrics",
+            "measure",
+            "train_experiments",
+            "write_economics_report",
+        ],
+    },
+)

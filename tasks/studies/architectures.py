@@ -15,15 +15,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tasks.core.plots import pyplot, save_figure
-from tasks.core.prepared import PreparedDataset, stage_test_set, stage_training_set
-from tasks.core.runtime import resolve_device
-from tasks.core.schema import Params
-from tasks.core.yolo_files import write_json
-from tasks.evaluate.against_champion import timing_images
-from tasks.evaluate.speed import model_size, paired_latency
-from tasks.evaluate.validate import evaluate_detector, validation_args
-from tasks.train.fit import TrainOutcome, train_detector, ultralytics_args
+from tasks.core import (
+    Params,
+    PreparedDataset,
+    pyplot,
+    resolve_device,
+    save_figure,
+    stage_test_set,
+    stage_training_set,
+    write_json,
+)
+from tasks.evaluate import evaluate_detector, model_size, paired_latency, timing_images, validation_args
+from tasks.train import TrainOutcome, train_detector, ultralytics_args
 
 COLUMNS = ("model", "parameters", "gflops", "map50", "map50_95", "latency_ms", "train_s")
 

@@ -1,7 +1,21 @@
 """Training: fitting with Ultralytics, checkpoints and resume, the start of a transfer (source,
 widened head, frozen layers, the retrain schedule), and the tracked training that registers and
-publishes a model, its MLflow run kept by a process beside the training.
+publishes a model in the stage's MLflow run.
 
-Imports core/, ops/ (MLflow tracking and the registry) and evaluate/ (whether the champion knows the
-dataset's classes, checked by that process).
+Imports core/ and tracking/ (MLflow runs and the registry, the champion's classes checked before training).
 """
+
+import lazy_loader
+
+# What other rooms, the flows and the CLI use: loaded on first use (PEP 562), so importing the room loads nothing.
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "checkpoints": ["run_fingerprint", "run_folder"],
+        "fit": ["TrainOutcome", "train_detector", "train_detector_in_process", "ultralytics_args"],
+        "tracked": ["TrainingStart", "tracked_training"],
+        "transfer": ["current_lineage", "plan_next_training", "resolve_source", "stage_transfer_set"],
+        "transfer_start": ["transfer_stage_start", "transfer_start"],
+        "widen_head": ["write_start_checkpoint"],
+    },
+)

@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tasks.core.runtime import quiet_ultralytics
-from tasks.core.schema_fit import FitArgs
+from tasks.core import FitArgs, quiet_ultralytics
 from tasks.train.checkpoints import drop_unsaved_epochs, resumable_checkpoint
 
 Callback = Callable[[Any], None]
@@ -111,8 +110,7 @@ def outcome_of(trainer: Any, wall_s: float, resumed: bool) -> TrainOutcome:
 
 def save_model(outcome: TrainOutcome, dest: Path, card: dict[str, Any]) -> Path:
     """Publish the best weights with a card (class names, how they were made) atomically."""
-    from tasks.core.model_card import MODEL_CARD, WEIGHTS_FILE
-    from tasks.core.yolo_files import atomic_dir, write_json
+    from tasks.core import MODEL_CARD, WEIGHTS_FILE, atomic_dir, write_json
 
     with atomic_dir(dest) as staging:
         shutil.copy2(outcome.weights, staging / WEIGHTS_FILE)

@@ -2,8 +2,10 @@
 version, and the published model in models/<stage> with its card, metrics/<stage>.json (the headline
 validation accuracy, tasks/core/headline.py) and metrics/<stage>_details.json (the whole summary).
 
-The run folder is named by a fingerprint of the start, the arguments and the data: a rerun after a
-crash resumes from its last checkpoint (tasks/train/checkpoints.py).
+Before any training, and before the run opens, the champion of `tracking.registered_model` must know
+some of the dataset's classes (tasks/tracking/registry.py: `check_champion_classes`): a stage that may not
+train stops with nothing trained, kept or logged. The run folder is named by a fingerprint of the start, the
+arguments and the data: a rerun after a crash resumes from its last checkpoint (tasks/train/checkpoints.py).
 """
 
 from __future__ import annotations
@@ -13,14 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tasks.core.headline import details_file, training_headline
-from tasks.core.paths import Layout
-from tasks.core.schema import Params
-from tasks.core.yolo_files import write_json
-from tasks.ops import tracking
+from tasks.core import Layout, Params, details_file, training_headline, write_json
+from tasks.tracking import (
+    check_champion_classes,
+    log_artifacts,
+    log_metrics,
+    metric_name,
+    register_weights,
+    stage_run,
+    tag_model_version,
+)
 from tasks.train.checkpoints import run_fingerprint, run_folder
 from tasks.train.fit import Callback, TrainOutcome, epoch_metrics, save_model, save_training_report, train_detector
-from tasks.train.tracking_sidecar import TrackingSidecar, sidecar_run
 
 Trainer = Callable[..., TrainOutcome]  # train_detector, or the Prefect task over it
 
@@ -44,17 +50,16 @@ def training_summary(outcome: TrainOutcome) -> dict[str, Any]:
         "wall_s": round(outcome.wall_s, 2),
         "device": outcome.device,
         **outcome.extra,
-        **{tracking.metric_name(k): v for k, v in outcome.metrics.items()},
+        **{metric_name(k): v for k, v in outcome.metrics.items()},
     }
 
 
-def register_and_publish(
-    layout: Layout, stage: str, outcome: TrainOutcome, card: dict, tracked: TrackingSidecar, registered_model: str
-) -> None:
+def register_and_publish(params: Params, layout: Layout, stage: str, outcome: TrainOutcome, card: dict) -> None:
     """Register the weights, tag the version with its lineage, publish models/<stage> with the card saying where."""
+    version = register_weights(outcome.weights, params.tracking, outcome.names)
     lineage = {"yoloop.stage": stage, "transfers_since_scratch": card.get("transfers_since_scratch", 0)}
-    version = tracked.register(outcome.weights, outcome.names, lineage)
-    registered = {"registered_model": registered_model, "model_version": version}
+    tag_model_version(params.tracking, version, lineage)
+    registered = {"registered_model": params.tracking.registered_model, "model_version": version}
     save_model(outcome, layout.model_dir(stage), {"stage": stage, **card, **registered})
 
 
@@ -68,25 +73,20 @@ def tracked_training(
     classes: list[str],
     train: Trainer = train_detector,
 ) -> dict:
-    """Train `start` on `data_yaml` (of `classes`) in an MLflow run kept by a process beside the training (which
-    first checks that the champion knows `classes`), register and publish the model; return the summary."""
+    """Check that the champion knows some of `classes`, then train `start` on `data_yaml` in an MLflow run (the
+    metrics of every epoch logged), register and publish the model; return the summary."""
+    check_champion_classes(params.tracking, classes)
     run_dir = run_folder(layout.runs / stage, run_fingerprint(start.model, start.args, data_yaml.parent))
-    with sidecar_run(params.tracking, stage, logged, layout, classes) as tracked:
+    with stage_run(params.tracking, stage, logged, layout) as run:
 
         def log_epoch(trainer: Any) -> None:
-            tracked.log_metrics(epoch_metrics(trainer), step=trainer.epoch)
+            log_metrics(epoch_metrics(trainer), step=trainer.epoch, run_id=run.info.run_id)
 
-        events = {
-            **start.callbacks,
-            "on_train_batch_end": [tracked.stop_if_failed, *start.callbacks.get("on_train_batch_end", [])],
-            "on_train_epoch_end": [tracked.wait_until_open, *start.callbacks.get("on_train_epoch_end", [])],
-            "on_fit_epoch_end": [log_epoch, *start.callbacks.get("on_fit_epoch_end", [])],
-        }
+        events = {**start.callbacks, "on_fit_epoch_end": [log_epoch, *start.callbacks.get("on_fit_epoch_end", [])]}
         outcome = train(start.model, data_yaml, start.args, run_dir, callbacks=events)
-        card = {**start.card, "mlflow_run_id": tracked.run_id()}
-        register_and_publish(layout, stage, outcome, card, tracked, params.tracking.registered_model)
-        tracked.log_artifacts(save_training_report(outcome, layout.reports / stage))
-        tracked.log_metrics({"wall_s": outcome.wall_s, "images_seen": outcome.images_seen})
+        register_and_publish(params, layout, stage, outcome, {**start.card, "mlflow_run_id": run.info.run_id})
+        log_artifacts(save_training_report(outcome, layout.reports / stage))
+        log_metrics({"wall_s": outcome.wall_s, "images_seen": outcome.images_seen})
     summary = training_summary(outcome)
     write_json(details_file(layout.metrics, stage), summary)
     write_json(layout.metrics / f"{stage}.json", training_headline(outcome.metrics))

@@ -14,12 +14,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from tasks.core.errors import InputError
-from tasks.core.model_card import WEIGHTS_FILE, read_model_card, require_weights
-from tasks.core.paths import Layout
-from tasks.core.prepared import PreparedDataset, copy_remapped, stage_training_set
-from tasks.core.yolo_files import list_images, write_data_yaml
-from tasks.ops.registry import fetch_registered_weights
+from tasks.core import (
+    WEIGHTS_FILE,
+    InputError,
+    Layout,
+    PreparedDataset,
+    copy_remapped,
+    list_images,
+    read_model_card,
+    require_weights,
+    stage_training_set,
+    write_data_yaml,
+)
+from tasks.tracking import fetch_registered_weights
 
 TRANSFER_SUBSETS = {"new_only": "new", "all": "all"}
 

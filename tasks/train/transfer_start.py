@@ -12,9 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from tasks.core.runtime import resolve_device
-from tasks.core.schema import Params
-from tasks.core.schema_fit import TransferParams
+from tasks.core import Params, TransferParams, resolve_device
 from tasks.train.fit import ultralytics_args
 from tasks.train.tracked import TrainingStart
 from tasks.train.transfer import TransferSource, frozen_layers, keep_frozen_bn, layer_count, plan_next_training

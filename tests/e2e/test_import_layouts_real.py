@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.import_data import import_dataset
-from tasks.core.schema_data import DatasetRef, ImportParams, ResplitParams
+from tasks.core import DatasetRef, ImportParams, ResplitParams
+from tasks.data import import_dataset
 from tasks.data.layouts import detect_format
 from tasks.prepare.merge import merge_datasets
 from tests.real_data import copy_real_sets, tree_digest
@@ -57,8 +57,13 @@ def test_playing_cards_labelimg_beside_images(copies, tmp_path):
         "test": {"ace": 26, "jack": 24, "king": 23, "nine": 26, "queen": 26, "ten": 18},
     }
     assert _findings(report, "error") == _findings(report, "warning") == []
-    [note] = _findings(report, "note")
-    assert note["reason"].startswith("363 annotations carry an absolute <path> from another machine")
+    absolute, near = _findings(report, "note")
+    assert absolute["reason"].startswith("363 annotations carry an absolute <path> from another machine")
+    # burst shots (IMG_2464 and IMG_2465, ...) and one photo twice (cam_image1 and cam_image54), all in train
+    assert near["reason"] == (
+        "near-identical pictures (dHash within 4 bits and pHash within 12): 5 pairs in 5 groups, the largest of 2 "
+        "pictures; none in two splits"
+    )
 
 
 def test_neu_det_paired_upper_case_folders(copies, tmp_path):
@@ -93,6 +98,11 @@ def test_neu_det_paired_upper_case_folders(copies, tmp_path):
     assert len(stems) == 174  # report.json keeps every one ...
     assert sum("matched by stem" in line for line in text.splitlines()) == 1  # ... report.txt says it once
     assert "and 173 more like it in 174 files" in text
+    # the dHash alone pairs 5,568 surfaces under one light gradient; with the pHash, 4 pairs are left: the same
+    # surface twice (inclusion_88 and inclusion_125, inclusion_188 and inclusion_210, pitted_surface_171 and
+    # pitted_surface_292) and one pair of different surfaces (inclusion_241, pitted_surface_118), all in train
+    [near] = [f["reason"] for f in _findings(report, "note") if "near-identical pictures" in f["reason"]]
+    assert near.endswith(": 4 pairs in 4 groups, the largest of 2 pictures; none in two splits")
     unsplit = [f for f in _findings(report, "note") if "in no split" in f["reason"]]
     assert [(Path(f["path"]).name, f["reason"].split(" ")[0]) for f in unsplit] == [("IMAGES", "1770")]
 

@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from flows.import_data import import_dataset
-from tasks.core.schema_data import ImportParams
+from tasks.core import ImportParams
+from tasks.data import import_dataset
 from testkit.processes import init_repo, python
 from tests.broken_corpus import png, with_orientation
 from tests.real_data import real_datasets
@@ -99,7 +99,7 @@ def test_one_video_alone_and_every_frame_kept_when_asked(folders, tmp_path):
 def test_cli_unlabelled_import_is_versioned(folders, tmp_path):
     _, photos = folders
     repo = init_repo(tmp_path / "repo")
-    cmd = ("-m", "flows.cli", "import", str(photos), "--name", "photos", "--unlabelled", "--fps", "2")
+    cmd = ("-m", "cli", "import", str(photos), "--name", "photos", "--unlabelled", "--fps", "2")
     out = python(*cmd, cwd=repo).stdout
     assert "images: {'pool': 9}" in out and "quarantined: 1" in out  # no labelled set here: 9 in the pool
     assert "versioned with DVC: data/raw/photos.dvc" in out

@@ -8,15 +8,16 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from flows.import_data import import_dataset
-from tasks.core.errors import InputError
-from tasks.core.schema_data import DatasetRef, ImportParams, ResplitParams
+from tasks.core import DatasetRef, ImportParams, InputError, ResplitParams
+from tasks.data import import_dataset
 from tasks.prepare.merge import load_raw, merge_datasets
 from tests.real_data import copy_real
 
 NAMES = ["oslik", "ovecka", "prasatko"]
 LENIENT = ImportParams(policy="lenient")
-NEAR = ImportParams(policy="lenient", near_duplicates=True, near_duplicate_bits=4)
+ALL_LEAKS = LENIENT.model_copy(update={"max_leak_share": 1.0})  # never stop on the share: what each policy does
+OFF = LENIENT.model_copy(update={"near_duplicates": False})
+NO_TEST = ImportParams(optional_splits=["test"])  # 2plysaci and 3plysaci name a test split they do not have
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +25,7 @@ def raw(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("merge")
     plysaci = copy_real("plysaci", root)
     for name in ("2plysaci", "prasatko", "3plysaci"):
-        import_dataset(plysaci / f"{name}.yaml", name, params=LENIENT, raw=root / "raw", use_dvc=False)
+        import_dataset(plysaci / f"{name}.yaml", name, params=NO_TEST, raw=root / "raw", use_dvc=False)
     return root / "raw"
 
 
@@ -72,12 +73,15 @@ def test_merging_a_set_with_its_superset_dedupes(raw):
 
 def test_leak_between_splits_is_an_error_in_strict(raw):
     refs = [DatasetRef(name="3plysaci"), DatasetRef(name="2plysaci", splits={"train": "test"})]
-    merged, findings = merge_datasets(raw, refs, NAMES, None, 7, LENIENT)
+    with pytest.raises(InputError) as stopped:  # all of test leaks: past imports.max_leak_share, either policy
+        merge_datasets(raw, refs, NAMES, None, 7, LENIENT)
+    assert stopped.value.lines[0].startswith("prepare: test: 23 of its 23 pictures (100%) leak")
+    merged, findings = merge_datasets(raw, refs, NAMES, None, 7, ALL_LEAKS)
     leaks = [f for f in findings if f.severity == "error"]
     assert len(leaks) == 23 and all("leaks into test" in f.reason for f in leaks)
     assert not any(i.split == "test" for i in merged)  # the train copies stay, the test copies go
     with pytest.raises(InputError) as raised:
-        merge_datasets(raw, refs, NAMES, None, 7, ImportParams(policy="strict"))
+        merge_datasets(raw, refs, NAMES, None, 7, ALL_LEAKS.model_copy(update={"policy": "strict"}))
     assert len(raised.value.lines) == 23
 
 
@@ -88,7 +92,8 @@ def test_resplit_is_deterministic_and_leak_free(raw):
     second, _ = merge_datasets(raw, list(reversed(refs)), NAMES, fractions, 7, LENIENT)
     assert {i.sha256: i.split for i in first} == {i.sha256: i.split for i in second}
     assert {i.split for i in first} == {"train", "val", "test"}
-    assert not [f for f in merge_datasets(raw, refs, NAMES, fractions, 7, NEAR)[1] if "near-identical" in f.reason]
+    found = merge_datasets(raw, refs, NAMES, fractions, 7, LENIENT)[1]
+    assert not [f for f in found if f.severity != "note" and "near-identical" in f.reason]
 
 
 def test_near_duplicates_across_splits_are_found(raw, tmp_path):
@@ -102,10 +107,13 @@ def test_near_duplicates_across_splits_are_found(raw, tmp_path):
     (source / "data.yaml").write_text("test: images/test\nnames: [prasatko]\n")
     import_dataset(source / "data.yaml", "resaved", params=LENIENT, raw=raw, use_dvc=False)
     refs = [DatasetRef(name="prasatko"), DatasetRef(name="resaved")]
-    kept, findings = merge_datasets(raw, refs, NAMES, None, 7, NEAR)
+    with pytest.raises(InputError) as stopped:  # 2 of the 3 test pictures leak: the defaults stop
+        merge_datasets(raw, refs, NAMES, None, 7, LENIENT)
+    assert stopped.value.lines[0].startswith("prepare: test: 2 of its 3 pictures (67%) leak")
+    kept, findings = merge_datasets(raw, refs, NAMES, None, 7, ALL_LEAKS)
     leaks = [f for f in findings if "near-identical" in f.reason]
     assert sorted(f.path.split("/")[-1][:15] for f in leaks) == ["20230622_082734", "20230622_082831"]
     assert not [i for i in kept if i.split == "test" and i.dataset == "resaved"]  # prasatko's own test image stays
-    assert not [f for f in merge_datasets(raw, refs, NAMES, None, 7, LENIENT)[1] if "near-identical" in f.reason]
+    assert not [f for f in merge_datasets(raw, refs, NAMES, None, 7, OFF)[1] if "near-identical" in f.reason]
     with pytest.raises(InputError):
-        merge_datasets(raw, refs, NAMES, None, 7, NEAR.model_copy(update={"policy": "strict"}))
+        merge_datasets(raw, refs, NAMES, None, 7, ALL_LEAKS.model_copy(update={"policy": "strict"}))

@@ -42,7 +42,7 @@ def dvc(*args: str, cwd: Path) -> str:
 
 
 def yoloop(*args: str, cwd: Path) -> str:
-    return python("-m", "flows.cli", *args, cwd=cwd).stdout
+    return python("-m", "cli", *args, cwd=cwd).stdout
 
 
 @pytest.fixture

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import pytest
 
-from flows.import_data import import_dataset
-from tasks.core.errors import InputError
-from tasks.core.schema_data import DatasetRef, ImportParams, ResplitParams
+from tasks.core import DatasetRef, ImportParams, InputError, ResplitParams
+from tasks.data import import_dataset
 from tasks.prepare.merge import left_out_table, merge_datasets
-from tasks.studies.economics_report import data_lines
+from tasks.studies.economics import data_lines
 from tests.real_data import copy_real
 
 NAMES = ["oslik", "ovecka", "prasatko"]
 REFS = [DatasetRef(name=name) for name in ("2plysaci", "prasatko", "3plysaci")]
 LENIENT, STRICT = ImportParams(policy="lenient"), ImportParams(policy="strict")
+NO_TEST = ImportParams(optional_splits=["test"])  # 2plysaci and 3plysaci name a test split they do not have
 RESPLIT = ResplitParams(val=0.15, test=0.15)
 
 
@@ -27,7 +27,7 @@ def raw(tmp_path_factory):
     root = tmp_path_factory.mktemp("blog")
     plysaci = copy_real("plysaci", root)
     for ref in REFS:
-        import_dataset(plysaci / f"{ref.name}.yaml", ref.name, params=LENIENT, raw=root / "raw", use_dvc=False)
+        import_dataset(plysaci / f"{ref.name}.yaml", ref.name, params=NO_TEST, raw=root / "raw", use_dvc=False)
     return root / "raw"
 
 
@@ -45,14 +45,19 @@ def test_each_photo_once_with_the_boxes_of_the_set_that_labels_every_toy(raw):
     assert leak["reason"].endswith(f"kept once, in {leak['kept_split']} (prepare.resplit)")
 
 
-def test_kept_to_their_own_splits_the_leak_is_an_error_and_leaves_no_test_split(raw):
-    merged, findings = merge_datasets(raw, REFS, NAMES, None, 7, LENIENT)
+def test_kept_to_their_own_splits_the_leak_stops_prepare_and_names_the_resplit(raw):
+    with pytest.raises(InputError) as stopped:  # the one test picture leaks: 100% of test, either policy
+        merge_datasets(raw, REFS, NAMES, None, 7, LENIENT)
+    assert stopped.value.lines[0].startswith("prepare: test: 1 of its 1 pictures (100%) leak")
+    assert "set prepare.resplit" in stopped.value.lines[-1]
+    lenient = LENIENT.model_copy(update={"max_leak_share": 1.0})  # past the stop: the leak is left out
+    merged, findings = merge_datasets(raw, REFS, NAMES, None, 7, lenient)
     [error] = [finding for finding in findings if finding.severity == "error"]
     assert error.path.startswith("prasatko/images/test/20230622_082741")
     assert error.reason.endswith("leaks into test; left out of test")
     assert not [image for image in merged if image.split == "test"]  # why the blog's experiment re-splits
     with pytest.raises(InputError):
-        merge_datasets(raw, REFS, NAMES, None, 7, STRICT)
+        merge_datasets(raw, REFS, NAMES, None, 7, STRICT.model_copy(update={"max_leak_share": 1.0}))
 
 
 def test_the_economics_report_names_the_copies_left_out(raw):

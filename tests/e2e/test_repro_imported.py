@@ -18,7 +18,8 @@ DATASETS = {
         "classes": {"base": ["oslik", "ovecka"], "new": ["prasatko"]},
         "datasets": [{"name": "toys"}, {"name": "pig"}],
         "resplit": {"val": 0.2, "test": 0.2},
-    }
+    },
+    "imports": {"optional_splits": ["test"]},  # 2plysaci names a test split it does not have (yoloop import reads it)
 }
 
 
@@ -27,10 +28,10 @@ def test_import_then_repro_trains_and_evaluates(make_project, tmp_path):
     project = make_project(name="repo", repo=True)
     repo = project.root
     plysaci = copy_real("plysaci", tmp_path)
-    for yaml_name, name in (("2plysaci", "toys"), ("prasatko", "pig")):
-        out = python("-m", "flows.cli", "import", str(plysaci / f"{yaml_name}.yaml"), "--name", name, cwd=repo).stdout
-        assert f"versioned with DVC: data/raw/{name}.dvc" in out
     project.write_params(DATASETS)
+    for yaml_name, name in (("2plysaci", "toys"), ("prasatko", "pig")):
+        out = python("-m", "cli", "import", str(plysaci / f"{yaml_name}.yaml"), "--name", name, cwd=repo).stdout
+        assert f"versioned with DVC: data/raw/{name}.dvc" in out
     output = python("-m", "dvc", "repro", "evaluate", cwd=repo).stdout  # no pool here: mine would stop (exit 2)
     for stage in ("prepare", "train", "evaluate"):
         assert f"Running stage '{stage}'" in output

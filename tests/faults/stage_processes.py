@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterable
@@ -17,10 +16,10 @@ from uuid import UUID
 
 import psutil
 
-from tasks.ops.zombies import ZOMBIE_AFTER
+from tasks.core import WaitTimedOut, wait_for
+from tasks.orchestration import ZOMBIE_AFTER
 from testkit.prefect_runs import flow_run_ids, flow_run_state, heartbeats
 from testkit.processes import project_env
-from testkit.waiting import WaitTimedOut, wait_for
 from tests.projects import Project
 
 OUTPUT_FOLDERS = ("data", "models", "metrics", "reports")
@@ -132,13 +131,6 @@ def outputs_snapshot(root: Path) -> dict[str, str]:
         for path in sorted((root / folder).rglob("*"))
         if path.is_file()
     }
-
-
-def free_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on (it was just free)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def leftovers(root: Path) -> list[str]:

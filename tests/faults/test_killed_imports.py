@@ -69,7 +69,7 @@ def photos(folder: Path, count: int) -> Path:
 @pytest.mark.parametrize("point", ["copy", "dvc add"])
 def test_a_killed_import_publishes_no_part_and_its_rerun_equals_an_uninterrupted_import(point, tmp_path):
     source = photos(tmp_path / "photos", COUNT)
-    command = [sys.executable, "-m", "flows.cli", "import", str(source), "--name", "photos"]
+    command = [sys.executable, "-m", "cli", "import", str(source), "--name", "photos"]
     killed, reference = (init_repo(tmp_path / name, commit=True) for name in ("killed", "reference"))
     python(*command[1:], cwd=reference)
     dest = killed / "data/raw/photos"
@@ -95,12 +95,12 @@ def test_a_killed_labels_import_keeps_the_earlier_round_and_its_rerun_equals_an_
     (earlier / "labels").mkdir(parents=True)
     for path in returned[: COUNT // 2]:  # a first import of half the round, as a labeller's first session
         shutil.copyfile(path, earlier / "labels" / path.name)
-    python("-m", "flows.cli", "labels", "import", str(earlier), cwd=killed)
+    python("-m", "cli", "labels", "import", str(earlier), cwd=killed)
     dest, round_dvc = killed / "data/labels/round-1", killed / "data/labels/round-1.dvc"
     before, before_dvc = tree_digest(dest), round_dvc.read_text()
     reference = tmp_path / "reference"
     shutil.copytree(killed, reference, symlinks=True)
-    command = [sys.executable, "-m", "flows.cli", "labels", "import", str(tmp_path / "returned")]
+    command = [sys.executable, "-m", "cli", "labels", "import", str(tmp_path / "returned")]
     python(*command[1:], cwd=reference)
 
     kill_at(point, command, killed, dest, f"labels/{returned[COUNT * 3 // 4].name}", tmp_path / "killed.log")

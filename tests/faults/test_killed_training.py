@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tasks.core.paths import Layout
+from tasks.core import Layout
 from tests.faults.stage_processes import (
     epochs_done,
     kill_when_at_work,

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks.core.paths import Layout
-from tests.faults.stage_processes import free_port, outputs_snapshot, run_stage, session_prefect_env, stage_env
+from tasks.core import HOST, Layout, free_port
+from tests.faults.stage_processes import outputs_snapshot, run_stage, session_prefect_env, stage_env
 
 pytestmark = pytest.mark.slow
 WEIGHTS = "models/train/weights.pt"
@@ -19,7 +19,7 @@ WEIGHTS = "models/train/weights.pt"
 
 def test_an_unreachable_tracking_store_stops_training_before_it_starts(trained_project, tmp_path):
     project = trained_project.copy_to(tmp_path / "project")
-    uri = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    uri = f"http://{HOST}:{free_port()}"  # nothing listens there
     before = outputs_snapshot(project.root)
     env = {**stage_env(project, tmp_path / "state", **session_prefect_env()), "MLFLOW_TRACKING_URI": uri}
     result = run_stage("train", project, env, timeout=300)

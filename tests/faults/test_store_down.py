@@ -18,12 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from tasks.core.paths import Layout
-from tasks.ops.services import bin_path, spawn, wait_until_up
-from testkit.waiting import wait_for
+from tasks.core import HOST, Layout, free_port, spawn, wait_for, wait_until_up
+from tasks.tracking import server_command
 from tests.faults.stage_processes import (
     epochs_done,
-    free_port,
     outputs_snapshot,
     run_stage,
     session_prefect_env,
@@ -41,11 +39,9 @@ EPOCHS = 4
 @contextmanager
 def mlflow_server(store: Path, port: int) -> Iterator[str]:
     """`mlflow server` with its SQLite store and artifacts in `store`, until the block ends (or it is killed)."""
-    command = [bin_path("mlflow"), "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
-    command += ["--backend-store-uri", f"sqlite:///{store / 'mlflow.db'}"]
-    command += ["--artifacts-destination", str(store / "mlartifacts")]
+    command = server_command(f"sqlite:///{store / 'mlflow.db'}", str(store / "mlartifacts"), port)
     server = spawn(command, dict(os.environ), store / f"server-{port}.log")
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://{HOST}:{port}"
     try:
         wait_until_up(f"{url}/health", 180, process=server)
         yield url

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tasks.ops.repro_lock import LOCK_FILE
+from tasks.core import wait_for
+from tasks.versioning import LOCK_FILE
 from testkit.processes import init_repo, project_env, python
-from testkit.waiting import wait_for
 from tests.faults.stage_processes import tail
 
 pytestmark = pytest.mark.slow
@@ -41,7 +41,7 @@ def _workspace(root: Path) -> Path:
 def test_a_second_repro_stops_at_once_naming_the_first(tmp_path):
     repo, log = _workspace(tmp_path / "repo"), tmp_path / "first.log"
     with log.open("w") as out:
-        command = [sys.executable, "-m", "flows.cli", "repro", "gated"]
+        command = [sys.executable, "-m", "cli", "repro", "gated"]
         first = subprocess.Popen(command, cwd=repo, env=project_env(), stdout=out, stderr=out)
 
     def first_stage_runs() -> bool:
@@ -50,7 +50,7 @@ def test_a_second_repro_stops_at_once_naming_the_first(tmp_path):
 
     try:
         wait_for(first_stage_runs, 120, "the first repro's stage to start")
-        second = python("-m", "flows.cli", "repro", "gated", cwd=repo, check=False)
+        second = python("-m", "cli", "repro", "gated", cwd=repo, check=False)
         assert second.returncode == 2, second.stderr[-3000:]
         lock_line = f"error: {LOCK_FILE}: a `yoloop repro` is already running in this workspace: pid {first.pid}"
         assert lock_line in second.stderr, second.stderr[-3000:]

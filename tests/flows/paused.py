@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from testkit.waiting import wait_for
+from tasks.core import wait_for
 
 
 def paused_run(flow_name: str, after, timeout_s: float = 120, not_state=None):

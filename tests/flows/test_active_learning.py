@@ -8,7 +8,7 @@ import pytest
 
 from flows.active_learning import oracle_flow
 from flows.prepare import prepare_flow
-from tasks.core.paths import Layout
+from tasks.core import Layout
 from tests.metrics_table import dvc_table, dvc_view
 from tests.projects import Project, new_project
 

@@ -18,22 +18,20 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tasks.core.runtime import state_dir
-from tasks.evaluate.promotion import apply_decision
-from tasks.ops import services, stack
-from tasks.ops.mlflow_server import start_tracking_server
-from tasks.ops.registry import CHALLENGER, CHAMPION
-from tasks.ops.workers import start_gpu_workers, start_worker_process
-from tasks.ops.workspace_clone import RESULTS_PREFIX, result_branch, run_name
-from tasks.ops.zombies import ZOMBIE_AFTER, ensure_zombie_automation
+from tasks.core import bin_path, free_port, state_dir, wait_for
+from tasks.evaluate import apply_decision
+from tasks.orchestration import ZOMBIE_AFTER, Stack, deploy, ensure_zombie_automation, start_gpu_workers, talking_to
+from tasks.orchestration.workers import start_worker_process
+from tasks.tracking import CHALLENGER, CHAMPION, start_tracking_server
+from tasks.versioning import result_branch, run_name
+from tasks.versioning.clone import RESULTS_PREFIX
 from testkit.processes import PROJECT, copy_project, project_env
 from testkit.profiles import TINY, write_params
-from testkit.waiting import wait_for
 from tests.cluster_services import LocalS3, bare_origin, commit_all, remote_refs, use_s3_remote
 from tests.promotion_racer import register_version
 
 pytestmark = pytest.mark.slow
-TEMPLATE = PROJECT / "tasks" / "ops" / "kubernetes_gpu_job_template.json"
+TEMPLATE = PROJECT / "tasks" / "orchestration" / "kubernetes_gpu_job_template.json"
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +49,8 @@ def servers(s3, tmp_path_factory):
     env = {**project_env(), **s3.env()}
     database, artifacts = f"sqlite:///{folder / 'mlflow.db'}", "s3://yoloop/mlartifacts"
     with ThreadPoolExecutor(2) as starting:
-        tracking = starting.submit(start_tracking_server, database, artifacts, stack.free_port(), env, folder / "log")
-        prefect = starting.submit(stack.start_server, stack.free_port(), home, home / "logs")
+        tracking = starting.submit(start_tracking_server, database, artifacts, free_port(), env, folder / "log")
+        prefect = starting.submit(Stack.start, free_port(), home, home / "logs")
     try:
         yield tracking.result(), prefect.result()
     finally:
@@ -71,7 +69,7 @@ def cluster(s3, servers, tracking):
     """The Prefect server with the zombie automation and two workers on the pool `gpu` (GPU 0 and GPU 1)."""
     running = servers[1]
     running.env.update({**s3.env(), "MLFLOW_TRACKING_URI": tracking, "CUDA_VISIBLE_DEVICES": "0,1"})
-    with stack.talking_to(running.api_url):
+    with talking_to(running.api_url):
         ensure_zombie_automation()
     names = start_gpu_workers(running, Path(running.env["PREFECT_HOME"]) / "logs", 2)
     running.workers = dict(zip(names, running.processes[-2:], strict=True))  # type: ignore[attr-defined]
@@ -92,7 +90,7 @@ def origin(cluster, s3, tmp_path_factory) -> str:
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     commit_all(repo, "TINY params; the S3 remote; prepared data")
     url = bare_origin(repo, base / "origin.git")
-    output = stack.deploy(repo, cluster.env)
+    output = deploy(repo, cluster.env)
     assert "clone-pipeline/train" in output
     return url
 
@@ -100,14 +98,14 @@ def origin(cluster, s3, tmp_path_factory) -> str:
 def _start(cluster, name: str, parameters: dict, job_variables: dict | None = None):
     from prefect.deployments import run_deployment
 
-    with stack.talking_to(cluster.api_url):
+    with talking_to(cluster.api_url):
         return run_deployment(name, parameters=parameters, job_variables=job_variables, timeout=0).id
 
 
 def _read(cluster, run_id):
     from prefect.client.orchestration import get_client
 
-    with stack.talking_to(cluster.api_url), get_client(sync_client=True) as client:
+    with talking_to(cluster.api_url), get_client(sync_client=True) as client:
         return client.read_flow_run(run_id)
 
 
@@ -126,7 +124,7 @@ def _logs(cluster, run_id) -> str:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 
-    with stack.talking_to(cluster.api_url), get_client(sync_client=True) as client:
+    with talking_to(cluster.api_url), get_client(sync_client=True) as client:
         logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
     return "\n".join(log.message for log in logs)
 
@@ -135,22 +133,22 @@ def _task_names(cluster, run_id) -> list[str]:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-    with stack.talking_to(cluster.api_url), get_client(sync_client=True) as client:
+    with talking_to(cluster.api_url), get_client(sync_client=True) as client:
         tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])))
     return [task.name for task in tasks]
 
 
 def test_the_kubernetes_gpu_template_asks_one_gpu_per_run_and_a_real_server_takes_it(cluster):
-    """yoloop's job template (tasks/ops/kubernetes_gpu_job_template.json), not Prefect's engine: a real server
-    accepts it as a `kubernetes` pool (no prefect-kubernetes needed), and the job it renders asks for the GPUs
+    """yoloop's job template (tasks/orchestration/kubernetes_gpu_job_template.json), not Prefect's engine: a real
+    server accepts it as a `kubernetes` pool (no prefect-kubernetes needed), and the job it renders asks for the GPUs
     of the `gpus` variable (one by default), tolerates the GPU nodes' taint and never retries a failed run."""
     from prefect.client.orchestration import get_client
     from prefect.utilities.templating import apply_values
 
     command = ["work-pool", "create", "gpu-k8s", "--type", "kubernetes", "--base-job-template", str(TEMPLATE)]
-    created = subprocess.run([services.bin_path("prefect"), *command], env=cluster.env, capture_output=True, text=True)
+    created = subprocess.run([bin_path("prefect"), *command], env=cluster.env, capture_output=True, text=True)
     assert created.returncode == 0, created.stdout + created.stderr
-    with stack.talking_to(cluster.api_url), get_client(sync_client=True) as client:
+    with talking_to(cluster.api_url), get_client(sync_client=True) as client:
         pool = client.read_work_pool("gpu-k8s")
     assert pool.type == "kubernetes"
     template = pool.base_job_template
@@ -217,7 +215,7 @@ def test_two_evaluations_finishing_together_move_the_champion_by_compare_and_set
 
 def _cli(workspace: Path, *args: str, env: dict[str, str]) -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "flows.cli", *args], cwd=workspace, env=env, capture_output=True, text=True
+        [sys.executable, "-m", "cli", *args], cwd=workspace, env=env, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout

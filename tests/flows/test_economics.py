@@ -8,9 +8,9 @@ import pytest
 
 from flows.economics import economics_flow
 from flows.prepare import prepare_flow
-from tasks.evaluate.forgetting import ForgettingFlag
+from tasks.evaluate import ForgettingFlag
 from tasks.studies.economics import Experiment, recommend
-from tasks.train.transfer import plan_next_training
+from tasks.train import plan_next_training
 from tests.projects import Project, new_project
 
 pytestmark = pytest.mark.slow

@@ -35,7 +35,7 @@ def test_mine_with_an_empty_pool_stops_naming_prepare_pool(make_project):
     for xml in sorted(cards.glob("*.xml"))[:8]:
         shutil.copy(xml, folder)
         shutil.copy(xml.with_suffix(".JPG"), folder)
-    python("-m", "flows.cli", "import", str(folder), "--name", "cards", cwd=project.root)
+    python("-m", "cli", "import", str(folder), "--name", "cards", cwd=project.root)
     python("-m", "flows.prepare", cwd=project.root)
     result = python("-m", "flows.mine", cwd=project.root, check=False, timeout=300)
     assert result.returncode == 2, result.stderr[-2000:]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from prefect import flow
 
-from tasks.ops.labelling_pause import wait_for_labels
+from tasks.orchestration import wait_for_labels
 from tests.flows.paused import paused_run
 
 pytestmark = pytest.mark.slow

@@ -13,10 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks.core.errors import InputError
-from tasks.ops.dvc_repo import DvcError
-from tasks.ops.s3 import check_remote
-from tasks.ops.workspace_clone import publish
+from tasks.core import InputError
+from tasks.versioning import DvcError, check_remote, publish
 from testkit.processes import project_env
 from tests.cluster_services import LocalS3, bare_origin, commit_all, remote_refs, use_s3_remote
 
@@ -34,7 +32,7 @@ def s3(tmp_path_factory):
 
 @pytest.fixture
 def s3_credentials(s3, monkeypatch):
-    """This process talks to the store too (tasks.ops.s3.check_remote): the test user's key in its environment."""
+    """This process talks to the store too (tasks.versioning.check_remote): the test user's key in its environment."""
     for key, value in s3.env().items():
         monkeypatch.setenv(key, value)
     return s3.credentials
@@ -114,7 +112,7 @@ def test_the_cli_names_the_remote_and_exits_2(tmp_path, s3, template):
     repo = _data_repo(template, tmp_path / "repo", "cli", files=0, size=0)
     env = project_env(**{**s3.env(), "AWS_SECRET_ACCESS_KEY": "wrong"})
     result = subprocess.run(
-        [sys.executable, "-m", "flows.cli", "remote", "check"], cwd=repo, env=env, capture_output=True, text=True
+        [sys.executable, "-m", "cli", "remote", "check"], cwd=repo, env=env, capture_output=True, text=True
     )
     assert result.returncode == 2, result.stdout + result.stderr
     assert "error: DVC remote 'storage' (s3://yoloop/cli)" in result.stderr
@@ -123,7 +121,7 @@ def test_the_cli_names_the_remote_and_exits_2(tmp_path, s3, template):
 def test_a_publish_cut_by_the_store_going_down_leaves_the_origin_untouched_then_lands_whole(
     tmp_path, s3, template, monkeypatch
 ):
-    """yoloop's publish order (tasks/ops/workspace_clone.py: the data first, the result branch last), not DVC's
+    """yoloop's publish order (tasks/versioning/clone.py: the data first, the result branch last), not DVC's
     resuming: a run whose `dvc push` is cut by the store going down fails before any commit reaches the git origin,
     so no branch points at data the store lacks; publishing again pushes what is missing and lands the branch."""
     repo = _data_repo(template, tmp_path / "repo", "outage", files=120, size=50_000)

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tasks.ops import stack
-from tasks.ops.zombies import ZOMBIE_AFTER, ensure_zombie_automation
+from tasks.core import free_port, wait_for
+from tasks.orchestration import Stack, ensure_zombie_automation, start_worker, talking_to, zombie_after
 from testkit.prefect_runs import heartbeats
-from testkit.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 POOL = "zombie-test"
@@ -22,19 +21,20 @@ LIVE_POOL = "zombie-test-live"  # its own worker, which is not killed
 
 
 def test_killed_worker_leaves_a_crashed_run_not_a_running_one_and_a_live_run_alone(tmp_path):
-    running = stack.start_server(stack.free_port(), tmp_path / "home", tmp_path / "logs")
+    running = Stack.start(free_port(), tmp_path / "home", tmp_path / "logs")
     try:
-        with stack.talking_to(running.api_url):
+        with talking_to(running.api_url):
             _crash_a_killed_run(running, tmp_path)
     finally:
         running.stop()
 
 
-def _crash_a_killed_run(running: stack.Stack, tmp_path: Path) -> None:
+def _crash_a_killed_run(running: Stack, tmp_path: Path) -> None:
     ensure_zombie_automation()
-    stack.start_worker(running, tmp_path / "logs", pool=POOL)
+    window = zombie_after()  # what the automation waits: ZOMBIE_AFTER unless $YOLOOP_ZOMBIE_AFTER_S says
+    start_worker(running, tmp_path / "logs", pool=POOL)
     worker = running.processes[-1]
-    stack.start_worker(running, tmp_path / "logs", pool=LIVE_POOL)
+    start_worker(running, tmp_path / "logs", pool=LIVE_POOL)
     from prefect import flow
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
@@ -58,12 +58,12 @@ def _crash_a_killed_run(running: stack.Stack, tmp_path: Path) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
     assert state() == "RUNNING"  # nothing told the server yet
-    crash_within = ZOMBIE_AFTER.total_seconds() + 150
+    crash_within = window.total_seconds() + 150
     wait_for(lambda: state() == "CRASHED", crash_within, "the automation to crash the run", 2, last_state)
-    # The killed run was crashed ZOMBIE_AFTER after its last heartbeat, which came after the live run was Running:
+    # The killed run was crashed `window` after its last heartbeat, which came after the live run was Running:
     # the live run has been Running longer than the automation waits, and its heartbeats kept it alive.
     with get_client(sync_client=True) as client:
         live = client.read_flow_run(live_run.id)
     assert live.state.type.value == "RUNNING", f"a live run was crashed: {live.state}"
-    assert datetime.now(UTC) - live.start_time > ZOMBIE_AFTER
+    assert datetime.now(UTC) - live.start_time > window
     assert heartbeats(live_run.id) >= 2

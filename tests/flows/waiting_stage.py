@@ -14,8 +14,8 @@ from prefect import flow
 from prefect.runtime import flow_run
 from prefect.settings import PREFECT_API_URL
 
-from flows.stage import main
-from tasks.core.schema import Params
+from tasks.core import Params
+from tasks.orchestration import stage_main
 
 HOLD_S = 600
 
@@ -30,4 +30,4 @@ def waiting_flow(params: Params, root: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(waiting_flow)
+    stage_main(waiting_flow)

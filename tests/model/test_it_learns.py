@@ -22,12 +22,10 @@ import pytest
 
 from flows.prepare import prepare_flow
 from flows.train import train_flow
-from tasks.core.paths import Layout
-from tasks.core.prepared import read_card, stage_test_set
-from tasks.core.schema import Params
-from tasks.core.yolo_files import Label, write_data_yaml, write_labels
+from tasks.core import Label, Layout, Params, read_card, stage_test_set, write_data_yaml, write_labels
+from tasks.evaluate import validation_args
 from tasks.evaluate.per_image import operating_table
-from tasks.evaluate.validate import Evaluation, evaluate_with_image_stats, validation_args
+from tasks.evaluate.validate import Evaluation, evaluate_with_image_stats
 from tasks.prepare.glyphs import CLASS_SHAPES, SceneSpec, jpeg_bytes, render_scene, scene_rng
 from tests.projects import Project
 

@@ -18,12 +18,10 @@ import pytest
 
 from flows.audit import audit_flow
 from flows.mine import mine_flow
+from tasks.audit import audited_images, find_label_issues, load_audit_images
 from tasks.audit.boxes import Prediction
-from tasks.audit.label_issues import find_label_issues
-from tasks.audit.oof import audited_images, load_audit_images
 from tasks.audit.report import write_audit_reports
-from tasks.core.paths import Layout
-from tasks.core.prepared import read_card
+from tasks.core import Layout, read_card
 from testkit.profiles import TINY
 from tests.projects import Project
 

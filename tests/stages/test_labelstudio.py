@@ -17,12 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from tasks.core.runtime import state_dir
-from tasks.core.yolo_files import read_labels
+from tasks.core import free_port, read_labels, state_dir
+from tasks.labelling import LabelStudio, start_label_studio
 from tasks.labelling.labelstudio import project_title, task_file
-from tasks.labelling.labelstudio_api import LabelStudio
-from tasks.ops.labelstudio_server import start_label_studio
-from tasks.ops.stack import free_port
 from testkit.processes import init_repo, project_env, python
 from tests.faults.stage_processes import group_runs, kill_when, leftovers, start_process
 from tests.relabel_batch import NAMES, write_batch
@@ -58,7 +55,7 @@ def flat(path: Path) -> list[float]:
 
 
 def cli(project: Path, *args: str, check: bool = True):
-    return python("-m", "flows.cli", "labels", *args, cwd=project, check=check)
+    return python("-m", "cli", "labels", *args, cwd=project, check=check)
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +148,7 @@ def test_a_pull_killed_while_it_versions_the_round_lands_whole_on_the_next_pull(
     for task in client.tasks(client.find_project(project_title(2))["id"]):
         client.annotate(task["id"], task["predictions"][0]["result"])  # the drafts, accepted
     dest, log = project / "data/labels/round-2", tmp_path / "pull.log"
-    command = [sys.executable, "-m", "flows.cli", "labels", "pull", "--round", "2"]
+    command = [sys.executable, "-m", "cli", "labels", "pull", "--round", "2"]
     pulling = start_process(command, project, project_env(), log)
     kill_when(pulling, "labels pull", lambda: group_runs(pulling.pid, "dvc add"), log)
     assert not (project / "data/labels/round-2.dvc").exists(), "killed before the version was recorded"

@@ -1,6 +1,6 @@
 """The loop page (reports/loop/index.html) from a real MLflow store and a real relabel batch, in headless Chromium.
 
-Two evaluate runs are logged the way the evaluate stage logs them (tasks.ops.tracking.stage_run,
+Two evaluate runs are logged the way the evaluate stage logs them (tasks.tracking.stage_run,
 metrics, tags, then `record_evaluation` with the stage's files), one registered version holds
 champion, and the batch is written by the real export (tests/relabel_batch.py).
 """
@@ -15,13 +15,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tasks.core.headline import details_file
-from tasks.core.params import load_params
-from tasks.core.paths import Layout
-from tasks.core.yolo_files import write_json
+from tasks.core import Layout, details_file, load_params, write_json
 from tasks.loop.loop_history import record_evaluation
 from tasks.loop.loop_page import THUMB_SIDE
-from tasks.ops import tracking
+from tasks.tracking import log_metrics, stage_run
 from testkit.processes import python
 from tests.projects import Project
 from tests.relabel_batch import write_batch
@@ -38,8 +35,8 @@ def log_evaluation(project: Project, version: str, map50_95: float, labelled: in
     params, layout = project.params(), Layout(project.root)
     write_json(layout.prepared / "dataset.json", {"splits": {"base/train": {"images": labelled}}})
     write_json(details_file(layout.metrics, "evaluate"), {"model_version": version, "map50_95": map50_95})
-    with tracking.stage_run(params.tracking, "evaluate", {"model": "train"}, layout):
-        tracking.log_metrics({"test_map50_95": map50_95, "test_map50": map50_95 + 0.2})
+    with stage_run(params.tracking, "evaluate", {"model": "train"}, layout):
+        log_metrics({"test_map50_95": map50_95, "test_map50": map50_95 + 0.2})
         mlflow.set_tags({"yoloop.decision": decision, "yoloop.champion_after": "1"})
     record_evaluation(params.tracking, layout)
 
@@ -66,7 +63,7 @@ def project(make_project) -> Path:
 
 
 def test_report_writes_the_page_with_history_rounds_and_batch(project):
-    printed = python("-m", "flows.cli", "report", cwd=project).stdout.strip()
+    printed = python("-m", "cli", "report", cwd=project).stdout.strip()
     assert printed == str((project / "reports/loop/index.html").resolve())
     page = Path(printed).read_text()
     assert page.count('class="batch-image"') == BATCH and page.count("data:image/png;base64,") == BATCH
@@ -78,7 +75,7 @@ def test_report_writes_the_page_with_history_rounds_and_batch(project):
 
 
 def test_page_in_headless_chromium_shows_the_batch_images(project, tmp_path):
-    from tasks.loop.loop_page import write_loop_page
+    from tasks.loop import write_loop_page
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     assert chromium, "chromium is needed (Debian: apt-get install -y chromium; `make test` installs it)"

@@ -17,10 +17,9 @@ import pytest
 
 from flows.mine import mine_flow
 from flows.prepare import prepare_flow
-from tasks.core.params import load_params
+from tasks.core import load_params, wait_for
 from testkit.processes import project_env, python
 from testkit.profiles import TINY
-from testkit.waiting import wait_for
 from tests.projects import Project
 from tests.relabel_batch import ONE_STAR, returned_labels
 
@@ -138,11 +137,10 @@ def test_database_deleted_then_rebuilt_from_files_gives_same_tags_and_scores(pro
     ).stdout
     fresh_db = tmp_path / "db"
     rebuild = (
-        "from flows.app import rebuild_index\nfrom tasks.core.params import load_params\n"
-        "rebuild_index(load_params('params.yaml'), __import__('pathlib').Path('.'))\n" + snapshot_code(dataset)
+        "from tasks.index import rebuild_project_index\nfrom tasks.core import load_params\n"
+        "rebuild_project_index(load_params('params.yaml'), __import__('pathlib').Path('.'))\n" + snapshot_code(dataset)
     )
     fresh = f"import os\nos.environ['FIFTYONE_DATABASE_DIR'] = {str(fresh_db)!r}\n"
-    fresh += "os.environ.pop('FIFTYONE_PRIVATE_DATABASE_PORT', None)  # else it joins this process's mongod\n"
     after = python("-c", fresh + rebuild, cwd=project.root)
     assert fresh_db.is_dir() and any(fresh_db.iterdir()), "the rebuild must have used the fresh database"
     first, second = (json.loads(out.split("SNAPSHOT", 1)[1]) for out in (before, after.stdout))
@@ -178,13 +176,13 @@ def test_app_in_headless_chromium_shows_the_dataset_and_samples(project, tmp_pat
     warms the server, and the screenshot is taken up to three times."""
     import subprocess
 
-    from tasks.ops.stack import free_port
+    from tasks.core import HOST, free_port
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     assert chromium, "chromium is needed (Debian: apt-get install -y chromium; `make test` installs it)"
     port = free_port()
     app = subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "app", "--port", str(port)],
+        [sys.executable, "-m", "cli", "app", "--port", str(port)],
         cwd=project.root,
         env=project_env(),
         stdout=(tmp_path / "app.log").open("w"),
@@ -192,7 +190,7 @@ def test_app_in_headless_chromium_shows_the_dataset_and_samples(project, tmp_pat
     )
     colours = []
     try:
-        url = f"http://127.0.0.1:{port}/datasets/{project.fiftyone_dataset}"
+        url = f"http://{HOST}:{port}/datasets/{project.fiftyone_dataset}"
         log_tail = lambda: (tmp_path / "app.log").read_text()[-3000:]  # noqa: E731
         wait_for(lambda: answers(url, app, log_tail), 180, f"`yoloop app` to answer {url}", 1, log_tail)
         browse = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
@@ -220,7 +218,7 @@ def test_a_bad_returned_label_leaves_the_dataset_unchanged(own_copy, tmp_path):
     first.write_text("7 0.5 0.5 0.1 0.1\n")  # a class the batch does not have
     (returned / "labels" / "pool_99999.txt").write_text("0 0.5 0.5 0.1 0.1\n")  # an image not in the batch
     before = tree_digest(Path("data"))
-    result = python("-m", "flows.cli", "labels", "import", str(returned), cwd=own_copy.root, check=False)
+    result = python("-m", "cli", "labels", "import", str(returned), cwd=own_copy.root, check=False)
     assert result.returncode == 2, result.stdout + result.stderr
     assert f"{first}:1:" in result.stderr and "class id 7" in result.stderr
     assert "pool_99999 is not in relabel batch round-1" in result.stderr
@@ -235,7 +233,7 @@ def test_export_then_import_of_corrected_labels_changes_exactly_those(own_copy, 
     files[0].write_text(ONE_STAR)  # corrected: one star
     files[1].write_text("")  # nothing there after all
     before = tree_digest(Path("data"))
-    python("-m", "flows.cli", "labels", "import", str(returned), cwd=own_copy.root)
+    python("-m", "cli", "labels", "import", str(returned), cwd=own_copy.root)
     after = tree_digest(Path("data"))
     changed = {path for path in after if before.get(path) != after[path]}
     batch = json.loads(Path("data/relabel/round-1/manifest.json").read_text())["images"]

@@ -8,15 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from flows.import_data import import_dataset
 from flows.prepare import prepare_flow
-from flows.stage import EXIT_BAD_INPUT, run_stage
-from tasks.core.paths import Layout
-from tasks.core.prepared import read_card
-from tasks.core.schema_data import ImportParams
-from tasks.core.yolo_files import list_images, read_labels
+from tasks.core import EXIT_BAD_INPUT, ImportParams, Layout, list_images, read_card, read_labels
+from tasks.data import import_dataset
 from tasks.loop.curves import reveal_labels
 from tasks.loop.rounds import prepared_setup
+from tasks.orchestration import run_stage
 from tests.projects import Project
 from tests.real_data import real_datasets
 

@@ -8,15 +8,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from typer.testing import CliRunner
 
-from flows.cli import main as cli
+from cli.main import app
 from flows.evaluate import evaluate_flow
 from flows.prepare import prepare_flow
 from flows.train import train_flow
-from tasks.core.errors import InputError
-from tasks.core.paths import Layout
-from tasks.core.prepared import PreparedDataset, write_card
-from tasks.prepare.builtin import generate_builtin
+from tasks.core import InputError, Layout, PreparedDataset, write_card
+from tasks.prepare import generate_builtin
 from tests.projects import new_project
 
 pytestmark = pytest.mark.slow
@@ -29,15 +28,14 @@ EVALUATE = {
 
 
 def test_a_champion_of_other_classes_stops_check_params_and_training_before_any_epoch_is_kept(
-    make_project, prefect_harness, capsys
+    make_project, prefect_harness
 ):
     project = make_project({"tracking": {"registered_model": "fruit-detector"}})
     root, params_file, params = project.root, project.params_file, project.params()
     project.register_champion("fruit-detector", ["apple", "pear"])
-    with pytest.raises(SystemExit) as stopped:
-        cli(["check-params", "--params", str(params_file)])
-    assert stopped.value.code == 2
-    assert "tracking.registered_model: the champion of 'fruit-detector' (version 1)" in capsys.readouterr().err
+    stopped = CliRunner().invoke(app, ["check-params", "--params", str(params_file)])
+    assert stopped.exit_code == 2
+    assert "tracking.registered_model: the champion of 'fruit-detector' (version 1)" in stopped.stderr
     section = params.prepare
     generate_builtin(section.builtin, section.classes, section.seed, root / "data/prepared", root / "p", root / "o")
     write_card(PreparedDataset(root / "data/prepared", section.classes.base, section.classes.new), {})
@@ -48,8 +46,8 @@ def test_a_champion_of_other_classes_stops_check_params_and_training_before_any_
     experiments = [e.experiment_id for e in project.mlflow().search_experiments()]
     assert not project.mlflow().search_runs(experiments, "tags.`yoloop.stage` = 'train'"), "no run of a stage stopped"
     project.register_champion("fruit-detector", ["pear", "ring"])  # one shared class: comparable
-    cli_code = pytest.raises(SystemExit, cli, ["check-params", "--params", str(params_file)]).value.code
-    assert cli_code == 0 and "valid" in capsys.readouterr().out
+    checked = CliRunner().invoke(app, ["check-params", "--params", str(params_file)])
+    assert checked.exit_code == 0 and "valid" in checked.stdout
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,8 @@ import uuid
 
 import pytest
 
-from tasks.evaluate.promotion import CHALLENGER, CHAMPION, apply_decision, champion_version, decide
+from tasks.evaluate import apply_decision, decide
+from tasks.tracking import CHALLENGER, CHAMPION, champion_version
 from tests.projects import Project, new_project
 from tests.unit.test_promotion import FAILING, RULE, comparison
 

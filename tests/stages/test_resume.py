@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tasks.core.paths import Layout
+from tasks.core import Layout, wait_for
 from tasks.train.checkpoints import resumable_checkpoint
 from testkit.processes import project_env
-from testkit.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 EPOCHS = 6

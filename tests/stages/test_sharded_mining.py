@@ -8,12 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tasks.core.errors import InputError
-from tasks.core.params import load_params
-from tasks.core.schema_mine import MineParams, RayParams
-from tasks.core.yolo_files import list_images
-from tasks.mine.pool_scoring import load_detector
-from tasks.mine.rank import rank_pool
+from tasks.core import InputError, MineParams, RayParams, list_images, load_params
+from tasks.mine import load_detector, rank_pool
 from tasks.mine.sharded_scoring import actor_count, actors_for
 from tasks.prepare.builtin import write_split
 from testkit.profiles import PROJECT_PARAMS

@@ -8,8 +8,8 @@ import pytest
 
 from flows.evaluate import evaluate_flow
 from flows.transfer import transfer_flow
-from tasks.core.headline import HEADLINE_KEYS, details_file
-from tasks.core.params import load_params
+from tasks.core import details_file, load_params
+from tasks.core.headline import HEADLINE_KEYS
 from testkit.profiles import TINY
 from tests.metrics_table import assert_fits, dvc_table, dvc_view
 from tests.projects import Project
@@ -120,8 +120,8 @@ def test_registered_model_loads_and_predicts(project, monkeypatch):
 def test_transfer_can_start_from_a_registry_alias_or_version(project, tmp_path, monkeypatch):
     from ultralytics.nn.tasks import load_checkpoint
 
-    from tasks.core.paths import Layout
-    from tasks.train.transfer import resolve_source
+    from tasks.core import Layout
+    from tasks.train import resolve_source
 
     project.enter(monkeypatch)  # the registry is the current store
     train_card = json.loads((project.root / "models/train/card.json").read_text())

@@ -7,12 +7,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from tasks.core.params import load_params
-from tasks.core.prepared import PreparedDataset, write_card
-from tasks.prepare.builtin import generate_builtin
-from tasks.train.fit import train_detector
-from tasks.train.transfer import frozen_layers, keep_frozen_bn, layer_count, stage_transfer_set
-from tasks.train.widen_head import carried_classes, widen_head, write_start_checkpoint
+from tasks.core import PreparedDataset, load_params, write_card
+from tasks.prepare import generate_builtin
+from tasks.train import stage_transfer_set, train_detector, write_start_checkpoint
+from tasks.train.transfer import frozen_layers, keep_frozen_bn, layer_count
+from tasks.train.widen_head import carried_classes, widen_head
 from testkit.profiles import TINY, write_params
 
 OLD, NEW = ["ring", "cross"], ["ring", "cross", "star"]

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from tasks.core.errors import InputError
+from tasks.core import InputError
+from tasks.loop import LoopPlan
 from tasks.loop.curves import CurvePoint, choose_random, labels_to_reach, reveal_labels
-from tasks.loop.rounds import LoopPlan, round_recipe
+from tasks.loop.rounds import round_recipe
 
 
 def _curve(arm: str, *points: tuple[int, float]) -> list[CurvePoint]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 
 def test_architectures_table_marks_the_speed_accuracy_front(tmp_path):
-    from tasks.studies.architectures import pareto_front, write_comparison
+    from tasks.studies import write_comparison
+    from tasks.studies.architectures import pareto_front
 
     rows = [
         {"model": "a.yaml", "parameters": 3, "gflops": 1.0, "map50": 0.5, "map50_95": 0.30, "latency_ms": 5.0},
@@ -25,7 +28,7 @@ def test_architectures_table_marks_the_speed_accuracy_front(tmp_path):
 def test_architectures_params_reject_bad_model_names():
     from pydantic import ValidationError
 
-    from tasks.core.schema_evaluate import ArchitecturesParams
+    from tasks.core.schema import ArchitecturesParams
 
     assert ArchitecturesParams().models == ["yolov8n.yaml", "yolo11n.yaml", "yolov10n.yaml"]
     with pytest.raises(ValidationError, match="must name a model yaml"):
@@ -34,8 +37,13 @@ def test_architectures_params_reject_bad_model_names():
         ArchitecturesParams(models=["yolov8n.yaml", "yolov8n.yaml"])
 
 
-def test_cli_has_the_architectures_command():
-    from flows.cli import _architectures, build_parser
+def test_cli_has_the_architectures_command(monkeypatch):
+    from typer.testing import CliRunner
 
-    options = build_parser().parse_args(["architectures", "--params", "other.yaml"])
-    assert options.handler is _architectures and options.params == "other.yaml"
+    from cli import main as cli
+
+    calls = []
+    monkeypatch.setattr(cli, "run_flow", lambda module, name, params: calls.append((module, name, params)) or 0)
+    result = CliRunner().invoke(cli.app, ["architectures", "--params", "other.yaml"])
+    assert result.exit_code == 0, result.output
+    assert calls == [("flows.architectures", "architectures_flow", Path("other.yaml"))]

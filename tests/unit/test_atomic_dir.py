@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.core.yolo_files import atomic_dir
+from tasks.core import atomic_dir
 
 
 def _build(target, files: dict[str, str], keep_old: bool = False) -> None:

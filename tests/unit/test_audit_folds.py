@@ -7,7 +7,8 @@ from collections import Counter
 
 import pytest
 
-from tasks.audit.folds import BACKGROUND, assign_folds, strata
+from tasks.audit import assign_folds
+from tasks.audit.folds import BACKGROUND, strata
 
 
 def labelled_set(images: int, classes: int, seed: int = 1) -> dict[str, list[int]]:

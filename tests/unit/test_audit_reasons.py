@@ -12,7 +12,7 @@ import pytest
 from tasks.audit.boxes import AuditImage, Box, Prediction
 from tasks.audit.reasons import explain
 from tasks.audit.scores import cleanlab_scores
-from tasks.core.schema_audit import AuditParams
+from tasks.core import AuditParams
 
 NAMES = ["ring", "cross"]
 PARAMS = AuditParams()

@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from tasks.audit.oof import validation_images
-from tasks.core.errors import InputError
+from tasks.audit import validation_images
+from tasks.core import InputError
 
 
 def _prepared(tmp_path, *val_folders: str):

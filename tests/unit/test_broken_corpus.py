@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from flows.import_data import import_dataset
-from tasks.core.findings import Finding
+from tasks.core import Finding
+from tasks.data import import_dataset
 from tests.broken_corpus import Defect, write_coco, write_voc, write_yolo
 
 

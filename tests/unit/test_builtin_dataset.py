@@ -9,11 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tasks.core.params import load_params
-from tasks.core.prepared import PreparedDataset
-from tasks.core.yolo_files import label_path, list_images, read_labels
-from tasks.data.class_stats import split_stats
-from tasks.prepare.builtin import generate_builtin
+from tasks.core import PreparedDataset, label_path, list_images, load_params, read_labels
+from tasks.data import split_stats
+from tasks.prepare import generate_builtin
 from tasks.prepare.glyphs import CLASS_SHAPES, SceneSpec, jpeg_bytes, render_scene, scene_rng
 from testkit.profiles import TINY, write_params
 
@@ -112,3 +110,27 @@ def test_images_have_the_configured_size(tiny):
     pixels = np.asarray(Image.open(image).convert("RGB"), dtype=float)
     assert pixels.shape == (64, 64, 3)
     assert pixels.std() > 10  # a real picture, not a flat fill
+
+
+def test_no_near_identical_pictures_across_the_splits(tmp_path):
+    """The leak check is on by default (issue 27): the built-in data, at its real image size, must not trip it.
+
+    Measured on the default counts (660 pictures in train, val and test): no pair within 8 dHash bits at all."""
+    from tasks.core import DatasetRef, ImportParams
+    from tasks.data import import_dataset
+    from tasks.prepare.merge import merge_datasets
+
+    counts = {"base_train": 60, "base_val": 20, "new_train": 30, "new_val": 10, "test": 40, "pool": 1}
+    dataset = _generate(tmp_path, write_params(tmp_path / "params.yaml", {"prepare": {"builtin": {"images": counts}}}))
+    (tmp_path / "prepared" / "data.yaml").write_text(
+        "train: [base/images/train, new/images/train]\nval: [base/images/val, new/images/val]\n"
+        f"test: test/images\nnames: {dataset.names}\n"
+    )
+    result = import_dataset(tmp_path / "prepared", "glyphs", params=ImportParams(), raw=tmp_path / "raw", use_dvc=False)
+    assert result.report["images"] == {"train": 90, "val": 30, "test": 40}
+    notes = [f["reason"] for f in result.report["findings"] if "near-identical" in f["reason"]]
+    assert notes == ["no near-identical pictures (dHash within 4 bits and pHash within 12); none in two splits"]
+    kept, findings = merge_datasets(
+        tmp_path / "raw", [DatasetRef(name="glyphs")], dataset.names, None, 7, ImportParams()
+    )
+    assert len(kept) == 160 and not [f for f in findings if "near-identical" in f.reason]

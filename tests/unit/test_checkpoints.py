@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tasks.core.paths import Layout
-from tasks.train.checkpoints import drop_unsaved_epochs, resumable_checkpoint, run_fingerprint, run_folder
+from tasks.core import Layout
+from tasks.train import run_fingerprint, run_folder
+from tasks.train.checkpoints import drop_unsaved_epochs, resumable_checkpoint
 
 
 def test_fingerprint_changes_with_arguments_and_labels(tmp_path: Path):

@@ -1,11 +1,11 @@
-"""A study's learning curves as DVC plots (tasks/loop/curve_plots.py): `dvc plots show` draws one line per arm."""
+"""A study's learning curves as DVC plots (tasks/loop/efficiency.py): `dvc plots show` draws one line per arm."""
 
 from __future__ import annotations
 
 import csv
 import json
 
-from tasks.loop.curve_plots import write_curve_plots
+from tasks.loop.efficiency import write_curve_plots
 from testkit.processes import python
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.core.yolo_files import read_labels
+from tasks.core import read_labels
 from tests.relabel_batch import NAMES, SIDE, write_batch
 
 

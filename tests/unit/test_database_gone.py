@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tasks.ops.fiftyone_setup import DatabaseGone, needs_database
+from tasks.core import DatabaseGone, needs_database
 from testkit.processes import PROJECT
 
 
@@ -38,7 +38,7 @@ def test_a_guarded_call_works_in_a_process_that_imported_mlflow_first():
     """A bare `import fiftyone...` after MLflow's imports raises KeyError('author'); the guard must not do one."""
     code = (
         "import mlflow; from mlflow import MlflowClient\n"
-        "from tasks.ops.fiftyone_setup import needs_database\n"
+        "from tasks.core import needs_database\n"
         "assert needs_database(lambda: 7)() == 7\n"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, timeout=300)

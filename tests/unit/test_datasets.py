@@ -6,8 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from tasks.core.prepared import PreparedDataset, stage_test_set, stage_training_set
-from tasks.core.yolo_files import Label, read_labels, write_labels
+from tasks.core import Label, PreparedDataset, read_labels, stage_test_set, stage_training_set, write_labels
 
 
 def _dataset(root: Path) -> PreparedDataset:

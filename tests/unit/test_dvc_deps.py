@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tasks.ops.import_closure import import_closure
+from tasks.versioning import import_closure
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.evaluate.forgetting import ForgettingFlag, check_forgetting
-from tasks.studies.economics import Experiment, device_cost, economics_report, recommend
-from tasks.studies.economics_report import plot_per_class, render_markdown
-from tasks.train.transfer import plan_next_training
+from tasks.evaluate import ForgettingFlag, check_forgetting
+from tasks.studies.economics import (
+    Experiment,
+    device_cost,
+    economics_report,
+    plot_per_class,
+    recommend,
+    render_markdown,
+)
+from tasks.train import plan_next_training
 
 
 def _row(name: str, map50_95: float, device_s: float, per_class: dict) -> Experiment:

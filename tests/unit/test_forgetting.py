@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tasks.evaluate.forgetting import ap_by_class, check_forgetting
+from tasks.evaluate import ap_by_class, check_forgetting
 
 OLD = ["ring", "cross"]
 

@@ -6,7 +6,8 @@ import json
 
 import yaml
 
-from tasks.core.headline import EVALUATE_KEYS, HEADLINE_KEYS, decision_word, evaluation_headline, training_headline
+from tasks.core import evaluation_headline, training_headline
+from tasks.core.headline import EVALUATE_KEYS, HEADLINE_KEYS, decision_word
 from testkit.processes import PROJECT
 from tests.metrics_table import assert_fits, dvc_table, dvc_view
 

@@ -1,10 +1,11 @@
 """Our flow runs heartbeat often enough for the zombie automation: Prefect's own 180 s would get a live run
-crashed by an automation that waits 90 s (tasks/ops/zombies.py). That a live run is left Running while a dead one
-is crashed is tested with a real server and workers (tests/flows/test_zombies.py)."""
+crashed by an automation that waits 90 s (tasks/orchestration/zombies.py). That a live run is left Running while a
+dead one is crashed is tested with a real server and workers (tests/flows/test_zombies.py); the window's own bounds
+in tests/unit/test_zombie_window.py."""
 
 from __future__ import annotations
 
-from tasks.core.prefect_server import HEARTBEAT_ENV, HEARTBEAT_S, talking_to
+from tasks.orchestration import HEARTBEAT_ENV, HEARTBEAT_S, talking_to
 
 
 def _frequency_inside(monkeypatch, value: str | None) -> int:

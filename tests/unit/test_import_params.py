@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.core.params import ParamsError, load_params
+from tasks.core import load_params
+from tasks.core.params import ParamsError
 from testkit.profiles import write_params
 
 CASES = [

@@ -6,8 +6,10 @@ from pathlib import Path
 
 from PIL import Image
 
-from tasks.core.findings import Finding
-from tasks.data.label_check import check_image_file, check_label_file, parse_label_file
+from tasks.core import Finding
+from tasks.data import check_label_file
+from tasks.data.image_check import check_image_file
+from tasks.data.label_check import parse_label_file
 
 
 def test_finding_prints_path_and_line():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tasks.core.paths import Layout
-from tasks.prepare.label_rounds import add_label_rounds
+from tasks.core import Layout
+from tasks.prepare import add_label_rounds
 
 
 def write(path: Path, text: str) -> Path:

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tasks.core.errors import InputError
-from tasks.mine.labels_import import class_list_findings, find_batch, import_labels, returned_label_files
+from tasks.core import InputError
+from tasks.labelling import import_labels, returned_label_files
+from tasks.labelling.labels_import import class_list_findings, find_batch
 
 NAMES = ["ring", "cross", "star"]
 

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.import_data import import_dataset
-from tasks.core.errors import InputError
-from tasks.core.schema_data import ImportParams
+from tasks.core import ImportParams, InputError
+from tasks.data import import_dataset
 from tasks.data.layouts import detect_format
 from tests.broken_corpus import VOC_BOX, jpeg, photo, voc_xml
 
@@ -259,3 +258,84 @@ def test_linked_folders_are_read_once_and_copied(tmp_path):
     assert result.report["images"] == {"train": 3, "val": 0, "test": 0}
     copied = list((result.dest / "images").rglob("*.jpg"))
     assert len(copied) == 3 and not any(p.is_symlink() for p in copied)
+
+
+def roboflow_yolo_written_from_above(root: Path) -> None:
+    """Issue 27: Roboflow's data.yaml naming train and val from the folder above the dataset (`rfset/train/images`),
+    test as Ultralytics writes it (`../test/images`)."""
+    for split, stems in (("train", ["p1_jpg", "p2_jpg"]), ("valid", ["p3_jpg"]), ("test", ["p4_jpg"])):
+        for stem in stems:
+            _labelled(_image(root / split / "images" / f"{stem}{RF}.jpg"), root / split / "labels")
+    (root / "data.yaml").write_text(
+        f"train: {root.name}/train/images\nval: {root.name}/valid/images\ntest: ../test/images\nnc: 1\nnames: [car]\n"
+    )
+
+
+def test_split_paths_written_from_the_folder_above_import_every_split(tmp_path):
+    roboflow_yolo_written_from_above(tmp_path / "rfset")
+    result = import_dataset(tmp_path / "rfset", "rf", params=ImportParams(), raw=tmp_path / "raw", use_dvc=False)
+    assert result.report["images"] == {"train": 2, "val": 1, "test": 1}
+    warnings = [f["reason"] for f in result.report["findings"] if f["severity"] == "warning"]
+    for split, used in (("train", "train/images"), ("val", "valid/images")):
+        assert (
+            f"{split}: 'rfset/{used}' does not exist under the yaml's folder; found '{used}' there by its "
+            f"trailing folders (a path written from another folder, as labelling tools write them); {used} used"
+            in warnings
+        )
+    assert not [f for f in result.report["findings"] if f["severity"] == "error"]
+    assert result.report["splits"] == {
+        "train": {"declared": "data.yaml train: 'rfset/train/images'", "found": 2, "imported": 2},
+        "val": {"declared": "data.yaml val: 'rfset/valid/images'", "found": 1, "imported": 1},
+        "test": {"declared": "data.yaml test: '../test/images'", "found": 1, "imported": 1},
+    }
+    assert "splits (images found -> imported): train 2 -> 2, val 1 -> 1, test 1 -> 1" in result.summary
+
+
+def test_a_lone_images_folder_is_not_taken_for_a_split(tmp_path):
+    """A tail of one folder must name a split: `other/images` does not borrow the dataset's `images/`."""
+    _labelled(_image(tmp_path / "src" / "images" / "a.jpg"), tmp_path / "src" / "labels")
+    (tmp_path / "src" / "data.yaml").write_text("train: images\nval: other/images\nnames: [car]\n")
+    with pytest.raises(InputError) as stopped:
+        import_dataset(tmp_path / "src", "set", params=ImportParams(), raw=tmp_path / "raw", use_dvc=False)
+    assert "val: declared (data.yaml val: 'other/images') but no image of it can be imported" in stopped.value.lines[0]
+
+
+@pytest.mark.parametrize("policy", ["lenient", "strict"])
+def test_a_declared_split_that_imports_nothing_stops_either_policy(tmp_path, policy):
+    roboflow_yolo(tmp_path / "src")
+    (tmp_path / "src" / "data.yaml").write_text(
+        (tmp_path / "src" / "data.yaml").read_text().replace("../valid/images", "../validation/images")
+    )
+    params = ImportParams(policy=policy)
+    with pytest.raises(InputError) as stopped:
+        import_dataset(tmp_path / "src", "set", params=params, raw=tmp_path / "raw", use_dvc=False)
+    lines = stopped.value.lines
+    assert lines[0].endswith(
+        "val: declared (data.yaml val: '../validation/images') but no image of it can be imported: "
+        "folder '../validation/images' does not exist"
+    )
+    assert lines[1] == "  splits (images found -> imported): train 2 -> 2, val 0 -> 0, test 1 -> 1"
+    assert "imports.optional_splits in params.yaml: [val]" in lines[2]
+    assert not (tmp_path / "raw").exists()
+    allowed = params.model_copy(update={"optional_splits": ["val"], "policy": "lenient"})
+    result = import_dataset(tmp_path / "src", "set", params=allowed, raw=tmp_path / "raw", use_dvc=False)
+    assert result.report["images"] == {"train": 2, "val": 0, "test": 1}
+    assert any(
+        "val: declared" in f["reason"] and "imports.optional_splits" in f["reason"]
+        for f in result.report["findings"]
+        if f["severity"] == "warning"
+    )
+
+
+def test_a_split_whose_every_image_is_rejected_stops_and_says_why(tmp_path):
+    roboflow_yolo(tmp_path / "src")
+    (tmp_path / "src" / "valid" / "labels" / f"p3_jpg{RF}.txt").write_text("7 0.5 0.5 0.2 0.2\n")  # no class 7
+    with pytest.raises(InputError) as stopped:
+        import_dataset(tmp_path / "src", "set", params=ImportParams(), raw=tmp_path / "raw", use_dvc=False)
+    first, example, counts, _ = stopped.value.lines
+    assert first.endswith(
+        "val: declared (data.yaml val: '../valid/images') but no image of it can be imported: "
+        "all 1 images were rejected or are copies of images kept elsewhere, for example:"
+    )
+    assert example.startswith("    ") and "class id 7 outside" in example
+    assert counts == "  splits (images found -> imported): train 2 -> 2, val 1 -> 0, test 1 -> 1"

@@ -7,7 +7,7 @@ import sys
 
 from testkit.processes import PROJECT
 
-SOURCES = ["flows", "tasks", "testkit", "tests", "benchmarks"]
+SOURCES = ["cli", "flows", "tasks", "testkit", "tests", "benchmarks", "docs"]
 
 
 def test_ruff_lint_passes():

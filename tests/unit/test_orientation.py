@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from tasks.core.yolo_files import Label
+from tasks.core import Label
 from tasks.data.source import orient_label
 
 

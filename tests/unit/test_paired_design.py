@@ -12,12 +12,9 @@ import json
 import uuid
 from pathlib import Path
 
-from tasks.core.prepared import PreparedDataset
-from tasks.core.schema_mine import ActiveLearningParams
-from tasks.loop.arms import prepared_repeats, run_repeats
+from tasks.core import ActiveLearningParams, PreparedDataset
+from tasks.loop import LoopPlan, prepared_repeats, run_repeats, write_efficiency_report
 from tasks.loop.curves import choose_random
-from tasks.loop.efficiency_report import write_efficiency_report
-from tasks.loop.rounds import LoopPlan
 
 ARMS = ("random", "first", "last")
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tasks.core.params import ParamsError, load_params
+from tasks.core import load_params
+from tasks.core.params import ParamsError
 from testkit.profiles import PROJECT_PARAMS, write_params
 
 

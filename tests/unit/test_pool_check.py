@@ -5,10 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from tasks.core.errors import InputError
-from tasks.core.schema_data import PrepareParams
-from tasks.core.schema_mine import MineParams
-from tasks.mine.pool_check import require_pool
+from tasks.core import InputError, MineParams, PrepareParams
+from tasks.mine import require_pool
 from testkit.profiles import PROJECT_PARAMS
 
 PARAMS = yaml.safe_load(PROJECT_PARAMS.read_text())

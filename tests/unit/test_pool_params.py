@@ -9,9 +9,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from tasks.core.errors import InputError
-from tasks.core.schema_data import DatasetRef, OracleParams, PrepareParams
-from tasks.core.yolo_files import Label
+from tasks.core import DatasetRef, InputError, Label, OracleParams, PrepareParams
 from tasks.prepare.merge import MergedImage, load_raw
 from tasks.prepare.pool import fill_pool, withhold
 from testkit.profiles import PROJECT_PARAMS

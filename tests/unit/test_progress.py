@@ -6,8 +6,8 @@ import io
 
 import pytest
 
-from tasks.core.errors import InputError
-from tasks.core.progress import EVERY_ENV, Progress, every_s, track
+from tasks.core import InputError, Progress, track
+from tasks.core.progress import EVERY_ENV, every_s
 
 
 class FakeClock:

@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
+from tasks.evaluate import decide
 from tasks.evaluate.bootstrap import compare_models, relative_error_reduction
-from tasks.evaluate.promotion import decide
 
 RULE = {"min_gain": 0.01, "max_latency_ratio": 1.2, "max_class_regression": 0.03}
 
@@ -77,7 +77,7 @@ def test_relative_error_reduction_of_the_resnet_convnext_example():
 
 
 def test_a_tie_is_not_promoted_under_the_project_rule():
-    from tasks.core.params import load_params
+    from tasks.core import load_params
     from testkit.profiles import PROJECT_PARAMS
 
     rule = load_params(PROJECT_PARAMS).evaluate.promotion.model_dump()

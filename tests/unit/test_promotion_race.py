@@ -11,11 +11,9 @@ import pytest
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE, RESOURCE_ALREADY_EXISTS, RESOURCE_DOES_NOT_EXIST
 
-from tasks.core.params import load_params
-from tasks.evaluate import verdict
-from tasks.evaluate.promotion import ChampionMoved, PromotionRefused, apply_decision, settle
-from tasks.ops import registry_lock
-from tasks.ops.registry import CHALLENGER, CHAMPION, champion_version
+from tasks.core import load_params
+from tasks.evaluate import ChampionMoved, PromotionRefused, apply_decision, settle, verdict
+from tasks.tracking import CHALLENGER, CHAMPION, champion_version, registry_lock
 from testkit.profiles import PROJECT_PARAMS
 
 PROMOTE = {"promote": True, "reasons": []}

@@ -1,4 +1,4 @@
-"""Which RUNNING MLflow runs may be ended: only those whose process is known to be gone (tasks/ops/tracking.py)."""
+"""Which RUNNING MLflow runs may be ended: only those whose process is known to be gone (tasks/tracking/runs.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import socket
 import subprocess
 import sys
 
-from tasks.ops.tracking import owner_is_gone, owner_tags
+from tasks.tracking import owner_is_gone, owner_tags
 
 
 def test_this_process_owns_a_live_run():

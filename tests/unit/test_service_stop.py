@@ -1,16 +1,13 @@
-"""Stopping services (tasks/ops/services.py): a Prefect-style worker stops by itself even when this process
+"""Stopping services (tasks/core/services.py): a Prefect-style worker stops by itself even when this process
 ignores SIGINT, and nothing a service started outlives the stop."""
 
 from __future__ import annotations
 
 import signal
 import sys
-import time
 from pathlib import Path
 
-import pytest
-
-from tasks.ops.services import spawn, stop_all
+from tasks.core import running, spawn, stop_all, wait_for
 
 # What `prefect worker start` does with SIGTERM: send itself SIGINT and shut down on KeyboardInterrupt.
 LIKE_A_PREFECT_WORKER = """
@@ -38,21 +35,12 @@ while True:
 
 
 def _wait_ready(log: Path) -> list[str]:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        words = log.read_text().split() if log.exists() else []
-        if "ready" in words:
-            return words
-        time.sleep(0.05)
-    pytest.fail(f"the service never got ready: {log.read_text() if log.exists() else 'no log'}")
+    def words() -> list[str]:
+        found = log.read_text().split() if log.exists() else []
+        return found if "ready" in found else []
 
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"  # a zombie has exited; only its parent's reaping is left
+    detail = lambda: log.read_text() if log.exists() else "no log"  # noqa: E731
+    return wait_for(words, 60, "the service to get ready", interval_s=0.05, detail=detail)
 
 
 def test_a_worker_started_while_sigint_is_ignored_still_stops_by_itself(tmp_path):
@@ -71,7 +59,5 @@ def test_what_a_service_started_is_stopped_with_it(tmp_path):
     child = int(_wait_ready(tmp_path / "service.log")[1])
     stop_all([process], grace_s=30)
     assert process.returncode == 0
-    deadline = time.monotonic() + 10
-    while _alive(child) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _alive(child), "the service's child outlived the stop"
+    # a zombie has exited (only its parent's reaping is left): `running` counts it as gone
+    wait_for(lambda: not running(child), 10, "the service's child to end with the stop", interval_s=0.05)

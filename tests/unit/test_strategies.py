@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tasks.core.schema_mine import MineParams
+from tasks.core import MineParams
+from tasks.mine import effective_rule, pick_random
 from tasks.mine.kcenter import k_center_greedy
 from tasks.mine.selection import Candidate
-from tasks.mine.strategies import COLD_START_RULE, PoolPick, choose_batch, effective_rule, pick_random
+from tasks.mine.strategies import COLD_START_RULE, PoolPick, choose_batch
 
 DIM = 8
 

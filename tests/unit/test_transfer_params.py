@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from tasks.core.errors import InputError
-from tasks.core.params import ParamsError, load_params
-from tasks.core.paths import Layout
-from tasks.train.transfer import frozen_layers, resolve_source, sample_replay
+from tasks.core import InputError, Layout, load_params
+from tasks.core.params import ParamsError
+from tasks.train import resolve_source
+from tasks.train.transfer import frozen_layers, sample_replay
 from testkit.profiles import PROJECT_PARAMS, write_params
 
 

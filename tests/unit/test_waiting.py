@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from testkit.waiting import WaitTimedOut, wait_for
+from tasks.core import WaitTimedOut, wait_for
 
 
 def test_returns_the_first_truthy_value():
