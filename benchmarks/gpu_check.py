@@ -15,26 +15,35 @@ Each row is one figure, measured by the benchmark that owns it (imported and cal
 - device tests: the suite's tests marked `device` (`pytest -m device`), which assert what must hold on the
   device they run on.
 
-Each part runs in a process of its own with a time budget; a part that fails, or runs past its budget, is a
-row with its error, and the next part runs. The table is printed and written as JSON to `--out`.
-`--tiny` (the default where no CUDA device is present) shrinks every part (64 px, one epoch, a handful of
-images) to keep the check working on a CPU (tests/e2e/test_gpu_check.py runs it); its figures mean nothing, and
-the device tests are skipped there, saying why. It is not the minute asked for: each part starts Python,
-Ultralytics and the services it needs, and 7 small trainings; 170 s here on 2 cores shared with other test runs.
+On the GPU each part runs in a process of its own with a time budget; a part that fails, or runs past its
+budget, is a row with its error, and the next part runs. The table is printed and written as JSON to `--out`.
+
+`--tiny` (the default where no CUDA device is present) keeps the check working on a CPU (tests/e2e/test_gpu_check.py
+runs it): every code path of every part at the smallest sizes that still exercise it (32 px, one epoch, a handful
+of images), its figures meaningless. The parts run in this one process (a process each would only add start-ups),
+each under an alarm that stops a hang, each logging to its own file. The only processes started are the ones
+measured (the train stage, `yolo train`, the prepare stage before them) and their Prefect server, stopped once
+they are done (FiftyOne's database is the label audit's own). One prepared project and one trained model serve the
+train row, the exports, pool scoring and label efficiency (the project is prepared with the efficiency profile's
+params), so 7 trainings of a few images remain: the stage's and yolo's, label efficiency's seed model and one
+round per arm, the audit's two folds. The device tests are skipped there, saying why. A little over a minute of
+CPU time (the table gives each part's wall and CPU seconds, and the load: on shared cores the wall time says little).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +52,10 @@ from testkit.processes import project_env
 from testkit.profiles import TINY, merged
 
 TOTAL_BUDGET_S = 540  # 9 minutes on the GPU, every part included
-# --tiny: the budgets only stop a hang. Here (2 cores shared with other test runs, load 4 to 10) the whole took 170 to
-# 300 s, and with load 9 the train part ran past 90 s and label efficiency past 60 s.
-TINY_TOTAL_S, TINY_PART_S = 900, 240
+# --tiny: the budgets only stop a hang (on 2 cores shared with other test runs, at load 10 to 13, the whole took 170 to
+# 220 s and the train row, the longest part, up to 120 s).
+TINY_TOTAL_S, TINY_PART_S = 600, 240
+TINY_SIDE = 32  # px: the smallest side Ultralytics takes (YOLOv8n's largest stride), for every tiny part
 OUT = ROOT / "reports" / "gpu_check.json"
 
 # The train row's project: the built-in data rendered at 640 px (pool left out: nothing mines it here).
@@ -59,13 +69,20 @@ TRAIN_GPU = {
     "train": {"epochs": 3, "imgsz": 640, "batch": 32, "workers": 8},
     "evaluate": {"imgsz": 640, "batch": 32, "workers": 4},
 }
+# The tiny train row's project, shared by the exports, pool scoring and label efficiency: TINY at 32 px, and (in
+# train_project()) the tiny efficiency profile's params, its built-in splits and pool included.
 TRAIN_TINY = merged(
-    TINY, {"prepare": {"builtin": {"images": {"pool": 0}}}, "evaluate": {"export": {"calibration_images": 4}}}
+    TINY,
+    {
+        "prepare": {"builtin": {"image_size": TINY_SIDE}},
+        "train": {"imgsz": TINY_SIDE},
+        "evaluate": {"imgsz": TINY_SIDE, "export": {"calibration_images": 4}},
+    },
 )
 POOL_GPU = {"images": 512, "imgsz": 640, "batch": 64}
-POOL_TINY = {"images": 16, "imgsz": 64, "batch": 8}
+POOL_TINY = {"images": 8, "imgsz": TINY_SIDE, "batch": 4}  # two batches: the warm-up takes one
 AUDIT_GPU = {"images": 300, "folds": 3, "epochs": 15, "imgsz": 224, "batch": 64, "workers": 4, "device": "0"}
-AUDIT_TINY = {"images": 30, "folds": 2, "epochs": 1, "imgsz": 64, "batch": 8, "workers": 0, "device": "cpu"}
+AUDIT_TINY = {"images": 16, "folds": 2, "epochs": 1, "imgsz": TINY_SIDE, "batch": 8, "workers": 0, "device": "cpu"}
 EFFICIENCY_ARMS = ("random", "uncertainty")
 NOT_ITSELF = ["--deselect", "tests/e2e/test_gpu_check.py"]  # the device test that runs this check's tiny version
 
@@ -76,11 +93,21 @@ def efficiency_profile(tiny: bool):
     from benchmarks.label_efficiency import Profile
 
     sizes = {"seed_images": 30, "batch": 20, "rounds": 2, "epochs": 20, "transfer_epochs": 5, "pool_images": 0}
-    if tiny:
-        builtin = {"base_train": 16, "base_val": 4, "new_train": 8, "new_val": 3, "test": 8, "pool": 24}
-        sizes = {"seed_images": 8, "batch": 4, "rounds": 1, "epochs": 1, "transfer_epochs": 1, "pool_images": 16}
-        return "builtin", Profile(64, **sizes, val_images=0, repeats=1, train_batch=8, workers=0, builtin=builtin)
+    if tiny:  # one round of each arm: a seed model, a choice from the pool, one fine-tune each
+        builtin = {"base_train": 8, "base_val": 3, "new_train": 4, "new_val": 3, "test": 6, "pool": 8}
+        sizes = {"seed_images": 8, "batch": 4, "rounds": 1, "epochs": 1, "transfer_epochs": 1, "pool_images": 8}
+        profile = Profile(TINY_SIDE, **sizes, val_images=0, repeats=1, train_batch=8, workers=0, builtin=builtin)
+        return "builtin", replace(profile, cold_start=0.0)
     return "bccd", Profile(320, **sizes, val_images=40, repeats=2, train_batch=16, workers=2, jobs=2, cold_start=0.0)
+
+
+def train_project(tiny: bool) -> dict[str, Any]:
+    """The train row's params overrides: at 640 px on the GPU; tiny, the efficiency profile's project (its splits,
+    pool, training and mining sizes), which the efficiency part then uses as it is, prepared and all."""
+    if not tiny:
+        return TRAIN_GPU
+    _, profile = efficiency_profile(True)
+    return merged(TRAIN_TINY, profile.params())
 
 
 @dataclass(frozen=True)
@@ -108,7 +135,7 @@ def measure_train(work: Path, tiny: bool) -> dict[str, dict[str, Any]]:
 
     project = work / "train"
     project.mkdir()
-    stage, direct = measure(project, TRAIN_TINY if tiny else TRAIN_GPU, repeats=1)
+    stage, direct = measure(project, train_project(tiny), repeats=1)
     figures = ratios(stage, direct)
     text = f"wall ratio {figures['wall_ratio_fastest']:.3f} (stage {stage[0].wall:.1f} s, yolo {direct[0].wall:.1f} s)"
     return {"train stage vs yolo train": row(text, stage_s=stage[0].wall, direct_s=direct[0].wall, **figures)}
@@ -135,6 +162,8 @@ def measure_exports(work: Path, tiny: bool) -> dict[str, dict[str, Any]]:
     args = params.evaluate.ultralytics_args()
     evaluation, _ = evaluate_detector(weights, test_yaml, names, {**args, "device": device}, work / "exports" / "pt")
     variants, skipped_why = export_variants(True, True, True, device)
+    if tiny:  # no row of its own, and int8 exports the float model on its way
+        variants.pop("onnx")
     calibration = calibration_images(dataset, params.evaluate.export.calibration_images)
     exported = export_and_score(weights, test_yaml, args, device, work / "exports", variants, calibration)
     costs = export_cost(exported, evaluation.map50_95, evaluation.map50)
@@ -185,10 +214,13 @@ def measure_efficiency(work: Path, tiny: bool) -> dict[str, dict[str, Any]]:
         return {"label efficiency": skipped(missing)}
     name = "gpu-check tiny" if tiny else "gpu-check"
     chosen = Benchmark(dataset, profile, name, profile.repeats, profile.jobs, EFFICIENCY_ARMS, cold_start=0.0)
-    summary, title, timing = run_benchmark(chosen, work / "efficiency")
+    shared = work / "train"  # tiny: the train row's project, prepared with this profile's params
+    prepared = shared if tiny and (shared / "data" / "prepared").is_dir() else None
+    summary, title, timing = run_benchmark(chosen, work / "efficiency", prepared)
     aulc = {arm: entry["aulc"]["mean"] for arm, entry in summary["arms"].items() if "aulc" in entry}
     text = ", ".join(f"{arm} {value:.4f}" for arm, value in aulc.items())
-    return {"label efficiency": row(f"AULC {text}", title=title, aulc=aulc, total_s=timing["total_s"])}
+    project = "the train row's" if prepared else "its own"
+    return {"label efficiency": row(f"AULC {text}", title=title, aulc=aulc, total_s=timing["total_s"], project=project)}
 
 
 def measure_audit(work: Path, tiny: bool) -> dict[str, dict[str, Any]]:
@@ -273,6 +305,69 @@ def run_part(part: Part, tiny: bool, work: Path, budget_s: float) -> dict[str, d
     return {name: {"status": status, "figure": None, "reason": reason, "seconds": seconds} for name in part.rows}
 
 
+class OverBudget(Exception):
+    """A tiny part ran past its budget: the alarm stopped it."""
+
+
+@contextlib.contextmanager
+def alarm_after(seconds: float) -> Iterator[None]:
+    """OverBudget raised in this (main) thread once `seconds` have passed, unless the block ended first."""
+
+    def ring(signum: int, frame: Any) -> None:
+        raise OverBudget(f"over its budget of {seconds:.0f} s: stopped")
+
+    previous = signal.signal(signal.SIGALRM, ring)
+    signal.alarm(max(1, round(seconds)))
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def output_to(log: Path) -> Iterator[None]:
+    """This process's stdout and stderr into `log`, at the file descriptors (so libraries' and C code's too)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with log.open("ab") as written:
+        os.dup2(written.fileno(), 1)
+        os.dup2(written.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+
+
+def cpu_seconds() -> float:
+    """CPU seconds (user and system) of this process and of its children that have ended."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def run_part_here(part: Part, work: Path, budget_s: float) -> dict[str, dict[str, Any]]:
+    """Tiny mode: the part in this process, its output in its log, stopped by an alarm past `budget_s`; its rows
+    (with the wall seconds it took and the CPU seconds it used: on shared cores the wall time says little), or each
+    row with the error."""
+    log = work / f"{part.name}.log"
+    started, cpu = time.perf_counter(), cpu_seconds()
+    try:
+        with output_to(log), alarm_after(budget_s):
+            found = part.measure(work, True)
+    except (Exception, SystemExit) as error:  # a failed part (benchmarks exit on a failed command) is a row
+        status = "over budget" if isinstance(error, OverBudget) else "failed"
+        found = {name: {"status": status, "figure": None, "reason": f"{type(error).__name__}: {error} (log {log})"}
+                 for name in part.rows}  # fmt: skip
+    spent = {"seconds": round(time.perf_counter() - started, 1), "cpu_s": round(cpu_seconds() - cpu, 1)}
+    return {name: {**value, **spent} for name, value in found.items()}
+
+
 def device_name() -> str:
     import torch
 
@@ -280,12 +375,15 @@ def device_name() -> str:
 
 
 def print_table(report: dict[str, Any]) -> None:
-    print(f"gpu check ({report['mode']}) on {report['device']}: {report['total_s']:.0f} s")
+    load = "/".join(f"{x:.1f}" for x in report["load"])
+    head = f"{report['total_s']:.0f} s, {report['cpu_s']:.0f} CPU s, load {load} (1/5/15 min)"
+    print(f"gpu check ({report['mode']}) on {report['device']}: {head}")
     width = max(len(name) for name in report["rows"])
-    print(f"{'figure':{width}s}  {'status':11s}  {'s':>6s}  value or reason")
+    print(f"{'figure':{width}s}  {'status':11s}  {'s':>6s}  {'CPU s':>6s}  value or reason")
     for name, found in report["rows"].items():
         text = found["figure"] if found["status"] == "ok" else found.get("reason", "")
-        print(f"{name:{width}s}  {found['status']:11s}  {found.get('seconds', 0):6.1f}  {text}")
+        cpu = f"{found['cpu_s']:6.1f}" if "cpu_s" in found else f"{'':6s}"
+        print(f"{name:{width}s}  {found['status']:11s}  {found.get('seconds', 0):6.1f}  {cpu}  {text}")
 
 
 def part_rows(part: Part, tiny: bool, work: Path, left_s: float) -> dict[str, dict[str, Any]]:
@@ -295,24 +393,32 @@ def part_rows(part: Part, tiny: bool, work: Path, left_s: float) -> dict[str, di
     budget = min(TINY_PART_S if tiny else part.budget_s, left_s)
     if budget < 5:
         return {name: skipped("no time left of the check's total budget") for name in part.rows}
-    return run_part(part, tiny, work, budget)
+    return run_part_here(part, work, budget) if tiny else run_part(part, tiny, work, budget)
 
 
 def check(tiny: bool, out: Path) -> dict[str, Any]:
     """Every part in turn within the total budget; the report, printed and written to `out`."""
     from tasks.orchestration import serving
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     work = Path(tempfile.mkdtemp(prefix="yoloop-gpu-check-"))
+    total = TINY_TOTAL_S if tiny else TOTAL_BUDGET_S
+
+    def left_s() -> float:
+        return total - (time.perf_counter() - started)
+
     rows: dict[str, dict[str, Any]] = {}
-    with serving():  # one Prefect server for every stage the parts run (each would start its own)
+    # On the GPU, one Prefect server for every stage the parts run (each would start its own). Tiny, only the
+    # train row runs stages, and benchmarks/train_overhead.py serves them for as long as they run.
+    with contextlib.nullcontext() if tiny else serving():
         for part in PARTS:
-            total = TINY_TOTAL_S if tiny else TOTAL_BUDGET_S
-            rows |= part_rows(part, tiny, work, total - (time.perf_counter() - started))
+            rows |= part_rows(part, tiny, work, left_s())
     report = {
         "mode": "tiny" if tiny else "gpu",
         "device": device_name(),
         "total_s": round(time.perf_counter() - started, 1),
+        "cpu_s": round(cpu_seconds() - cpu, 1),  # this process and the ones it started
+        "load": [round(x, 2) for x in os.getloadavg()],  # at the end: 1, 5, 15 minutes
         "work": str(work),
         "rows": rows,
     }

@@ -272,8 +272,10 @@ class Benchmark:
     device: str = "auto"
 
 
-def run_benchmark(chosen: Benchmark, dest: Path) -> tuple[dict, str, dict[str, Any]]:
-    """Prepare the dataset in a temporary project, run every repeat, write the report under `dest`.
+def run_benchmark(chosen: Benchmark, dest: Path, prepared: Path | None = None) -> tuple[dict, str, dict[str, Any]]:
+    """Prepare the dataset in a temporary project (or use `prepared`, a project already prepared with the
+    profile's params: benchmarks/gpu_check.py's tiny mode passes its train row's), run every repeat, write the
+    report under `dest`.
 
     Returns (the summary, its title, the timings); an InputError from prepare (a params key this
     checkout does not know) propagates."""
@@ -283,7 +285,7 @@ def run_benchmark(chosen: Benchmark, dest: Path) -> tuple[dict, str, dict[str, A
     profile = chosen.profile
     work = Path(tempfile.mkdtemp(prefix="yoloop-bench-al-"))
     started = time.perf_counter()
-    project = prepared_project(chosen.dataset, profile, work / "project", chosen.cold_start)
+    project = prepared or prepared_project(chosen.dataset, profile, work / "project", chosen.cold_start)
     prepare_s = time.perf_counter() - started
     device = resolve_device(chosen.device)
     experiment = Experiment(project, chosen.arms, profile, device, chosen.seed, work / "loop")

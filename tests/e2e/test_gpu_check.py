@@ -27,10 +27,10 @@ ROWS = {
 }
 
 
-@pytest.mark.timeout(1200)  # the check's own budget in tiny mode is 900 s
+@pytest.mark.timeout(900)  # the check's own budget in tiny mode is 600 s; it takes about a minute on 2 quiet cores
 def test_the_tiny_gpu_check_gives_every_row_a_figure_or_a_reason(tmp_path):
     out = tmp_path / "gpu_check.json"
-    done = python("-m", "benchmarks.gpu_check", "--tiny", "--out", str(out), cwd=PROJECT, timeout=1000)
+    done = python("-m", "benchmarks.gpu_check", "--tiny", "--out", str(out), cwd=PROJECT, timeout=700)
     report = json.loads(out.read_text())
     assert report["mode"] == "tiny" and set(report["rows"]) == ROWS
     for name, row in report["rows"].items():
@@ -42,6 +42,9 @@ def test_the_tiny_gpu_check_gives_every_row_a_figure_or_a_reason(tmp_path):
         assert name in done.stdout, "the printed table has the row too"
     rows = report["rows"]
     assert rows["train stage vs yolo train"]["figures"]["wall_ratio_fastest"] > 0
+    # One trained model and one prepared project serve the parts that can share them (tiny: no part's own data).
+    assert rows["pool scoring vs predict"]["figures"]["weights"] == "the train row's model"
+    assert rows["label efficiency"]["figures"]["project"] == "the train row's"
     int8 = rows["export int8"]["figures"]
     assert int8["precision"] == "int8" and {"device", "provider", "why"} <= set(int8["scored_on"])
     assert rows["pool scoring vs predict"]["figures"]["ratio"] > 0
