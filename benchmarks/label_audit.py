@@ -237,7 +237,9 @@ def fold_predictions(fold, images, folds, validation, names, params, args, work:
     return result["oof"], result["in"]
 
 
-def run(options) -> dict:
+def run(options, profile: dict | None = None) -> dict:
+    """The benchmark with the command line's options; `profile` (the keys of PROFILES' entries) replaces the named
+    profile's settings (benchmarks/gpu_check.py passes its reduced ones)."""
     from tasks.audit import (
         assign_folds,
         audited_images,
@@ -248,7 +250,7 @@ def run(options) -> dict:
     )
     from tasks.audit.mistakenness import fiftyone_mistakenness
 
-    profile = dict(PROFILES[options.profile])
+    profile = dict(profile or PROFILES[options.profile])
     profile.update({k: getattr(options, k) for k in ("images", "epochs") if getattr(options, k, None)})
     work = Path(tempfile.mkdtemp(prefix="yoloop-bench-audit-"))
     timings, started = {}, time.perf_counter()

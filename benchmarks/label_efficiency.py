@@ -257,39 +257,81 @@ def options() -> argparse.Namespace:
     return parser.parse_args()
 
 
+@dataclass(frozen=True)
+class Benchmark:
+    """One run of the benchmark: what the command line chooses."""
+
+    dataset: str
+    profile: Profile
+    profile_name: str
+    repeats: int
+    jobs: int
+    arms: tuple[str, ...]
+    seed: int = 0
+    cold_start: float | None = None
+    device: str = "auto"
+
+
+def run_benchmark(chosen: Benchmark, dest: Path, prepared: Path | None = None) -> tuple[dict, str, dict[str, Any]]:
+    """Prepare the dataset in a temporary project (or use `prepared`, a project already prepared with the
+    profile's params: benchmarks/gpu_check.py's tiny mode passes its train row's), run every repeat, write the
+    report under `dest`.
+
+    Returns (the summary, its title, the timings); an InputError from prepare (a params key this
+    checkout does not know) propagates."""
+    from tasks.core import load_params, resolve_device
+    from tasks.loop import write_efficiency_report
+
+    profile = chosen.profile
+    work = Path(tempfile.mkdtemp(prefix="yoloop-bench-al-"))
+    started = time.perf_counter()
+    project = prepared or prepared_project(chosen.dataset, profile, work / "project", chosen.cold_start)
+    prepare_s = time.perf_counter() - started
+    device = resolve_device(chosen.device)
+    experiment = Experiment(project, chosen.arms, profile, device, chosen.seed, work / "loop")
+    title = (
+        f"{chosen.dataset}, profile {chosen.profile_name}: {', '.join(chosen.arms)} over {chosen.repeats} repeats "
+        f"({device})"
+    )
+    setup = {"dataset": chosen.dataset, "profile": chosen.profile_name, **profile.__dict__, "repeats": chosen.repeats}
+    setup["cold_start"] = load_params(project / "params.yaml").mine.cold_start
+    timing: dict[str, Any] = {"prepare_s": prepare_s, "work": str(work)}
+
+    def report(points: list, seconds: list[float]) -> dict:
+        timing.update({"repeat_s": seconds, "total_s": time.perf_counter() - started})
+        return write_efficiency_report(points, dest, title, {**setup, "device": device, "jobs": chosen.jobs, **timing})
+
+    points, seconds = run_experiment(experiment, chosen.repeats, chosen.jobs, report)
+    return report(points, seconds), title, timing
+
+
 def main() -> int:
     chosen = options()
-    from tasks.core import InputError, load_params, resolve_device
-    from tasks.loop import write_efficiency_report
+    from tasks.core import InputError
     from tasks.loop.efficiency import markdown_lines
 
     profile = PROFILES[chosen.profile]
-    repeats, jobs = chosen.repeats or profile.repeats, chosen.jobs or profile.jobs
+    benchmark = Benchmark(
+        chosen.dataset,
+        profile,
+        chosen.profile,
+        chosen.repeats or profile.repeats,
+        chosen.jobs or profile.jobs,
+        tuple(chosen.arms),
+        chosen.seed,
+        chosen.cold_start,
+        chosen.device,
+    )
     dest = Path(chosen.out or ROOT / "reports" / "label_efficiency" / f"{chosen.dataset}-{chosen.profile}")
-    work = Path(tempfile.mkdtemp(prefix="yoloop-bench-al-"))
-    started = time.perf_counter()
     try:
-        project = prepared_project(chosen.dataset, profile, work / "project", chosen.cold_start)
+        summary, title, timing = run_benchmark(benchmark, dest)
     except InputError as exc:  # e.g. a params key (prepare.oracle) this checkout's schema does not know yet
         print("\n".join(f"error: {line}" for line in exc.lines), file=sys.stderr)
         return 2
-    prepare_s = time.perf_counter() - started
-    device = resolve_device(chosen.device)
-    experiment = Experiment(project, tuple(chosen.arms), profile, device, chosen.seed, work / "loop")
-    title = f"{chosen.dataset}, profile {chosen.profile}: {', '.join(chosen.arms)} over {repeats} repeats ({device})"
-    setup = {"dataset": chosen.dataset, "profile": chosen.profile, **profile.__dict__, "repeats": repeats}
-    setup["cold_start"] = load_params(project / "params.yaml").mine.cold_start
-
-    def report(points: list, seconds: list[float]) -> dict:
-        timing = {"prepare_s": prepare_s, "repeat_s": seconds, "total_s": time.perf_counter() - started}
-        return write_efficiency_report(points, dest, title, {**setup, "device": device, "jobs": jobs, **timing})
-
-    points, seconds = run_experiment(experiment, repeats, jobs, report)
-    summary = report(points, seconds)
     print("\n".join(markdown_lines(summary, title)))
-    total = time.perf_counter() - started
-    print(f"\nprepare {prepare_s:.0f} s; repeats {', '.join(f'{s:.0f}' for s in seconds)} s; total {total:.0f} s")
-    print(f"report: {dest} (work: {work})")
+    repeats = ", ".join(f"{s:.0f}" for s in timing["repeat_s"])
+    print(f"\nprepare {timing['prepare_s']:.0f} s; repeats {repeats} s; total {timing['total_s']:.0f} s")
+    print(f"report: {dest} (work: {timing['work']})")
     return 0
 
 

@@ -81,6 +81,20 @@ def timed_run(command: list[str], work: Path, log: Path, results_csv: Path) -> R
     return Run(wall, epochs_time(results_csv), peak)
 
 
+def ratios(stage: list[Run], direct: list[Run]) -> dict[str, float]:
+    """The figures the module's docstring describes: fixed cost added (s), its ratio, the epochs' and the walls'."""
+    median = statistics.median
+    direct_wall = median(run.wall for run in direct)
+    added = median(run.outside for run in stage) - median(run.outside for run in direct)
+    return {
+        "fixed_cost_s": added,
+        "fixed_cost_ratio": 1 + added / direct_wall,
+        "epochs_ratio": median(run.epochs for run in stage) / median(run.epochs for run in direct),
+        "wall_ratio_fastest": min(run.wall for run in stage) / min(run.wall for run in direct),
+        "wall_ratio_medians": median(run.wall for run in stage) / direct_wall,
+    }
+
+
 def report(stage: list[Run], direct: list[Run]) -> None:
     """Print each kind's runs and the three ratios (the module's docstring says what each means)."""
     for name, runs in (("train stage via yoloop", stage), ("yolo train, same args ", direct)):
@@ -88,16 +102,30 @@ def report(stage: list[Run], direct: list[Run]) -> None:
         outside = "  ".join(f"{run.outside:5.1f}" for run in runs)
         peak = max(run.peak for run in runs) / 2**30
         print(f"{name}: wall {walls} s   outside the epochs {outside} s   peak {peak:.2f} GiB")
-    median = statistics.median
-    direct_wall = median(run.wall for run in direct)
-    added = median(run.outside for run in stage) - median(run.outside for run in direct)
-    epochs = median(run.epochs for run in stage) / median(run.epochs for run in direct)
-    fastest = min(run.wall for run in stage) / min(run.wall for run in direct)
-    medians = median(run.wall for run in stage) / direct_wall
-    print(f"fixed cost added by yoloop     : {added:6.1f} s")
-    print(f"ratio yoloop/direct, fixed cost: {1 + added / direct_wall:6.3f}   (target <= 1.05)")
-    print(f"ratio of the epochs' time      : {epochs:6.3f}")
-    print(f"ratio of the wall times        : {fastest:6.3f} fastest of each   {medians:.3f} medians")
+    figures = ratios(stage, direct)
+    print(f"fixed cost added by yoloop     : {figures['fixed_cost_s']:6.1f} s")
+    print(f"ratio yoloop/direct, fixed cost: {figures['fixed_cost_ratio']:6.3f}   (target <= 1.05)")
+    print(f"ratio of the epochs' time      : {figures['epochs_ratio']:6.3f}")
+    print(
+        f"ratio of the wall times        : {figures['wall_ratio_fastest']:6.3f} fastest of each   "
+        f"{figures['wall_ratio_medians']:.3f} medians"
+    )
+
+
+def measure(work: Path, overrides: dict, repeats: int) -> tuple[list[Run], list[Run]]:
+    """Prepare a project in `work` (params.yaml with `overrides`), then train it `repeats` times each way, taking
+    turns; the project (data, the stage's last model) stays in `work` for the caller."""
+    params_file = write_params(work / "params.yaml", overrides)
+    stage, direct = [], []
+    with serving():
+        timed([sys.executable, "-m", "flows.prepare"], work)
+        for turn in range(repeats):
+            stage_command = [sys.executable, "-m", "flows.train"]
+            stage_table = work / "reports/train/results.csv"  # the stage's copy of its run's table
+            stage.append(timed_run(stage_command, work, work / f"stage-{turn}.log", stage_table))
+            direct_table = work / "direct/run/results.csv"
+            direct.append(timed_run(direct_command(work, params_file), work, work / f"direct-{turn}.log", direct_table))
+    return stage, direct
 
 
 def main() -> None:
@@ -106,21 +134,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="trainings of each kind, taking turns (default 3)")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="yoloop-bench-") as tmp:
-        work = Path(tmp)
-        params_file = write_params(
-            work / "params.yaml", {"train": {"epochs": options.epochs}} if options.epochs else {}
-        )
-        stage, direct = [], []
-        with serving():
-            timed([sys.executable, "-m", "flows.prepare"], work)
-            for turn in range(options.repeats):
-                stage_command = [sys.executable, "-m", "flows.train"]
-                stage_table = work / "reports/train/results.csv"  # the stage's copy of its run's table
-                stage.append(timed_run(stage_command, work, work / f"stage-{turn}.log", stage_table))
-                direct_table = work / "direct/run/results.csv"
-                direct.append(
-                    timed_run(direct_command(work, params_file), work, work / f"direct-{turn}.log", direct_table)
-                )
+        overrides = {"train": {"epochs": options.epochs}} if options.epochs else {}
+        stage, direct = measure(Path(tmp), overrides, options.repeats)
         report(stage, direct)
 
 

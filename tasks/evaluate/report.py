@@ -87,6 +87,8 @@ def _export_lines(export: dict[str, Any]) -> list[str]:
             f"- {name}: mAP50-95 {row['map50_95']:.4f} (cost {row['map50_95_cost']:+.4f}), "
             f"{row['file_bytes'] / 1e6:.1f} MB, export {row['export_s']} s"
         )
+    scored = {row["scored_on"]["why"]: row["scored_on"] for row in export["variants"].values() if "scored_on" in row}
+    lines += [f"- scored by ONNX Runtime on {on['device']} ({on['provider']}): {why}" for why, on in scored.items()]
     lines += [f"- {name}: skipped, {why}" for name, why in export["skipped"].items()]
     return [*lines, ""]
 

@@ -23,6 +23,7 @@ from tasks.evaluate import apply_decision
 from tasks.orchestration import ZOMBIE_AFTER, Stack, deploy, ensure_zombie_automation, start_gpu_workers, talking_to
 from tasks.orchestration.workers import start_worker_process
 from tasks.tracking import CHALLENGER, CHAMPION, start_tracking_server
+from tasks.versioning import result_branch, run_name
 from tasks.versioning.clone import RESULTS_PREFIX
 from testkit.processes import PROJECT, copy_project, project_env
 from testkit.profiles import TINY, write_params
@@ -30,7 +31,7 @@ from tests.cluster_services import LocalS3, bare_origin, commit_all, remote_refs
 from tests.promotion_racer import register_version
 
 pytestmark = pytest.mark.slow
-TEMPLATE = PROJECT / "tasks" / "ops" / "kubernetes_gpu_job_template.json"
+TEMPLATE = PROJECT / "tasks" / "orchestration" / "kubernetes_gpu_job_template.json"
 
 
 @pytest.fixture(scope="module")
@@ -137,8 +138,10 @@ def _task_names(cluster, run_id) -> list[str]:
     return [task.name for task in tasks]
 
 
-def test_a_real_prefect_server_takes_the_kubernetes_gpu_pool_template(cluster):
-    """No prefect-kubernetes needed: the server's own list of worker types knows `kubernetes`."""
+def test_the_kubernetes_gpu_template_asks_one_gpu_per_run_and_a_real_server_takes_it(cluster):
+    """yoloop's job template (tasks/orchestration/kubernetes_gpu_job_template.json), not Prefect's engine: a real
+    server accepts it as a `kubernetes` pool (no prefect-kubernetes needed), and the job it renders asks for the GPUs
+    of the `gpus` variable (one by default), tolerates the GPU nodes' taint and never retries a failed run."""
     from prefect.client.orchestration import get_client
     from prefect.utilities.templating import apply_values
 
@@ -150,17 +153,16 @@ def test_a_real_prefect_server_takes_the_kubernetes_gpu_pool_template(cluster):
     assert pool.type == "kubernetes"
     template = pool.base_job_template
     defaults = {k: v["default"] for k, v in template["variables"]["properties"].items() if "default" in v}
-    manifest = apply_values(template["job_configuration"], defaults)["job_manifest"]
-    container = manifest["spec"]["template"]["spec"]["containers"][0]
-    assert container["resources"]["limits"] == {"nvidia.com/gpu": 1}  # empty limits drop out, the GPU stays
-    assert container["resources"]["requests"]["nvidia.com/gpu"] == 1
-    broken = json.loads(TEMPLATE.read_text())
-    broken["job_configuration"]["job_manifest"]["spec"]["template"]["spec"]["runtimeClassName"] = "{{ runtime }}"
-    (path := Path(cluster.env["PREFECT_HOME"]) / "broken.json").write_text(json.dumps(broken))
-    command[2], command[-1] = "gpu-k8s-broken", str(path)
-    refused = subprocess.run([bin_path("prefect"), *command], env=cluster.env, capture_output=True, text=True)
-    assert refused.returncode != 0  # the server does check templates: an undeclared variable is refused
-    assert "undeclared variable(s): runtime" in " ".join((refused.stdout + refused.stderr).split())
+    for gpus in (None, 2):
+        values = defaults if gpus is None else {**defaults, "gpus": gpus}
+        job = apply_values(template["job_configuration"], values)["job_manifest"]
+        pod = job["spec"]["template"]["spec"]
+        container = pod["containers"][0]
+        wanted = gpus or 1
+        assert container["resources"]["limits"] == {"nvidia.com/gpu": wanted}  # unset limits drop out, the GPU stays
+        assert container["resources"]["requests"]["nvidia.com/gpu"] == wanted
+        assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in pod["tolerations"]
+        assert job["spec"]["backoffLimit"] == 0 and pod["restartPolicy"] == "Never"  # a failed run is not rerun
 
 
 def test_two_evaluations_finishing_together_move_the_champion_by_compare_and_set(tmp_path, s3, tracking):
@@ -219,6 +221,16 @@ def _cli(workspace: Path, *args: str, env: dict[str, str]) -> str:
     return result.stdout
 
 
+def _sees_a_gpu(visible: str) -> bool:
+    """Whether a process given CUDA_VISIBLE_DEVICES=`visible` sees a CUDA device (torch asked in a process of its own):
+    on a CPU machine neither worker's run does; on a one-GPU machine only the run given GPU 0 does."""
+    code = "import torch; print(torch.cuda.is_available())"
+    env = project_env(CUDA_VISIBLE_DEVICES=visible)
+    asked = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return asked.stdout.strip() == "True"
+
+
+@pytest.mark.device
 def test_two_clone_runs_on_two_workers_at_once_both_land_their_results(tmp_path, cluster, origin, s3, tracking):
     before = remote_refs(origin)
     runs = [_start(cluster, "clone-pipeline/train", {"set_params": {"train.lr0": lr}}) for lr in (0.011, 0.012)]
@@ -227,8 +239,12 @@ def test_two_clone_runs_on_two_workers_at_once_both_land_their_results(tmp_path,
     assert second.state.is_completed(), (second.state, _logs(cluster, second.id)[-3000:])
     assert first.start_time < second.end_time and second.start_time < first.end_time  # they ran at the same time
     logs = [_logs(cluster, run) for run in runs]
-    devices = {line.rsplit("=", 1)[1] for log in logs for line in log.splitlines() if "CUDA_VISIBLE_DEVICES=" in line}
-    assert devices == {"0", "1"}  # one run on each worker's GPU
+    given = {}  # result branch -> the CUDA_VISIBLE_DEVICES its run logged (the worker's GPU)
+    for run_id, log in zip(runs, logs, strict=True):
+        visible = [line.rsplit("=", 1)[1] for line in log.splitlines() if "CUDA_VISIBLE_DEVICES=" in line]
+        run = _read(cluster, run_id)
+        given[f"refs/heads/{result_branch(run_name(run.name, run.id))}"] = visible[0]
+    assert sorted(given.values()) == ["0", "1"]  # one run on each worker's GPU
     assert all("files fetched" in log and "data/prepared" in log for log in logs)  # dvc pull, not prepare again
     branches = sorted(set(remote_refs(origin)) - set(before))
     assert len(branches) == 2 and all(ref.startswith(f"refs/heads/{RESULTS_PREFIX}") for ref in branches)
@@ -245,6 +261,10 @@ def test_two_clone_runs_on_two_workers_at_once_both_land_their_results(tmp_path,
         assert "dvc.lock" in changed and all(p.endswith(small) or p.startswith(small) for p in changed), changed
         _cli(workspace, "results", "pull", name, env=env)
         rates.add(yaml.safe_load((workspace / "params.yaml").read_text())["train"]["lr0"])
+        trained_on = json.loads((workspace / "metrics" / "train_details.json").read_text())["device"]
+        visible = given[f"refs/heads/{name}"]
+        # device: auto in a run given GPU `visible`: that GPU (the first CUDA device it sees) where there is one
+        assert trained_on == ("cuda:0" if _sees_a_gpu(visible) else "cpu"), (name, visible, trained_on)
         assert (workspace / "models" / "train" / "weights.pt").stat().st_size > 0  # pulled from the S3 remote
         status = subprocess.run([sys.executable, "-m", "dvc", "status", "-c"], cwd=workspace, env=env, text=True,
                                 capture_output=True)  # fmt: skip

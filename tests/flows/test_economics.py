@@ -8,6 +8,9 @@ import pytest
 
 from flows.economics import economics_flow
 from flows.prepare import prepare_flow
+from tasks.evaluate import ForgettingFlag
+from tasks.studies.economics import Experiment, recommend
+from tasks.train import plan_next_training
 from tests.projects import Project, new_project
 
 pytestmark = pytest.mark.slow
@@ -47,14 +50,16 @@ def test_report_flags_forgetting_and_recommends(report_dir):
     for name in "BC":  # tolerance 0: any drop of an old class is flagged, with its figures
         drops = {c for c in ("ring", "cross") if (rows[name]["per_class"][c] or 0) < rows["A"]["per_class"][c]}
         assert {flag["name"] for flag in rows[name]["forgetting"]} == drops
-    # no transfer model in this project, so the schedule says transfer: C's forgetting and quality decide
-    c, d = rows["C"], rows["D"]
-    below_floor = d["map50_95"] > 0 and c["map50_95"] / d["map50_95"] < report["settings"]["quality_floor"]
-    nothing_learned = c["map50_95"] <= 0 and d["map50_95"] <= 0  # tiny settings can end there: no ground to transfer
-    expected = "retrain" if c["forgetting"] or below_floor or nothing_learned else "transfer"
-    assert report["recommendation"]["action"] == expected and report["recommendation"]["reasons"]
-    if nothing_learned:
-        assert any("neither detects anything" in reason for reason in report["recommendation"]["reasons"])
+    advice = report["recommendation"]
+    assert advice["action"] in {"transfer", "retrain"} and advice["reasons"] and all(advice["reasons"])
+    # The rule itself is tested on hand-written cases (tests/unit/test_economics.py); here the report must say
+    # what the rule says on the report's own figures, flags and settings, as they were written to the file.
+    settings = report["settings"]
+    figures = {name: Experiment(**row) for name, row in rows.items()}
+    flags_c = [ForgettingFlag(**flag) for flag in rows["C"]["forgetting"]]
+    plan = plan_next_training(settings["transfers_since_scratch"], settings["retrain_every"])
+    expected = recommend(figures, flags_c, settings["quality_floor"], plan)
+    assert (advice["action"], advice["reasons"]) == (expected.action, expected.reasons)
     text = (report_dir / "report.md").read_text()
     assert [line[:4] for line in text.splitlines() if line[:4] in {"| A ", "| B ", "| C ", "| D "}] == [
         "| A ",

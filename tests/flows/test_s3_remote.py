@@ -1,5 +1,5 @@
-"""DVC's S3 remote (dvc-s3 with `endpointurl`) against a real local S3 server: push, pull, bad settings, a server
-that goes down mid-push."""
+"""DVC's S3 remote (dvc-s3 with `endpointurl`) against a real local S3 server: push, pull, bad settings named before
+any work, and a run's publish cut by the server going down."""
 
 from __future__ import annotations
 
@@ -8,14 +8,15 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from tasks.core import InputError
-from tasks.versioning import check_remote
+from tasks.versioning import DvcError, check_remote, publish
 from testkit.processes import project_env
-from tests.cluster_services import LocalS3, use_s3_remote
+from tests.cluster_services import LocalS3, bare_origin, commit_all, remote_refs, use_s3_remote
 
 pytestmark = pytest.mark.slow
 
@@ -117,26 +118,32 @@ def test_the_cli_names_the_remote_and_exits_2(tmp_path, s3, template):
     assert "error: DVC remote 'storage' (s3://yoloop/cli)" in result.stderr
 
 
-def test_a_push_cut_by_the_server_going_down_fails_then_completes_with_nothing_lost(tmp_path, s3, template):
+def test_a_publish_cut_by_the_store_going_down_leaves_the_origin_untouched_then_lands_whole(
+    tmp_path, s3, template, monkeypatch
+):
+    """yoloop's publish order (tasks/versioning/clone.py: the data first, the result branch last), not DVC's
+    resuming: a run whose `dvc push` is cut by the store going down fails before any commit reaches the git origin,
+    so no branch points at data the store lacks; publishing again pushes what is missing and lands the branch."""
     repo = _data_repo(template, tmp_path / "repo", "outage", files=120, size=50_000)
-    # One attempt per request, so the cut push fails in seconds rather than after botocore's back-off.
-    env = project_env(**s3.env(), AWS_MAX_ATTEMPTS="1")
-    push = subprocess.Popen(
-        [sys.executable, "-m", "dvc", "push"], cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    deadline = time.monotonic() + 120
-    while len(s3.keys("outage/")) < 10 and time.monotonic() < deadline and push.poll() is None:
-        time.sleep(0.02)
-    s3.stop_serving()
-    try:
-        output = push.communicate(timeout=300)[0].decode()
-    finally:
-        s3.serve_again()
-    assert push.returncode != 0, "the push finished before the server went down"
-    assert "failed to push data to the cloud" in output
-    assert f'Could not connect to the endpoint URL: "{s3.endpoint}' in output
-    kept = len(s3.keys("outage/"))
-    assert 0 < kept < 121
-    assert f"{121 - kept} files pushed" in _dvc(repo, "push", env=env).stdout
-    assert "Cache and remote 'storage' are in sync" in _dvc(repo, "status", "-c", env=env).stdout
+    commit_all(repo, "120 files, tracked by DVC")
+    origin = bare_origin(repo, tmp_path / "origin.git")
+    before = remote_refs(origin)
+    for key, value in {**s3.env(), "AWS_MAX_ATTEMPTS": "1"}.items():  # one attempt per request: fails in seconds
+        monkeypatch.setenv(key, value)
+    with ThreadPoolExecutor(1) as running:
+        cut = running.submit(publish, repo, "yoloop/runs/outage", "the run cut by the outage")
+        deadline = time.monotonic() + 120
+        while len(s3.keys("outage/")) < 10 and time.monotonic() < deadline and not cut.done():
+            time.sleep(0.02)
+        s3.stop_serving()
+        try:
+            failure = cut.exception(timeout=300)
+        finally:
+            s3.serve_again()
+    assert isinstance(failure, DvcError), f"the publish finished before the store went down: {cut.result()}"
+    assert "dvc push failed" in str(failure) and "Could not connect to the endpoint URL" in str(failure)
+    assert 0 < len(s3.keys("outage/")) < 121, "cut part way"
+    assert remote_refs(origin) == before, "no result branch while its data is not all in the store"
+    landed = publish(repo, "yoloop/runs/outage", "the same run, published again")
     assert len(s3.keys("outage/")) == 121
+    assert remote_refs(origin)[f"refs/heads/{landed['branch']}"] == landed["commit"]

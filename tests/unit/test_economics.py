@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.evaluate import check_forgetting
+from tasks.evaluate import ForgettingFlag, check_forgetting
 from tasks.studies.economics import (
     Experiment,
     device_cost,
@@ -71,6 +71,73 @@ def test_retrain_when_transfer_forgets_an_old_class():
 def test_retrain_when_the_schedule_says_so():
     advice = recommend(_rows(), [], 0.95, plan_next_training(3, 3))
     assert advice.action == "retrain" and "retrain_every" in advice.reasons[0]
+
+
+# The rule on fixed figures, each expectation written out by hand (not computed by a second copy of the rule).
+# C and D: C costs 50 device seconds (0.0250), D 200 (0.1000), so C takes 25% of D's device time; floor 85%.
+RING_FORGOTTEN = ForgettingFlag(
+    "ring", 0.62, 0.30, 0.32, "ring: mAP50-95 0.620 -> 0.300, a drop of 0.320 > tolerance 0.050"
+)
+RULE_CASES = {
+    "transfer: C reaches the floor and forgets nothing": (
+        0.45, 0.50, [], "transfer",
+        "transfer",
+        ["C reaches 90% of D's mAP50-95 (0.450 vs 0.500) with 25% of its device time (0.0250 vs 0.1000), "
+         "and keeps the old classes"],
+    ),
+    "transfer: exactly at the floor counts as reaching it": (
+        0.425, 0.50, [], "transfer",
+        "transfer",
+        ["C reaches 85% of D's mAP50-95 (0.425 vs 0.500) with 25% of its device time (0.0250 vs 0.1000), "
+         "and keeps the old classes"],
+    ),
+    "retrain: C forgets an old class, however close to D it is": (
+        0.45, 0.50, [RING_FORGOTTEN], "transfer",
+        "retrain",
+        ["C forgets: ring: mAP50-95 0.620 -> 0.300, a drop of 0.320 > tolerance 0.050"],
+    ),
+    "retrain: C below the quality floor": (
+        0.30, 0.50, [], "transfer",
+        "retrain",
+        ["C reaches 60% of D's mAP50-95 (0.300 vs 0.500) with 25% of its device time (0.0250 vs 0.1000), "
+         "below the quality floor of 85%"],
+    ),
+    "retrain: forgetting and below the floor, both said, in that order": (
+        0.30, 0.50, [RING_FORGOTTEN], "transfer",
+        "retrain",
+        ["C forgets: ring: mAP50-95 0.620 -> 0.300, a drop of 0.320 > tolerance 0.050",
+         "C reaches 60% of D's mAP50-95 (0.300 vs 0.500) with 25% of its device time (0.0250 vs 0.1000), "
+         "below the quality floor of 85%"],
+    ),
+    "retrain: nothing learned, neither C nor D detects anything": (
+        0.0, 0.0, [], "transfer",
+        "retrain",
+        ["D scores 0 mAP50-95 (C 0.000): no share of it to compare; C takes 25% of D's device time "
+         "(0.0250 vs 0.1000); neither detects anything on the test split: train longer to decide"],
+    ),
+    "transfer: D learned nothing but C did, so there is no share to fall below": (
+        0.10, 0.0, [], "transfer",
+        "transfer",
+        ["D scores 0 mAP50-95 (C 0.100): no share of it to compare; C takes 25% of D's device time "
+         "(0.0250 vs 0.1000), and keeps the old classes"],
+    ),
+    "retrain: the schedule says so, although C would do": (
+        0.45, 0.50, [], "retrain",
+        "retrain",
+        ["the model is retrain_every transfers away from a scratch run: time for a full retrain"],
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("c_map", "d_map", "flags", "plan", "action", "reasons"), RULE_CASES.values(), ids=RULE_CASES)
+def test_the_recommendation_rule_on_hand_made_figures(c_map, d_map, flags, plan, action, reasons):
+    """Each case's action and reasons are written literally: a wrong rule fails here, whatever the flow test sees."""
+    rows = {
+        "C": Experiment("C", "run C", "A", "all", 10, 100, 50, 50, 0.025, c_map, {}),
+        "D": Experiment("D", "run D", "yolov8n.yaml", "all", 10, 100, 200, 200, 0.1, d_map, {}),
+    }
+    advice = recommend(rows, flags, 0.85, plan)
+    assert (advice.action, advice.reasons) == (action, reasons)
 
 
 def test_report_has_a_row_per_experiment_in_markdown_and_plot(tmp_path):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tasks.evaluate.export_check import export_cost, export_variants
+import pytest
+
+from tasks.evaluate.export_check import export_cost, export_variants, onnx_scoring_device
 
 
 def test_cpu_builds_float_and_int8_and_says_why_not_fp16():
@@ -31,3 +33,22 @@ def test_export_cost_is_exported_minus_pytorch():
     assert (
         round(rows["onnx_int8"]["map50_95_cost"], 4) == -0.0093 and round(rows["onnx_int8"]["map50_cost"], 4) == -0.0168
     )
+
+
+@pytest.mark.parametrize(
+    ("device", "providers", "scored_on", "provider", "why"),
+    [
+        ("cpu", ["CPUExecutionProvider"], "cpu", "CPUExecutionProvider", "this run uses cpu"),
+        ("0", ["CUDAExecutionProvider", "CPUExecutionProvider"], "0", "CUDAExecutionProvider", "CUDA device 0"),
+        ("1", ["AzureExecutionProvider", "CPUExecutionProvider"], "cpu", "CPUExecutionProvider", "no CUDA provider"),
+    ],
+)
+def test_exports_are_scored_where_onnx_runtime_can_run_them_and_say_where(
+    monkeypatch, device, providers, scored_on, provider, why
+):
+    """The CPU build of ONNX Runtime on a GPU machine scores on the CPU, saying so, rather than under CUDA's name."""
+    import onnxruntime
+
+    monkeypatch.setattr(onnxruntime, "get_available_providers", lambda: providers)
+    where = onnx_scoring_device(device)
+    assert (where["device"], where["provider"]) == (scored_on, provider) and why in where["why"]
