@@ -157,7 +157,7 @@ def measure_exports(work: Path, tiny: bool) -> dict[str, dict[str, Any]]:
         raise RuntimeError("no model to export: the train row did not leave one")
     project = work / "train"
     params, dataset = load_params(project / "params.yaml"), read_card(project / "data" / "prepared")
-    names, device = read_model_card(weights.parent)["names"], resolve_device(params.project.device)
+    names, device = read_model_card(weights.parent).names, resolve_device(params.project.device)
     test_yaml = stage_test_set(dataset, names, work / "exports" / "data")
     args = params.evaluate.ultralytics_args()
     evaluation, _ = evaluate_detector(weights, test_yaml, names, {**args, "device": device}, work / "exports" / "pt")

@@ -22,10 +22,16 @@ from pathlib import Path
 
 import pytest
 
+from tasks.core import STATE_DERIVED_ENV
 from testkit.processes import BUSY_MACHINE_ENV
 
 _STATE = Path(tempfile.mkdtemp(prefix="yoloop-test-state-"))
 os.environ["YOLOOP_STATE_DIR"] = str(_STATE)
+# configure() derives these from the state folder only where they are unset; a pytest-xdist worker inherits
+# the controller's, which would make the workers share one Prefect database (each saw the other's flow runs)
+# and one FiftyOne database folder. Each worker keeps its own.
+for key in STATE_DERIVED_ENV:
+    os.environ.pop(key, None)
 os.environ.pop("MLFLOW_TRACKING_URI", None)
 os.environ.pop("PREFECT_API_URL", None)
 for key, value in BUSY_MACHINE_ENV.items():  # also for stages that flows start through DVC (os.environ)

@@ -77,7 +77,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
             "write_card",
         ],
         "progress": ["Progress", "track"],
-        "runtime": ["CODE_ROOT", "configure", "quiet_ultralytics", "resolve_device", "state_dir"],
+        "runtime": ["CODE_ROOT", "STATE_DERIVED_ENV", "configure", "quiet_ultralytics", "resolve_device", "state_dir"],
         "schema": [
             "ActiveLearningParams",
             "AuditParams",

@@ -62,15 +62,18 @@ def quiet_ultralytics() -> None:
         SETTINGS.update(wanted)
 
 
+# Where each tool keeps its state, under the state folder unless the environment says otherwise.
+STATE_DERIVED_ENV = {"YOLO_CONFIG_DIR": "ultralytics", "PREFECT_HOME": "prefect", "FIFTYONE_DATABASE_DIR": "fiftyone/db"}
+
+
 def configure() -> None:
     """Set the environment for an offline, private run; safe to call many times."""
     for key, value in OFFLINE_ENV.items():
         os.environ.setdefault(key, value)
     state = state_dir()
     (state / "prefect").mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("YOLO_CONFIG_DIR", str(state / "ultralytics"))
-    os.environ.setdefault("PREFECT_HOME", str(state / "prefect"))
-    os.environ.setdefault("FIFTYONE_DATABASE_DIR", str(state / "fiftyone" / "db"))
+    for key, folder in STATE_DERIVED_ENV.items():
+        os.environ.setdefault(key, str(state / folder))
     os.environ.setdefault("MPLBACKEND", "Agg")
 
 
