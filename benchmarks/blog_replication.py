@@ -57,9 +57,9 @@ class Profile:
                 "datasets": [{"name": name} for name in SETS],
                 "resplit": {"val": 0.15, "test": 0.15},
             },
-            # patience = epochs: every epoch the blog names is trained, none stopped early
-            "train": {**fit, "epochs": self.scratch_epochs, "patience": self.scratch_epochs},
-            "transfer": {**fit, "epochs": self.transfer_epochs, "patience": self.transfer_epochs},
+            # patience 0: every epoch the blog names is trained, none stopped early
+            "train": {**fit, "epochs": self.scratch_epochs, "patience": 0},
+            "transfer": {**fit, "epochs": self.transfer_epochs, "patience": 0},
             "evaluate": fit,
             "economics": {"jobs": self.jobs},
             "imports": {"optional_splits": ["test"]},  # 2plysaci and 3plysaci name a test split they do not have

@@ -44,11 +44,34 @@ class FitArgs(UltralyticsArgs):
     yoloop_keys: ClassVar[set[str]] = {"ultralytics"}
 
     epochs: int = Field(30, ge=1)
-    patience: int = Field(100, ge=0)
-    lr0: float = Field(0.01, gt=0, le=1)
+    patience: int = Field(10, ge=0)  # early stopping after this many epochs without progress on val; 0: off
     optimizer: Literal["auto", "SGD", "Adam", "AdamW", "NAdam", "RAdam", "RMSProp", "MuSGD"] = "auto"
+    lr0: float | None = Field(None, gt=0, le=1)  # only with a named optimizer: `auto` chooses its own
     close_mosaic: int = Field(10, ge=0)
+    # Augmentation (Ultralytics' defaults): colour, flips, geometry, and the mosaic and mixup of several images.
+    hsv_h: float = Field(0.015, ge=0, le=1)
+    hsv_s: float = Field(0.7, ge=0, le=1)
+    hsv_v: float = Field(0.4, ge=0, le=1)
+    fliplr: float = Field(0.5, ge=0, le=1)
+    flipud: float = Field(0.0, ge=0, le=1)
+    degrees: float = Field(0.0, ge=0, le=180)
+    translate: float = Field(0.1, ge=0, le=1)
+    scale: float = Field(0.5, ge=0, le=1)
+    mosaic: float = Field(1.0, ge=0, le=1)
+    mixup: float = Field(0.0, ge=0, le=1)
     ultralytics: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _every_key_acts(self) -> FitArgs:
+        """Refuse what Ultralytics would silently ignore: an optimizer setting under `optimizer: auto` (it picks
+        the optimizer, lr0 and momentum itself)."""
+        ignored = [k for k in ("lr0", "momentum") if getattr(self, k, None) is not None or k in self.ultralytics]
+        if self.optimizer == "auto" and ignored:
+            raise ValueError(
+                f"{' and '.join(ignored)}: ignored with optimizer: auto, which chooses its own;"
+                " name an optimizer (such as SGD or AdamW) or remove it"
+            )
+        return self
 
     @field_validator("ultralytics")
     @classmethod

@@ -32,7 +32,7 @@ class TrainOutcome:
 
 def ultralytics_args(params: FitArgs, device: str, seed: int) -> dict[str, Any]:
     """The Ultralytics arguments of a train or transfer section: its own keys, then the free `ultralytics` ones."""
-    args = params.model_dump(exclude=params.yoloop_keys)
+    args = params.model_dump(exclude=params.yoloop_keys, exclude_none=True)  # no lr0: the optimizer's own
     return {**args, **params.ultralytics, "device": device, "seed": seed}
 
 
@@ -118,11 +118,17 @@ def save_model(outcome: TrainOutcome, dest: Path, card: dict[str, Any]) -> Path:
     return dest / WEIGHTS_FILE
 
 
+BATCH_PICTURES = "batches"  # reports/<stage>/batches: Ultralytics' pictures of the first training batches
+
+
 def save_training_report(outcome: TrainOutcome, dest: Path) -> list[Path]:
-    """Keep Ultralytics' per-epoch table and curves of the run."""
-    dest.mkdir(parents=True, exist_ok=True)
+    """Keep Ultralytics' per-epoch table and curves of the run, and in `batches/` its pictures of the first
+    training batches as augmented: what the model is shown (none when `plots` is turned off)."""
+    shutil.rmtree(dest / BATCH_PICTURES, ignore_errors=True)  # an earlier run's pictures
+    (dest / BATCH_PICTURES).mkdir(parents=True)
+    kept = [outcome.run_dir / name for name in ("results.csv", "results.png") if (outcome.run_dir / name).exists()]
+    pictures = sorted(outcome.run_dir.glob("train_batch*.jpg"))
     return [
-        Path(shutil.copy2(outcome.run_dir / name, dest / name))
-        for name in ("results.csv", "results.png")
-        if (outcome.run_dir / name).exists()
+        *(Path(shutil.copy2(path, dest / path.name)) for path in kept),
+        *(Path(shutil.copy2(path, dest / BATCH_PICTURES / path.name)) for path in pictures),
     ]

@@ -25,7 +25,7 @@ EPOCHS = 2  # killed after the first, resumed for the second
 
 def test_a_killed_train_run_is_marked_killed_and_the_rerun_completes(trained_project, tmp_path):
     project = trained_project.copy_to(tmp_path / "project")
-    project.update_params({"train": {"epochs": EPOCHS, "patience": 100}})
+    project.update_params({"train": {"epochs": EPOCHS, "patience": 0}})
     env, runs, log = (
         stage_env(project, tmp_path / "state", **session_prefect_env()),
         Layout(project.root).runs / "train",

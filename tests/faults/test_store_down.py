@@ -59,7 +59,7 @@ def _train_runs(url: str, project: Project) -> list:
 
 def test_a_store_lost_mid_training_stops_the_stage_naming_it_and_the_rerun_resumes(trained_project, tmp_path):
     project = trained_project.copy_to(tmp_path / "project")
-    project.update_params({"train": {"epochs": EPOCHS, "patience": 100}})
+    project.update_params({"train": {"epochs": EPOCHS, "patience": 0}})
     runs, store, port = Layout(project.root).runs / "train", tmp_path / "store", free_port()
     published = outputs_snapshot(project.root)
     with mlflow_server(store, port) as url:

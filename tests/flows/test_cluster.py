@@ -233,7 +233,7 @@ def _sees_a_gpu(visible: str) -> bool:
 @pytest.mark.device
 def test_two_clone_runs_on_two_workers_at_once_both_land_their_results(tmp_path, cluster, origin, s3, tracking):
     before = remote_refs(origin)
-    runs = [_start(cluster, "clone-pipeline/train", {"set_params": {"train.lr0": lr}}) for lr in (0.011, 0.012)]
+    runs = [_start(cluster, "clone-pipeline/train", {"set_params": {"train.mixup": share}}) for share in (0.05, 0.1)]
     first, second = _wait(cluster, runs, {"COMPLETED", "FAILED", "CRASHED"}, 900)
     assert first.state.is_completed(), (first.state, _logs(cluster, first.id)[-3000:])
     assert second.state.is_completed(), (second.state, _logs(cluster, second.id)[-3000:])
@@ -253,14 +253,14 @@ def test_two_clone_runs_on_two_workers_at_once_both_land_their_results(tmp_path,
     env = project_env(**s3.env())
     listed = _cli(workspace, "results", "pull", env=env).split()
     assert sorted(f"refs/heads/{name}" for name in listed) == branches
-    rates = set()
+    shares = set()
     for name in listed:
         changed = subprocess.run(["git", "diff", "--name-only", "HEAD", f"origin/{name}"], cwd=workspace, text=True,
                                  capture_output=True, check=True).stdout.split()  # fmt: skip
         small = ("dvc.lock", "params.yaml", ".gitignore", "metrics/", "reports/")  # data and models go to S3
         assert "dvc.lock" in changed and all(p.endswith(small) or p.startswith(small) for p in changed), changed
         _cli(workspace, "results", "pull", name, env=env)
-        rates.add(yaml.safe_load((workspace / "params.yaml").read_text())["train"]["lr0"])
+        shares.add(yaml.safe_load((workspace / "params.yaml").read_text())["train"]["mixup"])
         trained_on = json.loads((workspace / "metrics" / "train_details.json").read_text())["device"]
         visible = given[f"refs/heads/{name}"]
         # device: auto in a run given GPU `visible`: that GPU (the first CUDA device it sees) where there is one
@@ -269,7 +269,7 @@ def test_two_clone_runs_on_two_workers_at_once_both_land_their_results(tmp_path,
         status = subprocess.run([sys.executable, "-m", "dvc", "status", "-c"], cwd=workspace, env=env, text=True,
                                 capture_output=True)  # fmt: skip
         assert "in sync" in status.stdout, status.stdout + status.stderr
-    assert rates == {0.011, 0.012}
+    assert shares == {0.05, 0.1}
     from mlflow import MlflowClient
 
     client = MlflowClient(tracking)

@@ -59,9 +59,9 @@ def test_deployment_runs_dvc_and_results_land_in_dvc_lock(deployed, local_stack)
 def test_param_overrides_make_a_dvc_experiment(deployed, local_stack):
     """On the same repository: DVC reruns what the override changes (train), whatever ran before."""
     repo, _ = deployed
-    flow_run = _run_deployment("pipeline/train", local_stack.env, {"set_params": {"train.lr0": 0.02}, "push": False})
+    flow_run = _run_deployment("pipeline/train", local_stack.env, {"set_params": {"train.mixup": 0.1}, "push": False})
     assert flow_run.state.is_completed(), flow_run.state
     params = yaml.safe_load((repo / "params.yaml").read_text())
-    assert params["train"]["lr0"] == 0.02
+    assert params["train"]["mixup"] == 0.1
     lock = yaml.safe_load((repo / "dvc.lock").read_text())
-    assert lock["stages"]["train"]["params"]["params.yaml"]["train"]["lr0"] == 0.02
+    assert lock["stages"]["train"]["params"]["params.yaml"]["train"]["mixup"] == 0.1

@@ -43,7 +43,7 @@ def _kill_when_checkpointed(process: subprocess.Popen, runs: Path, timeout_s: fl
 
 
 def test_killed_training_resumes_from_its_checkpoint(make_project, tmp_path):
-    root = make_project({"train": {"epochs": EPOCHS, "patience": 100}}).root
+    root = make_project({"train": {"epochs": EPOCHS, "patience": 0}}).root
     env = project_env(YOLOOP_STATE_DIR=str(tmp_path / "state"))
     subprocess.run([sys.executable, "-m", "flows.prepare"], cwd=root, env=env, check=True, capture_output=True)
     stage = subprocess.Popen(

@@ -44,6 +44,9 @@ def test_train_publishes_weights_and_card(project):
     assert metrics["epochs"] == 2
     assert metrics["images_seen"] == 2 * 12
     assert (project.root / "reports/train/results.csv").read_text().count("\n") == 3
+    pictures = sorted(p.name for p in (project.root / "reports/train/batches").iterdir())
+    assert pictures[0] == "train_batch0.jpg", pictures  # what the model is shown, as augmented
+    assert (project.root / "reports/train/batches/train_batch0.jpg").read_bytes()[:2] == b"\xff\xd8"  # a JPEG
 
 
 def test_transfer_widens_the_head_and_publishes(project):

@@ -31,6 +31,8 @@ CASES = [
     ({"train": {"epochs": "ten"}}, "train.epochs: input should be a valid integer"),
     ({"train": {"epochs": 0}}, "train.epochs: input should be greater than or equal to 1, got 0"),
     ({"train": {"lr0": -0.1}}, "train.lr0: input should be greater than 0"),
+    ({"train": {"lr0": 0.02}}, "train: lr0: ignored with optimizer: auto, which chooses its own"),
+    ({"transfer": {"ultralytics": {"momentum": 0.9}}}, "transfer: momentum: ignored with optimizer: auto"),
     ({"train": {"data": "everything"}}, "train.data: input should be 'base', 'new' or 'all', got 'everything'"),
     ({"train": {"imgsz": 100}}, "train.imgsz: must be a multiple of 32"),
     ({"train": {"model": "yolov8n"}}, "train.model: must name a model yaml"),
@@ -99,3 +101,13 @@ def test_missing_file_and_wrong_top_level(tmp_path):
 def test_device_accepts_ids_and_normalises(tmp_path):
     path = write_params(tmp_path / "params.yaml", {"project": {"device": 0}})
     assert load_params(path).project.device == "0"
+
+
+def test_a_named_optimizer_takes_lr0_and_auto_passes_none(tmp_path):
+    from tasks.train import ultralytics_args
+
+    named = load_params(write_params(tmp_path / "named.yaml", {"train": {"optimizer": "SGD", "lr0": 0.02}}))
+    assert ultralytics_args(named.train, "cpu", 0)["lr0"] == 0.02
+    auto = load_params(write_params(tmp_path / "auto.yaml", {}))
+    assert "lr0" not in ultralytics_args(auto.train, "cpu", 0)  # Ultralytics' auto picks it
+    assert ultralytics_args(auto.train, "cpu", 0)["fliplr"] == 0.5  # the augmentation keys pass through
