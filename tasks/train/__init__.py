@@ -24,6 +24,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
             "parse_model_spec",
             "resolve_model_spec",
             "resolve_start",
+            "with_resolved_train_model",
         ],
         "tracked": ["TrainingStart", "tracked_training"],
         "transfer": ["current_lineage", "plan_next_training", "resolve_source", "stage_transfer_set"],

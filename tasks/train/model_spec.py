@@ -31,6 +31,7 @@ from tasks.core import (
     Contract,
     InputError,
     Layout,
+    Params,
     ProjectParams,
     quiet_ultralytics,
     read_contract,
@@ -299,3 +300,10 @@ def check_start(text: str, key: str, project: ProjectParams, root: Path, params_
     """`check_model_spec` of a params value: what `yoloop check-params` prints for each start-model key."""
     quiet_ultralytics()
     return check_model_spec(parse_model_spec(text, key), ModelPlaces.of(project, root, params_file))
+
+
+def with_resolved_train_model(params: Params, root: Path, work: Path) -> Params:
+    """`params` with `train.model` resolved (a local file, or the yaml as it was): for what trains from it besides
+    the train stage (the audit's folds, the economics study, the oracle loop), before any of them trains."""
+    resolved = resolve_start(params.train.model, "train.model", params.project, root, work)
+    return params.model_copy(update={"train": params.train.model_copy(update={"model": resolved.model})})
