@@ -123,6 +123,7 @@ def asset_url(name: str) -> str:
 
 def parse_model_spec(text: str, key: str) -> ModelSpec:
     """`text` (already of a valid form: tasks/core/schema.py `model_spec_problem`) as a typed spec."""
+    quiet_ultralytics()  # a .pt name is looked up in Ultralytics' list: its settings first
     if text.startswith("models:/"):
         kind: SpecKind = "registered"
     elif text.startswith("zoo:"):
@@ -239,6 +240,7 @@ def stage_weights(spec: ModelSpec, places: ModelPlaces) -> Path:
 
 def check_model_spec(spec: ModelSpec, places: ModelPlaces) -> str:
     """One line saying where the model is, or where it will come from; an InputError when it cannot be had."""
+    quiet_ultralytics()  # Ultralytics' settings (its weights folder among them) before it is imported
     said = f"{spec.key}: {spec.text}"
     if spec.kind == "yaml":
         return f"{said}: {yaml_origin(spec, places)}"
@@ -265,6 +267,7 @@ def check_model_spec(spec: ModelSpec, places: ModelPlaces) -> str:
 def resolve_model_spec(spec: ModelSpec, places: ModelPlaces, work: Path) -> ResolvedModel:
     """The spec as Ultralytics takes it: a model yaml, or a local .pt (downloaded, fetched from the registry into
     `work`, or found) that holds a model; an InputError naming the key when it cannot be had."""
+    quiet_ultralytics()
     if spec.kind == "yaml":
         yaml_origin(spec, places)
         return ResolvedModel(spec.text, spec.text)
@@ -292,13 +295,11 @@ def resolve_model_spec(spec: ModelSpec, places: ModelPlaces, work: Path) -> Reso
 
 def resolve_start(text: str, key: str, project: ProjectParams, root: Path, work: Path) -> ResolvedModel:
     """`resolve_model_spec` of a params value: what the stages call before any training."""
-    quiet_ultralytics()  # Ultralytics' settings (its weights folder among them) before it is imported
     return resolve_model_spec(parse_model_spec(text, key), ModelPlaces.of(project, root), work)
 
 
 def check_start(text: str, key: str, project: ProjectParams, root: Path, params_file: str | Path) -> str:
     """`check_model_spec` of a params value: what `yoloop check-params` prints for each start-model key."""
-    quiet_ultralytics()
     return check_model_spec(parse_model_spec(text, key), ModelPlaces.of(project, root, params_file))
 
 

@@ -102,4 +102,5 @@ def test_a_train_stage_whose_pt_is_missing_stops_with_one_line_and_no_traceback(
         "scratch"
     ], result.stderr[-3000:]
     assert "Traceback" not in result.stdout + result.stderr
+    assert "AwaitingRetry" not in result.stdout + result.stderr, "bad input is not retried"
     assert not (project.root / "models").exists() and not (tmp_path / STATE / "runs").exists(), "nothing trained"

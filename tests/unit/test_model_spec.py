@@ -151,3 +151,14 @@ def test_a_local_file_that_is_no_model_is_named(tmp_path):
     assert check_model_spec(spec, places(tmp_path)).startswith("train.model: notes.pt: found at")
     with pytest.raises(InputError, match="notes.pt: not a readable weights file"):
         resolve_model_spec(spec, places(tmp_path), tmp_path)
+
+
+def test_a_model_that_is_not_there_is_bad_input_that_prefect_does_not_retry(tmp_path):
+    from types import SimpleNamespace
+
+    from flows.steps import retry_unless_bad_input
+
+    with pytest.raises(InputError) as caught:
+        resolve_model_spec(parse_model_spec("zoo:absent", "train.model"), places(tmp_path), tmp_path)
+    assert retry_unless_bad_input(None, None, SimpleNamespace(data=caught.value)) is False
+    assert retry_unless_bad_input(None, None, SimpleNamespace(data=RuntimeError("a lost device"))) is True
