@@ -144,12 +144,24 @@ def print_import_failure(exc: Any) -> None:
 @app.command("check-params", epilog="Example:\n\n    yoloop check-params --params params.yaml")
 def check_params(params: ParamsFile = DEFAULT_PARAMS) -> None:
     """Validate the params and report every problem; a champion of `tracking.registered_model` must know some of
-    prepare's classes."""
+    prepare's classes, and each start model (`train.model`, `transfer.from`) must be here, or be one the params
+    allow to download (`project.downloads`): one line says where each is."""
     from tasks.core import load_params
     from tasks.tracking import check_champion_classes
+    from tasks.train import check_start
 
     loaded = load_params(params)
     check_champion_classes(loaded.tracking, loaded.prepare.classes.all)
+    starts = {"train.model": loaded.train.model, "transfer.from": loaded.transfer.source}
+    lines, problems = [], []
+    for key, text in starts.items():
+        try:
+            lines.append(check_start(text, key, loaded.project, project_root(), params))
+        except InputError as exc:
+            problems.extend(exc.lines)
+    if problems:
+        raise InputError(problems)
+    print("\n".join(lines))
     print(f"{params}: valid")
 
 

@@ -25,7 +25,7 @@ from tasks.core import Layout, Params, load_params, project_root, read_card, res
 from tasks.loop import LoopPlan, choosers_by_repeat, prepared_repeats, write_efficiency_report
 from tasks.orchestration import WEEK_S, stage_main, wait_for_labels
 from tasks.tracking import log_artifacts, stage_run
-from tasks.train import ultralytics_args
+from tasks.train import ultralytics_args, with_resolved_train_model
 from tasks.versioning import dvc_add, locked_outputs
 
 
@@ -33,6 +33,8 @@ from tasks.versioning import dvc_add, locked_outputs
 def oracle_flow(params: Params, root: Path) -> dict:
     """Every arm (strategy) over `repeats` seed sets; reports/active_learning compares them with random."""
     section, layout = params.active_learning, Layout(root)
+    work = layout.fresh_scratch("al")
+    params = with_resolved_train_model(params, root, work / "start")  # seed models train from train.model
     device, seed = resolve_device(params.project.device), params.project.seed
     dataset, report_dir = read_card(layout.prepared), layout.reports / "active_learning"
     setup_for = prepared_repeats(dataset, layout.pool / "images", layout.oracle / "labels", section, seed)
@@ -44,7 +46,7 @@ def oracle_flow(params: Params, root: Path) -> dict:
     with stage_run(params.tracking, "active-learning", section.model_dump(), layout):
         choosers_for = choosers_by_repeat(section.arms, params.mine, device, seed)
         points = run_repeats_task(
-            setup_for, choosers_for, section.repeats, plan, params.train.model, args, layout.fresh_scratch("al"), report
+            setup_for, choosers_for, section.repeats, plan, params.train.model, args, work, report
         )
         summary = report(points)
         log_artifacts([report_dir / "report.json", report_dir / "report.md", report_dir / "curve.png"])

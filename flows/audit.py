@@ -23,19 +23,22 @@ from tasks.audit import (
 )
 from tasks.core import Layout, Params, read_card, resolve_device
 from tasks.orchestration import stage_main
+from tasks.train import with_resolved_train_model
 
 
 @flow(name="audit")
 def audit_flow(params: Params, root: Path) -> dict:
     """Train `audit.folds` models, each on the other folds; score every labelled box with their predictions."""
     started, section, layout = time.perf_counter(), params.audit, Layout(root)
+    work = layout.fresh_scratch("audit")
+    params = with_resolved_train_model(params, root, work / "start")  # the folds train from train.model
     dataset = read_card(layout.prepared)
     names = dataset.names_for(section.data)
     paths = audited_images(dataset, section.data, section.folds)
     images = load_audit_images(paths, dataset.names, names, layout)
     folds = assign_folds({i.key: [b.cls for b in i.truth] for i in images}, section.folds, params.project.seed)
     args = fold_arguments(params, resolve_device(params.project.device))
-    work, validation = layout.fresh_scratch("audit"), validation_images(dataset, section.data)
+    validation = validation_images(dataset, section.data)
     predicted = [
         image
         for fold in range(section.folds)

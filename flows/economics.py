@@ -19,15 +19,16 @@ from tasks.core import Layout, Params, read_card
 from tasks.orchestration import stage_main
 from tasks.studies import economics_study, experiment_metrics, measure, train_experiments, write_economics_report
 from tasks.tracking import log_artifacts, log_metrics, stage_run
-from tasks.train import current_lineage
+from tasks.train import current_lineage, with_resolved_train_model
 
 
 @flow(name="economics")
 def economics_flow(params: Params, root: Path, out: Path | None = None) -> dict[str, Any]:
     """Train A, B, C, D; evaluate each on the same test split; flag forgetting; write the report."""
     layout = Layout(root)
-    dataset = read_card(layout.prepared)
     work = layout.fresh_scratch("economics")
+    params = with_resolved_train_model(params, root, work / "start")  # A and D train from train.model
+    dataset = read_card(layout.prepared)
     aside = (lambda *args: train_detector_in_process_task.submit(*args).result) if params.economics.jobs > 1 else None
     outcomes = train_experiments(params, dataset, work, train=train_detector_task, start_aside=aside)
     rows = {n: measure(params, dataset, n, o, work / n, evaluate_detector_task) for n, o in outcomes.items()}

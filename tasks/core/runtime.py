@@ -47,6 +47,12 @@ def state_dir() -> Path:
     return Path(os.environ.get(STATE_DIR_ENV, CODE_ROOT / ".yoloop")).resolve()
 
 
+def weights_dir() -> Path:
+    """Ultralytics' weights folder as yoloop configures it: where a model named by its Ultralytics name is looked
+    for (and downloaded to, where `project.downloads` allows it)."""
+    return state_dir() / "weights"
+
+
 def quiet_ultralytics() -> None:
     """Apply `ULTRALYTICS_SETTINGS` through Ultralytics' own manager, which rewrites a partial file."""
     from ultralytics.utils import SETTINGS
@@ -55,7 +61,7 @@ def quiet_ultralytics() -> None:
     wanted = {
         **ULTRALYTICS_SETTINGS,
         "datasets_dir": str(state / "datasets"),
-        "weights_dir": str(state / "weights"),
+        "weights_dir": str(weights_dir()),
         "runs_dir": str(state / "runs"),
     }
     if any(SETTINGS.get(key) != value for key, value in wanted.items()):

@@ -18,6 +18,27 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from tasks.core.schema_data import ImportParams, PrepareParams, Section
 
+REGISTERED_SPEC = re.compile(r"models:/[^/@]+(@[\w-]+|/\d+)")
+ZOO_SPEC = re.compile(r"zoo:[A-Za-z0-9][\w.-]*")
+
+
+def model_spec_problem(value: str, stages: bool) -> str | None:
+    """Why `value` is no start model (None when it is one): a model yaml (scratch; not with `stages`), a .pt
+    (a path, or a name Ultralytics publishes), `models:/<name>@<alias>`, `models:/<name>/<version>`, `zoo:<name>`,
+    and with `stages` a stage name. Only the form is checked here; `yoloop check-params` looks for the file."""
+    if value.startswith("models:/"):
+        registered = REGISTERED_SPEC.fullmatch(value)
+        return None if registered else "must be models:/<name>@<alias> or models:/<name>/<version>"
+    if value.startswith("zoo:"):
+        return None if ZOO_SPEC.fullmatch(value) else "must be zoo:<name> (letters, digits, _ . -)"
+    if value.endswith(".pt") or (not stages and value.endswith((".yaml", ".yml"))):
+        return None
+    if stages and re.fullmatch(r"[a-z_]+", value):
+        return None
+    kinds = "a stage name (such as train), " if stages else "a model yaml (such as yolov8n.yaml), "
+    return f"must be {kinds}a .pt file or Ultralytics name (yolo11n.pt), models:/<name>@<alias>, or zoo:<name>"
+
+
 # Arguments yoloop sets itself; a user changes them through the keys of their own.
 RESERVED_ULTRALYTICS_ARGS = {"data", "model", "device", "project", "name", "exist_ok", "seed", "mode", "task"}
 
@@ -93,14 +114,15 @@ class FitArgs(UltralyticsArgs):
 class TrainParams(FitArgs):
     yoloop_keys: ClassVar[set[str]] = {"model", "data", "ultralytics"}
 
-    model: str = "yolov8n.yaml"
+    model: str = "yolov8n.yaml"  # a start model: see `model_spec_problem` (tasks/train/model_spec.py resolves it)
     data: Literal["base", "new", "all"] = "all"
 
     @field_validator("model")
     @classmethod
     def _model_file(cls, value: str) -> str:
-        if not value.endswith((".yaml", ".yml", ".pt")):
-            raise ValueError("must name a model yaml (such as yolov8n.yaml) or a .pt weights file")
+        problem = model_spec_problem(value, stages=False)
+        if problem:
+            raise ValueError(problem)
         return value
 
 
@@ -111,7 +133,7 @@ class TransferParams(FitArgs):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     yoloop_keys: ClassVar[set[str]] = {"source", "strategy", "freeze", "data", "replay", "retrain_every", "ultralytics"}
 
-    source: str = Field("train", alias="from")  # a stage, models:/<name>@<alias>, models:/<name>/<version>, or a .pt
+    source: str = Field("train", alias="from")  # a stage, a .pt, an Ultralytics name, models:/..., or zoo:<name>
     strategy: Literal["full", "freeze_backbone", "head_only"] = "full"
     freeze: int = Field(10, ge=1)  # freeze_backbone: the first `freeze` layers (yolov8n's backbone is 0-9)
     data: Literal["new_only", "all", "replay"] = "all"
@@ -123,11 +145,9 @@ class TransferParams(FitArgs):
     @field_validator("source")
     @classmethod
     def _source(cls, value: str) -> str:
-        if value.startswith("models:/"):
-            if not re.fullmatch(r"models:/[^/@]+(@[\w-]+|/\d+)", value):
-                raise ValueError("must be models:/<name>@<alias> or models:/<name>/<version>")
-        elif not (value.endswith(".pt") or re.fullmatch(r"[a-z_]+", value)):
-            raise ValueError("must be a stage name (such as train), models:/<name>@<alias>, or a .pt file")
+        problem = model_spec_problem(value, stages=True)
+        if problem:
+            raise ValueError(problem)
         return value
 
 
@@ -192,7 +212,8 @@ class ArchitecturesParams(Section):
     @classmethod
     def _model_files(cls, value: list[str]) -> list[str]:
         for name in value:
-            TrainParams._model_file(name)
+            if not name.endswith((".yaml", ".yml", ".pt")):
+                raise ValueError(f"{name}: must name a model yaml (such as yolov8n.yaml) or a .pt weights file")
         if len(set(value)) != len(value):
             raise ValueError(f"models repeat: {value}")
         return value
@@ -310,6 +331,10 @@ class AuditParams(Section):
 class ProjectParams(Section):
     device: str = "auto"
     seed: int = 0
+    # never: nothing is fetched at run time; named: a model the params name by its Ultralytics name (yolo11n.pt) and
+    # that is not on this machine is downloaded once, from Ultralytics' GitHub release assets, into its weights folder
+    downloads: Literal["never", "named"] = "never"
+    zoo_dir: str = Field("~/.cache/yoloop/zoo", min_length=1)  # zoo:<name> is <zoo_dir>/<name>.pt and <name>.json
 
     @field_validator("device", mode="before")
     @classmethod

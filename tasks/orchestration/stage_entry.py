@@ -9,10 +9,14 @@ The flow reports to the Prefect server of PREFECT_API_URL (`yoloop repro`, `make
 tests start one for the whole run); run alone, the stage starts its own, which dies with it even
 under SIGKILL (tasks/orchestration/server.py), never Prefect's temporary one, which is orphaned then;
 it first marks Crashed the runs that stages killed while alone left Running (tasks/orchestration/zombies.py).
+Prefect logs the exception a flow or task run ends with, traceback and all; for bad input the traceback is left
+out (`BadInputWithoutTraceback`): the stage's own `error:` line says what is wrong, and a traceback would read as
+a defect.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -24,6 +28,24 @@ from tasks.orchestration.server import API_URL_ENV, serving
 from tasks.orchestration.zombies import crash_stale_runs
 
 DEFAULT_PARAMS = "params.yaml"
+RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")  # where Prefect logs the exception a run ends with
+
+
+class BadInputWithoutTraceback(logging.Filter):
+    """Drops the traceback of a log record whose exception is an InputError (the message stays)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], InputError):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def quiet_bad_input_tracebacks() -> None:
+    """Prefect's run loggers log an InputError without its traceback; once per process."""
+    for name in RUN_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, BadInputWithoutTraceback) for f in logger.filters):
+            logger.addFilter(BadInputWithoutTraceback())
 
 
 def stage_name(stage_flow: Callable[..., Any]) -> str:
@@ -54,6 +76,7 @@ def run_stage(stage_flow: Callable[[Params, Path], Any], argv: list[str] | None 
     params_file = params_option(sys.argv[1:] if argv is None else argv, f"python -m flows.{stage_name(stage_flow)}")
     try:
         params = load_params(params_file)
+        quiet_bad_input_tracebacks()
         alone = API_URL_ENV not in os.environ  # then the stage reports to a server of its own
         with serving(in_process=True):
             if alone:

@@ -21,6 +21,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
             "check_champion_classes",
             "client",
             "fetch_registered_weights",
+            "find_version",
             "register_weights",
             "registered_class_names",
             "require_shared_classes",

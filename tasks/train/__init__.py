@@ -1,4 +1,5 @@
-"""Training: fitting with Ultralytics, checkpoints and resume, the start of a transfer (source,
+"""Training: where a training starts (one spec for a model yaml, a .pt, an Ultralytics name, a registered version,
+a zoo entry: checked and resolved), fitting with Ultralytics, checkpoints and resume, the start of a transfer (source,
 widened head, frozen layers, the retrain schedule), and the tracked training that registers and
 publishes a model in the stage's MLflow run.
 
@@ -13,6 +14,18 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
     submod_attrs={
         "checkpoints": ["run_fingerprint", "run_folder"],
         "fit": ["TrainOutcome", "train_detector", "train_detector_in_process", "ultralytics_args"],
+        "model_spec": [
+            "ModelPlaces",
+            "ModelSpec",
+            "ResolvedModel",
+            "ZooCard",
+            "check_model_spec",
+            "check_start",
+            "parse_model_spec",
+            "resolve_model_spec",
+            "resolve_start",
+            "with_resolved_train_model",
+        ],
         "tracked": ["TrainingStart", "tracked_training"],
         "transfer": ["current_lineage", "plan_next_training", "resolve_source", "stage_transfer_set"],
         "transfer_start": ["transfer_stage_start", "transfer_start"],

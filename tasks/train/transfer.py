@@ -15,18 +15,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tasks.core import (
-    WEIGHTS_FILE,
     InputError,
     Layout,
     PreparedDataset,
+    ProjectParams,
     copy_remapped,
     list_images,
     read_model_card,
-    require_weights,
     stage_training_set,
     write_data_yaml,
 )
-from tasks.tracking import fetch_registered_weights
+from tasks.train.model_spec import ModelPlaces, parse_model_spec, resolve_model_spec
 
 TRANSFER_SUBSETS = {"new_only": "new", "all": "all"}
 
@@ -40,25 +39,14 @@ class TransferSource:
     transfers_since_scratch: int
 
 
-def resolve_source(spec: str, layout: Layout, work: Path) -> TransferSource:
-    """A stage's published model, a registry version (`models:/name@alias`, `models:/name/3`), or a .pt file."""
-    if spec.startswith("models:/"):
-        registered = fetch_registered_weights(spec, work, "transfer.from")
-        lineage = int(registered.tags.get("transfers_since_scratch", 0))
-        return TransferSource(require_weights(registered.weights), spec, lineage)
-    if spec.endswith(".pt"):
-        weights = layout.root / spec  # a relative path is the project's
-        if not weights.is_file():
-            raise InputError([f"params.yaml: transfer.from: {spec}: no such weights file"])
-        return TransferSource(require_weights(weights), spec, 0)
-    folder = layout.model_dir(spec)
-    if not (folder / WEIGHTS_FILE).is_file():
-        raise InputError(
-            [f"params.yaml: transfer.from: {folder / WEIGHTS_FILE}: missing; run `dvc repro {spec}` first"]
-        )
-    card = read_model_card(folder, required=False)
-    lineage = card.transfers_since_scratch if card else 0
-    return TransferSource(require_weights(folder / WEIGHTS_FILE), f"stage {spec}", lineage)
+def resolve_source(
+    spec: str, layout: Layout, work: Path, project: ProjectParams | None = None, params_file: str = "params.yaml"
+) -> TransferSource:
+    """`transfer.from` as a local checkpoint: a stage's published model, a registry version, a .pt file, an
+    Ultralytics name or a zoo entry (tasks/train/model_spec.py); an InputError naming the key when it cannot be had."""
+    places = ModelPlaces.of(project or ProjectParams(), layout.root, params_file)
+    resolved = resolve_model_spec(parse_model_spec(spec, "transfer.from"), places, work)
+    return TransferSource(Path(resolved.model), resolved.description, resolved.transfers_since_scratch)
 
 
 def current_lineage(layout: Layout, stage: str = "transfer") -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from tasks.core import Params, TransferParams, resolve_device
 from tasks.train.fit import ultralytics_args
+from tasks.train.model_spec import resolve_start
 from tasks.train.tracked import TrainingStart
 from tasks.train.transfer import TransferSource, frozen_layers, keep_frozen_bn, layer_count, plan_next_training
 from tasks.train.widen_head import write_start_checkpoint
@@ -41,13 +42,20 @@ def transfer_start(
 
 
 def transfer_stage_start(
-    params: Params, source: TransferSource, names: list[str], work: Path, widen: Widener = write_start_checkpoint
+    params: Params,
+    source: TransferSource,
+    names: list[str],
+    work: Path,
+    widen: Widener = write_start_checkpoint,
+    root: Path = Path("."),
 ) -> TrainingStart:
-    """The transfer stage's start: the source widened to `names`, or train's model when a retrain is due."""
+    """The transfer stage's start: the source widened to `names`, or train's model (`train.model`, resolved in
+    `root`) when a retrain is due."""
     section, device, seed = params.transfer, resolve_device(params.project.device), params.project.seed
     plan = plan_next_training(source.transfers_since_scratch, section.retrain_every)
     described = {"from": source.description, "strategy": section.strategy, "data": section.data, "plan": plan}
     if plan == "retrain":
+        scratch = resolve_start(params.train.model, "train.model", params.project, root, work / "scratch")
         args = {**ultralytics_args(params.train, device, seed), "freeze": None}
         lineage = {
             "start": params.train.model,
@@ -55,7 +63,7 @@ def transfer_stage_start(
             "frozen_layers": [],
             "transfers_since_scratch": 0,
         }
-        return TrainingStart(params.train.model, args, {**described, **lineage})
+        return TrainingStart(scratch.model, args, {**described, **lineage})
     start = transfer_start(source.weights, names, section, device, seed, work, widen)
     lineage = {"transfers_since_scratch": source.transfers_since_scratch + 1}
     return replace(start, card={**described, **start.card, **lineage})

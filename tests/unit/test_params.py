@@ -35,7 +35,11 @@ CASES = [
     ({"transfer": {"ultralytics": {"momentum": 0.9}}}, "transfer: momentum: ignored with optimizer: auto"),
     ({"train": {"data": "everything"}}, "train.data: input should be 'base', 'new' or 'all', got 'everything'"),
     ({"train": {"imgsz": 100}}, "train.imgsz: must be a multiple of 32"),
-    ({"train": {"model": "yolov8n"}}, "train.model: must name a model yaml"),
+    ({"train": {"model": "yolov8n"}}, "train.model: must be a model yaml (such as yolov8n.yaml), a .pt file"),
+    ({"train": {"model": "train"}}, "train.model: must be a model yaml"),  # a stage is transfer.from's alone
+    ({"train": {"model": "zoo:my model"}}, "train.model: must be zoo:<name>"),
+    ({"transfer": {"from": "zoo:"}}, "transfer.from: must be zoo:<name>"),
+    ({"project": {"downloads": "always"}}, "project.downloads: input should be 'never' or 'named'"),
     ({"train": {"ultralytics": {"mixupp": 0.1}}}, "'mixupp' is not an Ultralytics argument (did you mean 'mixup'?)"),
     ({"train": {"ultralytics": {"data": "x.yaml"}}}, "'data' is set by yoloop"),
     ({"project": {"device": "gpu9"}}, "project.device: must be auto, cpu, mps, or CUDA device ids"),
