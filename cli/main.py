@@ -18,11 +18,11 @@ from typing import Annotated, Any, Literal
 import typer
 from typer.core import TyperGroup
 
+from cli.options import DEFAULT_PARAMS, ParamsFile
+from cli.zoo import zoo_app
 from tasks.core import EXIT_BAD_INPUT, InputError, disk_full_or_raise, print_input_error, project_root
 
-DEFAULT_PARAMS = Path("params.yaml")
-# The options several commands share, declared once.
-ParamsFile = Annotated[Path, typer.Option("--params", help="The params file.", show_default=True)]
+# The options several commands share, declared once (cli/options.py has those of the sub-apps too).
 NoDvc = Annotated[bool, typer.Option("--no-dvc", help="Do not `dvc add` the new version.")]
 Round = Annotated[
     int | None,
@@ -57,6 +57,7 @@ results_app = typer.Typer(help="Results that deployments pushed as branches.")
 app.add_typer(labels_app, name="labels", no_args_is_help=True)
 app.add_typer(remote_app, name="remote", no_args_is_help=True)
 app.add_typer(results_app, name="results", no_args_is_help=True)
+app.add_typer(zoo_app, name="zoo", no_args_is_help=True)
 
 
 def done(code: int) -> None:

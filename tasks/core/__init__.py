@@ -97,6 +97,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
             "RayParams",
             "TrackingParams",
             "TransferParams",
+            "ZOO_SPEC",
         ],
         "schema_data": [
             "BuiltinParams",
@@ -124,11 +125,12 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
             "wait_until_up",
             "wait_while_running",
         ],
-        "weights": ["WEIGHTS_FILE", "require_weights"],
+        "weights": ["WEIGHTS_FILE", "checkpoint_names", "load_checkpoint", "require_weights"],
         "yolo_files": [
             "IMAGE_SUFFIXES",
             "Label",
             "atomic_dir",
+            "copy_atomic",
             "label_path",
             "list_images",
             "read_labels",

@@ -93,6 +93,21 @@ def write_text_atomic(path: Path, text: str) -> Path:
     return path
 
 
+def copy_atomic(source: Path, path: Path) -> Path:
+    """Copy `source` to `path` through a temporary file, so readers see the old file or the whole new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        shutil.copyfile(source, tmp)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if is_disk_full(exc):
+            raise DiskFull(path, exc) from exc
+        raise
+    tmp.replace(path)
+    return path
+
+
 def write_json(path: Path, payload: object) -> None:
     """Sorted, indented JSON, written atomically."""
     write_text_atomic(path, json.dumps(payload, indent=2, sort_keys=True) + "\n")

@@ -1,7 +1,8 @@
 """MLflow: a stage's run (its params, code and data versions, its owner, and the runs a killed stage
 left RUNNING), the store and what a stage does when it stops answering, the model registry (versions,
 their weights and class names, registration, the champion's classes, the version a renamed model is
-judged as) and its promotion lock, the pyfunc face of a detector, and MLflow's servers.
+judged as) and its promotion lock, the registry as a catalogue of start models (`yoloop zoo list`), the pyfunc
+face of a detector, and MLflow's servers.
 
 Imports core/ and versioning/ (the data version a run is tagged with).
 """
@@ -12,6 +13,7 @@ import lazy_loader
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
     submod_attrs={
+        "catalog": ["VersionFacts", "registered_catalog"],
         "registry": [
             "CHALLENGER",
             "CHAMPION",

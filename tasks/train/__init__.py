@@ -1,7 +1,8 @@
 """Training: where a training starts (one spec for a model yaml, a .pt, an Ultralytics name, a registered version,
 a zoo entry: checked and resolved), fitting with Ultralytics, checkpoints and resume, the start of a transfer (source,
 widened head, frozen layers, the retrain schedule), and the tracked training that registers and
-publishes a model in the stage's MLflow run.
+publishes a model in the stage's MLflow run; the zoo (every model a team can start from, in one table, and
+checkpoints added to the zoo folder with their card).
 
 Imports core/ and tracking/ (MLflow runs and the registry, the champion's classes checked before training).
 """
@@ -30,5 +31,6 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         "transfer": ["current_lineage", "plan_next_training", "resolve_source", "stage_transfer_set"],
         "transfer_start": ["transfer_stage_start", "transfer_start"],
         "widen_head": ["write_start_checkpoint"],
+        "zoo": ["StartModel", "add_to_zoo", "format_table", "start_models"],
     },
 )
