@@ -23,6 +23,8 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
             "fetch_registered_weights",
             "register_weights",
             "registered_class_names",
+            "registered_model_names",
+            "require_registered_model",
             "require_shared_classes",
             "split_model_uri",
             "tag_model_version",
@@ -30,6 +32,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         ],
         "registry_lock": ["RegistryLockTimeout", "promotion_lock"],
         "runs": [
+            "MODEL_TAG",
             "end_dead_runs",
             "log_artifacts",
             "log_metrics",
