@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 import typer
 from typer.core import TyperGroup
 
+from cli import predict as predict_command
 from tasks.core import EXIT_BAD_INPUT, InputError, disk_full_or_raise, print_input_error, project_root
 
 DEFAULT_PARAMS = Path("params.yaml")
@@ -332,6 +333,9 @@ def report(
         import webbrowser
 
         webbrowser.open(page.as_uri())
+
+
+app.command("predict", epilog=predict_command.EPILOG)(predict_command.predict)
 
 
 # --- more than one machine ----------------------------------------------------------------------------------
