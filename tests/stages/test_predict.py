@@ -59,11 +59,10 @@ def reference_rows(weights: Path, source: Path, iou: float) -> list[tuple]:
     assert len(pictures) == 3 + FRAMES
     for file, index, picture in pictures:
         result = model.predict(picture, conf=CONF, imgsz=IMGSZ, iou=iou, device="cpu", verbose=False)[0]
-        for corners, conf, cls in zip(
-            result.boxes.xyxy.tolist(), result.boxes.conf.tolist(), result.boxes.cls.tolist()
-        ):
+        boxes = result.boxes
+        for corners, conf, cls in zip(boxes.xyxy.tolist(), boxes.conf.tolist(), boxes.cls.tolist(), strict=True):
             rows.append((file, index, result.names[int(cls)], conf, *corners))
-    return sorted(rows, key=lambda r: (r[0], -1 if r[1] is None else r[1], -r[3], r[4:]))
+    return rows
 
 
 def table_rows(out: Path) -> list[tuple]:
