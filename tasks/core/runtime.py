@@ -63,7 +63,11 @@ def quiet_ultralytics() -> None:
 
 
 # Where each tool keeps its state, under the state folder unless the environment says otherwise.
-STATE_DERIVED_ENV = {"YOLO_CONFIG_DIR": "ultralytics", "PREFECT_HOME": "prefect", "FIFTYONE_DATABASE_DIR": "fiftyone/db"}
+STATE_DERIVED_ENV = {
+    "YOLO_CONFIG_DIR": "ultralytics",
+    "PREFECT_HOME": "prefect",
+    "FIFTYONE_DATABASE_DIR": "fiftyone/db",
+}
 
 
 def configure() -> None:

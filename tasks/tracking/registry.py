@@ -75,24 +75,6 @@ def champion_version(registry: Any, model_name: str) -> str | None:
         return None
 
 
-def registered_model_names() -> list[str]:
-    """The names of the store's registered models, sorted."""
-    return sorted(model.name for model in client().search_registered_models(max_results=1000))
-
-
-def require_registered_model(name: str, option: str = "--model") -> list[str]:
-    """The store's registered model names when `name` is one of them; else an InputError naming `option`, `name`
-    and the names there are."""
-    known = registered_model_names()
-    if name not in known:
-        listed = ", ".join(known) if known else "none yet"
-        raise InputError(
-            f"{option} {name}: no registered model of that name in the MLflow store at {reachable_tracking_uri()} "
-            f"(registered models: {listed})"
-        )
-    return known
-
-
 def fetch_registered_weights(uri: str, dest: Path, param: str) -> RegisteredWeights:
     """Download the version `uri` names into `dest`; an InputError naming `param` when it is not registered."""
     import mlflow

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.core import CODE_ROOT, Layout, TrackingParams, running, started_at, state_dir
+from tasks.tracking.registered_names import MODEL_TAG
 from tasks.tracking.store import reachable_tracking_uri, store_answers
 from tasks.versioning import locked_outputs
 
@@ -97,9 +98,6 @@ def open_store(tracking: TrackingParams, stage: str) -> str:
     experiment_id = use_experiment(tracking)
     end_dead_runs(experiment_id, stage)
     return experiment_id
-
-
-MODEL_TAG = "yoloop.registered_model"  # which registered model's history a run belongs to (the loop page's filter)
 
 
 def run_tags(stage: str, layout: Layout, tracking: TrackingParams) -> dict[str, str]:
