@@ -145,11 +145,12 @@ def box_rows(result: Any, file: str, frame: int | None) -> list[dict[str, Any]]:
 
 
 def drawn_path(media: Media, path: Path, frame: int | None) -> Path:
-    """drawn/<name> for a photo (as .png when OpenCV writes it poorly), drawn/<video name>/frame_NNNNNN.jpg."""
-    relative = Path(media.name(path))
+    """drawn/<name> for a photo (<name>.png when OpenCV writes its kind poorly), drawn/<video name>/frame_NNNNNN.jpg
+    for a frame: names that two files of a source never share (clip.mp4 and clip.avi, a.webp and a.png)."""
+    name = media.name(path)
     if frame is not None:
-        return Path("drawn") / relative.with_suffix("") / f"frame_{frame:06d}.jpg"
-    return Path("drawn") / (relative if relative.suffix.lower() in DRAWN_SUFFIXES else relative.with_suffix(".png"))
+        return Path("drawn") / name / f"frame_{frame:06d}.jpg"
+    return Path("drawn") / (name if Path(name).suffix.lower() in DRAWN_SUFFIXES else f"{name}.png")
 
 
 class _Predictor:

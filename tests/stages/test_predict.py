@@ -98,7 +98,7 @@ def test_predict_draws_every_image_and_frame_and_lists_the_models_own_boxes(proj
     assert len(got) > 0, "a model that predicts nothing tests nothing: lower CONF"
     assert len(got) == len(expected) and unmatched(got, expected) == []
     assert sorted(p.relative_to(out / "drawn").as_posix() for p in (out / "drawn").rglob("*.*")) == sorted(
-        [p.name for p in source.glob("*.*")] + [f"clips/walk/frame_{i:06d}.jpg" for i in range(FRAMES)]
+        [p.name for p in source.glob("*.*")] + [f"clips/walk.avi/frame_{i:06d}.jpg" for i in range(FRAMES)]
     )
     table = json.loads((out / "boxes.json").read_text())
     assert len(table["boxes"]) == len(got) and len(table["inputs"]) == 3 + FRAMES
