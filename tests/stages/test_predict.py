@@ -97,7 +97,8 @@ def test_predict_draws_every_image_and_frame_and_lists_the_models_own_boxes(proj
     got, expected = table_rows(out), reference_rows(weights, source, project.params().evaluate.iou)
     assert len(got) > 0, "a model that predicts nothing tests nothing: lower CONF"
     assert len(got) == len(expected) and unmatched(got, expected) == []
-    assert sorted(p.relative_to(out / "drawn").as_posix() for p in (out / "drawn").rglob("*.*")) == sorted(
+    drawn = [p.relative_to(out / "drawn").as_posix() for p in (out / "drawn").rglob("*") if p.is_file()]
+    assert sorted(drawn) == sorted(
         [p.name for p in source.glob("*.*")] + [f"clips/walk.avi/frame_{i:06d}.jpg" for i in range(FRAMES)]
     )
     table = json.loads((out / "boxes.json").read_text())
@@ -120,3 +121,24 @@ def test_predict_uses_the_champion_by_default(project, source):
     table = json.loads((out / "boxes.json").read_text())
     assert table["model"] == f"{project.params().tracking.registered_model} version 1 (champion)"
     assert len(table["inputs"]) == FRAMES and table["settings"]["imgsz"] == IMGSZ, "the size the model trained at"
+
+
+def test_fiftyone_gets_a_dataset_of_its_own_with_every_box(project, source):
+    from tasks.core import load_fiftyone
+
+    out = project.root / f"fo-{project.fiftyone_dataset}"  # the dataset's name comes from the folder's: this test's own
+    args = ["--model", "models/train/weights.pt", "--conf", str(CONF), "--out", str(out), "--fiftyone"]
+    printed = python("-m", "cli", "predict", str(source), *args, cwd=project.root).stdout
+    fo = load_fiftyone()
+    name = f"{project.params().mine.fiftyone_dataset}-predict-{out.name}"
+    assert f"FiftyOne dataset {name}: {3 + FRAMES} samples" in printed
+    dataset = fo.load_dataset(name)
+    try:
+        table = json.loads((out / "boxes.json").read_text())
+        assert len(dataset) == 3 + FRAMES and len(table["boxes"]) > 0
+        assert dataset.count("predictions.detections") == len(table["boxes"])
+        assert all(Path(path).is_file() for path in dataset.values("filepath")), "photos where they lie, frames kept"
+        assert sorted(dataset.distinct("frame")) == list(range(FRAMES))
+        assert not fo.dataset_exists(project.params().mine.fiftyone_dataset), "the project's index is not touched"
+    finally:
+        dataset.delete()
