@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 import typer
 from typer.core import TyperGroup
 
+from cli import predict as predict_command
 from cli.options import DEFAULT_PARAMS, ParamsFile
 from cli.zoo import zoo_app
 from tasks.core import EXIT_BAD_INPUT, InputError, disk_full_or_raise, print_input_error, project_root
@@ -325,21 +326,29 @@ def fiftyone_app(
     done(serve_app(load_params(params), project_root(), port, rebuild))
 
 
-@app.command(epilog="Examples:\n\n    yoloop report\n\n    yoloop report --open")
+@app.command(epilog="Examples:\n\n    yoloop report\n\n    yoloop report --model fruit-detector --open")
 def report(
     params: ParamsFile = DEFAULT_PARAMS,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", help="A registered model (default: tracking.registered_model).", show_default=False),
+    ] = None,
     open_page: Annotated[bool, typer.Option("--open", help="Open it in the default browser too.")] = False,
 ) -> None:
-    """Write the loop page reports/loop/index.html and print its path."""
+    """Write the loop page of one registered model (reports/loop/index.html for the params' own, reports/loop/NAME/
+    for another) and print its path."""
     from tasks.core import Layout, load_params
     from tasks.loop import write_loop_page
 
-    page = write_loop_page(load_params(params), Layout(project_root())).resolve()
+    page = write_loop_page(load_params(params), Layout(project_root()), model=model).resolve()
     print(page)
     if open_page:
         import webbrowser
 
         webbrowser.open(page.as_uri())
+
+
+app.command("predict", epilog=predict_command.EPILOG)(predict_command.predict)
 
 
 # --- more than one machine ----------------------------------------------------------------------------------

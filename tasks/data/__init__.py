@@ -14,6 +14,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         "class_stats": ["imbalance_findings", "imbalance_ratio", "plot_class_stats", "split_stats"],
         "importing": ["ImportResult", "import_dataset", "read_checked"],
         "label_check": ["check_label_file"],
+        "read_unlabelled": ["VIDEO_SUFFIXES"],
         "near_duplicates": ["NearRule", "leaks_across", "linked_groups", "near_pairs", "perceptual_hash"],
         "source": ["SPLITS"],
         "validate_import": ["ValidationFailed"],

@@ -4,6 +4,11 @@ MLflow already holds one `evaluate` run per evaluation (mAP, decision, champion 
 it lacks, the model version evaluated and how many labelled training images there were, is
 added as tags on that run by `record_evaluation` when evaluate ends; so the page is rebuilt from
 MLflow and the files at any time and keeps no history of its own.
+
+One page is one registered model: every stage's run is tagged with the registered model it works for
+(`MODEL_TAG`, tasks/tracking/runs.py), and the page shows the evaluations of that model only, from
+every experiment of the store. Evaluations from before runs carried that tag name no model: they are
+counted on the page, never shown as another model's.
 """
 
 from __future__ import annotations
@@ -14,9 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from tasks.core import Layout, TrackingParams, details_file, read_split_stats
-from tasks.tracking import reachable_tracking_uri
+from tasks.tracking import MODEL_TAG, VERSION_TAG, reachable_tracking_uri
 
-VERSION_TAG = "yoloop.model_version"
 LABELLED_TAG = "yoloop.labelled_train_images"
 
 
@@ -41,9 +45,23 @@ def _evaluate_runs(client: Any, tracking: TrackingParams, newest_first: bool = F
     order = "DESC" if newest_first else "ASC"
     return client.search_runs(
         [experiment.experiment_id],
-        filter_string="tags.`yoloop.stage` = 'evaluate' and attributes.status = 'FINISHED'",
+        filter_string="tags.`yoloop.stage` = 'evaluate' and attributes.status = 'FINISHED' and "
+        f"tags.`{MODEL_TAG}` = '{tracking.registered_model}'",
         order_by=[f"attributes.start_time {order}"],
         max_results=1000,
+    )
+
+
+def _finished_evaluations(client: Any) -> list:
+    """Every finished evaluate run of the store, in every experiment, oldest first."""
+    experiments = [e.experiment_id for e in client.search_experiments()]
+    if not experiments:
+        return []
+    return client.search_runs(
+        experiments,
+        filter_string="tags.`yoloop.stage` = 'evaluate' and attributes.status = 'FINISHED'",
+        order_by=["attributes.start_time ASC"],
+        max_results=5000,
     )
 
 
@@ -65,11 +83,18 @@ def _date(millis: int | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(millis / 1000)) if millis else ""
 
 
-def evaluations(tracking: TrackingParams) -> list[dict]:
-    """One row per finished evaluate run, oldest first."""
+def unattributed_evaluations() -> int:
+    """Finished evaluate runs that name no registered model (logged before runs were tagged with one)."""
+    return sum(MODEL_TAG not in run.data.tags for run in _finished_evaluations(_client()))
+
+
+def evaluations(model_name: str) -> list[dict]:
+    """One row per finished evaluate run of the registered model `model_name`, oldest first."""
     rows = []
-    for run in _evaluate_runs(_client(), tracking):
+    for run in _finished_evaluations(_client()):
         tags, metrics = run.data.tags, run.data.metrics
+        if tags.get(MODEL_TAG) != model_name:
+            continue
         labelled = tags.get(LABELLED_TAG)
         rows.append(
             {
@@ -85,7 +110,7 @@ def evaluations(tracking: TrackingParams) -> list[dict]:
     return rows
 
 
-def registered_versions(tracking: TrackingParams) -> list[dict]:
+def registered_versions(model_name: str) -> list[dict]:
     """Every registered version, newest first, with the stage that trained it and its aliases.
 
     Aliases come from the registered model: MLflow's version search leaves them out.
@@ -94,8 +119,8 @@ def registered_versions(tracking: TrackingParams) -> list[dict]:
 
     client = _client()
     try:
-        model = client.get_registered_model(tracking.registered_model)
-        found = client.search_model_versions(f"name='{tracking.registered_model}'")
+        model = client.get_registered_model(model_name)
+        found = client.search_model_versions(f"name='{model_name}'")
     except MlflowException:
         return []
     aliases = {alias: str(version) for alias, version in (model.aliases or {}).items()}

@@ -1,6 +1,8 @@
 """reports/loop/index.html: the loop on one self-contained page (inline CSS and SVG, thumbnails as base64).
 
-Rewritten at the end of `evaluate` and of `mine`, and by `yoloop report`. It shows the
+Rewritten at the end of `evaluate` and of `mine`, and by `yoloop report`. One page is one registered
+model: the params' `tracking.registered_model` in reports/loop/index.html, any other in
+reports/loop/<name>/index.html (`yoloop report --model NAME`); a store with several lists them all. It shows the
 champion's history (every evaluation: version, mAP50-95, date, decision; every registered
 version with its aliases), the labels spent per round, mAP50-95 against labelled training
 images, and the current relabel batch as a contact sheet with the draft boxes drawn. It is a
@@ -12,6 +14,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 import time
 from pathlib import Path
 
@@ -25,6 +28,7 @@ from tasks.core import (
     write_text_atomic,
 )
 from tasks.loop import loop_history
+from tasks.tracking import registered_model_names, require_registered_model
 
 THUMB_SIDE = 192
 COLOURS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45"]
@@ -129,10 +133,10 @@ def contact_sheet(batch: Path | None, layout: Layout) -> str:
     return f'<p>{about}</p><p class="legend">{legend}</p><div class="sheet">{"".join(figures)}</div>'
 
 
-def history_sections(params: Params, layout: Layout) -> list[str]:
-    """The champion's history (evaluations, registered versions), labels per round, mAP against labels."""
-    tracking = params.tracking
-    evaluations = loop_history.evaluations(tracking)
+def history_sections(model_name: str, layout: Layout) -> list[str]:
+    """The champion's history of `model_name` (evaluations, registered versions), labels per round, mAP against
+    labels."""
+    evaluations = loop_history.evaluations(model_name)
     rows = [
         [e["date"], e["version"], _figure(e["map50_95"]), _figure(e["map50"]), e["decision"], e["champion_after"]]
         + [e["labelled_images"] or ""]
@@ -140,7 +144,7 @@ def history_sections(params: Params, layout: Layout) -> list[str]:
     ]
     versions = [
         [v["version"], v["date"], v["stage"], ", ".join(v["aliases"])]
-        for v in loop_history.registered_versions(tracking)
+        for v in loop_history.registered_versions(model_name)
     ]
     rounds = [
         [r["round"], r["handed_out"], r["draft_boxes"], r["returned"], r["returned_boxes"]]
@@ -152,9 +156,15 @@ def history_sections(params: Params, layout: Layout) -> list[str]:
         if e["labelled_images"] is not None and e["map50_95"] is not None
     ]
     headers = ["date", "version", "mAP50-95", "mAP50", "decision", "champion after", "labelled images"]
+    unattributed = loop_history.unattributed_evaluations()
+    older = (
+        f'<p class="muted">{unattributed} older evaluations name no registered model and are not shown</p>'
+        if unattributed
+        else ""
+    )
     return [
         "<h2>Champion history: evaluations</h2>",
-        _table(headers, rows, "no evaluation yet (`dvc repro evaluate`)"),
+        _table(headers, rows, "no evaluation yet (`dvc repro evaluate`)") + older,
         "<h2>Registered versions</h2>",
         _table(["version", "registered", "stage", "aliases"], versions, "no registered model yet"),
         "<h2>Labels spent per round</h2>",
@@ -168,29 +178,51 @@ def history_sections(params: Params, layout: Layout) -> list[str]:
     ]
 
 
-def render_page(params: Params, layout: Layout) -> str:
-    versions = loop_history.registered_versions(params.tracking)
+def models_section(model_name: str, known: list[str]) -> str:
+    """The store's registered models and how to see each, when it holds another than this page's."""
+    if not set(known) - {model_name}:
+        return ""
+    items = "".join(
+        f"<li><code>{html.escape(name)}</code>"
+        + (" (this page)" if name == model_name else f": <code>yoloop report --model {html.escape(name)}</code>")
+        + "</li>"
+        for name in known
+    )
+    return f'<h2>Registered models in this store</h2><ul id="registered-models">{items}</ul>'
+
+
+def render_page(params: Params, layout: Layout, model_name: str, known: list[str]) -> str:
+    versions = loop_history.registered_versions(model_name)
     champion = next((v for v in versions if "champion" in v["aliases"]), None)
     headline = f"champion: version {champion['version']}" if champion else "no champion yet"
+    title = f"yoloop loop: {html.escape(model_name)}"
     sections = [
-        f"<h1>yoloop loop</h1><p class='muted'>{headline}; updated {time.strftime('%Y-%m-%d %H:%M')}</p>",
-        *history_sections(params, layout),
+        f"<h1>{title}</h1><p class='muted'>{headline}; updated {time.strftime('%Y-%m-%d %H:%M')}</p>",
+        models_section(model_name, known),
+        *history_sections(model_name, layout),
         "<h2>Current relabel batch</h2>",
         contact_sheet(current_batch(params.mine.round, layout.relabel), layout),
     ]
     body = "\n".join(sections)
     return (
-        f'<!doctype html><html><head><meta charset="utf-8"><title>yoloop loop</title>'
+        f'<!doctype html><html><head><meta charset="utf-8"><title>{title}</title>'
         f"<style>{STYLE}</style></head><body>{body}</body></html>\n"
     )
 
 
-def loop_page(layout: Layout) -> Path:
-    return layout.reports / "loop" / "index.html"
+def loop_page(layout: Layout, model_name: str | None = None) -> Path:
+    """reports/loop/index.html for the params' model (None), reports/loop/<name>/index.html for another."""
+    folder = layout.reports / "loop"
+    return folder / "index.html" if model_name is None else folder / re.sub(r"[^\w.-]", "_", model_name) / "index.html"
 
 
-def write_loop_page(params: Params, layout: Layout, evaluated: bool = False) -> Path:
-    """Rewrite the page atomically; `evaluated` (from evaluate) first tags the run that just ended."""
+def write_loop_page(params: Params, layout: Layout, evaluated: bool = False, model: str | None = None) -> Path:
+    """Rewrite the page of `model` (default: the params' registered model) atomically; `evaluated` (from evaluate)
+    first tags the run that just ended. An explicit `model` the store does not hold is an InputError naming it."""
     if evaluated:
         loop_history.record_evaluation(params.tracking, layout)
-    return write_text_atomic(loop_page(layout), render_page(params, layout))
+    default = params.tracking.registered_model
+    known = registered_model_names() if model is None else require_registered_model(model)
+    name = model or default
+    page = loop_page(layout, None if name == default else name)
+    return write_text_atomic(page, render_page(params, layout, name, known))

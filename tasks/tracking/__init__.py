@@ -31,6 +31,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
             "tag_model_version",
             "version_tagged",
         ],
+        "registered_names": ["MODEL_TAG", "VERSION_TAG", "registered_model_names", "require_registered_model"],
         "registry_lock": ["RegistryLockTimeout", "promotion_lock"],
         "runs": [
             "end_dead_runs",

@@ -3,10 +3,10 @@ choose one (`yoloop zoo list`): its classes (from its MLmodel file; no weights a
 run was tagged with (`dvc_data_hash`, tasks/tracking/runs.py), the image size it was trained at (the training run's
 `<stage>.imgsz` param), its aliases, and its test mAP50-95 where an evaluate run recorded one.
 
-An evaluate run is tagged with the version it evaluated (tasks/loop/loop_history.py `record_evaluation`), not with
-the registered model's name: its mAP is that of the version of `tracking.registered_model`, in the experiment
-`tracking.experiment`, the newest evaluation winning. A version registered again under a new name
-(tasks/tracking/registry.py `register_under`) is described by the training run of the version it came from.
+An evaluate run is tagged with the version it evaluated (tasks/loop/loop_history.py `record_evaluation`) and the
+registered model it worked for (`MODEL_TAG`); an older run without that tag counts for `tracking.registered_model`
+when it is in `tracking.experiment`. The newest evaluation of a version wins. A version registered again under a
+new name (tasks/tracking/registry.py `register_under`) is described by the training run of the version it came from.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tasks.core import TrackingParams
+from tasks.tracking.registered_names import MODEL_TAG, VERSION_TAG
 from tasks.tracking.registry import REGISTERED_FROM, client, registered_class_names
 from tasks.tracking.store import store_is_empty
 
-EVALUATED_VERSION_TAG = "yoloop.model_version"  # set on an evaluate run by tasks/loop/loop_history.py
 DATA_HASH_TAG = "dvc_data_hash"  # set on every stage's run by tasks/tracking/runs.py `run_tags`
 
 
@@ -40,19 +40,29 @@ class VersionFacts:
         return f"models:/{self.name}/{self.version}"
 
 
-def evaluation_scores(registry: Any, tracking: TrackingParams) -> dict[str, float]:
-    """test_map50_95 per version of `tracking.registered_model`, from the finished evaluate runs (newest wins)."""
-    experiment = registry.get_experiment_by_name(tracking.experiment)
-    if experiment is None:
+Scores = dict[tuple[str, str], float]  # test_map50_95 per (registered model, version)
+
+
+def evaluation_scores(registry: Any, tracking: TrackingParams) -> Scores:
+    """test_map50_95 per (registered model, version), from the finished evaluate runs of every experiment."""
+    experiments = [e.experiment_id for e in registry.search_experiments(max_results=1000)]
+    if not experiments:
         return {}
     runs = registry.search_runs(
-        [experiment.experiment_id],
+        experiments,
         filter_string="tags.`yoloop.stage` = 'evaluate' and attributes.status = 'FINISHED'",
         order_by=["attributes.start_time ASC"],
-        max_results=1000,
+        max_results=10000,
     )
-    tagged = [r for r in runs if EVALUATED_VERSION_TAG in r.data.tags and "test_map50_95" in r.data.metrics]
-    return {r.data.tags[EVALUATED_VERSION_TAG]: r.data.metrics["test_map50_95"] for r in tagged}
+    own = registry.get_experiment_by_name(tracking.experiment)
+    scores = {}
+    for run in runs:
+        tags, metric = run.data.tags, run.data.metrics.get("test_map50_95")
+        untagged_own = own is not None and run.info.experiment_id == own.experiment_id and tracking.registered_model
+        model = tags.get(MODEL_TAG) or untagged_own
+        if model and VERSION_TAG in tags and metric is not None:
+            scores[(model, tags[VERSION_TAG])] = metric
+    return scores
 
 
 def training_run(registry: Any, version: Any) -> Any | None:
@@ -78,7 +88,7 @@ def class_names(name: str, version: str) -> list[str]:
         return []
 
 
-def version_facts(registry: Any, version: Any, aliases: list[str], scores: dict[str, float] | None) -> VersionFacts:
+def version_facts(registry: Any, version: Any, aliases: list[str], scores: Scores) -> VersionFacts:
     run = training_run(registry, version)
     tags, params = (run.data.tags, run.data.params) if run else ({}, {})
     return VersionFacts(
@@ -87,7 +97,7 @@ def version_facts(registry: Any, version: Any, aliases: list[str], scores: dict[
         names=class_names(version.name, str(version.version)),
         data_hash=tags.get(DATA_HASH_TAG),
         imgsz=params.get(f"{tags.get('yoloop.stage')}.imgsz"),
-        test_map50_95=(scores or {}).get(str(version.version)),
+        test_map50_95=scores.get((version.name, str(version.version))),
         aliases=aliases,
     )
 
@@ -104,7 +114,6 @@ def registered_catalog(tracking: TrackingParams) -> list[VersionFacts]:
         for alias, number in (model.aliases or {}).items():
             held.setdefault(str(number), []).append(alias)
         versions = registry.search_model_versions(f"name='{model.name}'", max_results=10000)
-        own_scores = scores if model.name == tracking.registered_model else None
         for version in sorted(versions, key=lambda v: int(v.version)):
-            found.append(version_facts(registry, version, sorted(held.get(str(version.version), [])), own_scores))
+            found.append(version_facts(registry, version, sorted(held.get(str(version.version), [])), scores))
     return found

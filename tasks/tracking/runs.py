@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.core import CODE_ROOT, Layout, TrackingParams, running, started_at, state_dir
+from tasks.tracking.registered_names import MODEL_TAG
 from tasks.tracking.store import reachable_tracking_uri, store_answers
 from tasks.versioning import locked_outputs
 
@@ -99,12 +100,13 @@ def open_store(tracking: TrackingParams, stage: str) -> str:
     return experiment_id
 
 
-def run_tags(stage: str, layout: Layout) -> dict[str, str]:
-    """The tags of a stage's run: the stage, the code and data (data/prepared) versions, and its owner (this
-    process)."""
+def run_tags(stage: str, layout: Layout, tracking: TrackingParams) -> dict[str, str]:
+    """The tags of a stage's run: the stage, the registered model it works for, the code and data (data/prepared)
+    versions, and its owner (this process)."""
     data_path = layout.key(layout.prepared)
     return {
         "yoloop.stage": stage,
+        MODEL_TAG: tracking.registered_model,
         "git_commit": git_commit(),
         "dvc_data_hash": locked_outputs(layout.root).get(data_path) or "unversioned",
         "dvc_data_path": data_path,
@@ -114,14 +116,14 @@ def run_tags(stage: str, layout: Layout) -> dict[str, str]:
 
 @contextmanager
 def stage_run(tracking: TrackingParams, stage: str, params: dict[str, Any], layout: Layout) -> Iterator[Any]:
-    """An MLflow run for one stage, with its params, the code and data (data/prepared) versions and its owner as
-    tags; the runs of this stage that a killed process left RUNNING are marked KILLED first. The run ends FINISHED,
-    or FAILED when the block raises (the block's error is the one raised). A store that stops answering inside is a
-    `StoreDown` (tasks/tracking/store.py)."""
+    """An MLflow run for one stage, with its params, the registered model it works for, the code and data
+    (data/prepared) versions and its owner as tags; the runs of this stage that a killed process left RUNNING are
+    marked KILLED first. The run ends FINISHED, or FAILED when the block raises (the block's error is the one
+    raised). A store that stops answering inside is a `StoreDown` (tasks/tracking/store.py)."""
     import mlflow
 
     experiment_id = open_store(tracking, stage)
-    tags = run_tags(stage, layout)
+    tags = run_tags(stage, layout, tracking)
     with store_answers(), mlflow.start_run(experiment_id=experiment_id, run_name=stage, tags=tags) as run:
         mlflow.log_params({k: str(v)[:500] for k, v in _flatten(stage, params).items()})
         yield run

@@ -20,7 +20,7 @@ from tasks.loop.loop_history import record_evaluation
 from tasks.loop.loop_page import THUMB_SIDE
 from tasks.tracking import log_metrics, stage_run
 from testkit.processes import python
-from tests.projects import Project
+from tests.projects import Project, new_project
 from tests.relabel_batch import write_batch
 
 pytestmark = pytest.mark.slow
@@ -28,11 +28,13 @@ pytestmark = pytest.mark.slow
 BATCH = 4
 
 
-def log_evaluation(project: Project, version: str, map50_95: float, labelled: int, decision: str) -> None:
+def log_evaluation(
+    project: Project, version: str, map50_95: float, labelled: int, decision: str, params_file: str = "params.yaml"
+) -> None:
     """What evaluate leaves behind: its MLflow run, metrics/evaluate_details.json and the prepared card."""
     import mlflow
 
-    params, layout = project.params(), Layout(project.root)
+    params, layout = project.params(params_file), Layout(project.root)
     split = {"images": labelled, "backgrounds": 0, "classes": {}}
     classes = {"base": params.prepare.classes.base, "new": params.prepare.classes.new}
     write_dataset_card(layout.prepared, DatasetCard(classes=classes, splits={"base/train": split}))
@@ -43,12 +45,12 @@ def log_evaluation(project: Project, version: str, map50_95: float, labelled: in
     record_evaluation(params.tracking, layout)
 
 
-def register_champion(project: Project) -> None:
+def register_champion(project: Project, name: str | None = None) -> None:
     """Version 1 of the registered model, holding the champion alias, as evaluate's promotion leaves it."""
     client, root = project.mlflow(), project.root
-    name = project.params().tracking.registered_model
+    name = name or project.params().tracking.registered_model
     client.create_registered_model(name)
-    (root / "weights").mkdir()
+    (root / "weights").mkdir(exist_ok=True)
     version = client.create_model_version(name, (root / "weights").as_uri(), tags={"yoloop.stage": "train"})
     client.set_registered_model_alias(name, "champion", version.version)
 
@@ -93,3 +95,41 @@ def test_page_in_headless_chromium_shows_the_batch_images(project, tmp_path):
     colourful = int((spread > 40).sum())  # the page is grey on white; the chart and legend are a few dots of colour
     assert colourful > BATCH * 0.5 * THUMB_SIDE**2, f"{colourful} coloured pixels: the thumbnails did not render"
     print(f"\nloop page screenshot: {shot}")
+
+
+@pytest.fixture
+def two_models(tmp_path, monkeypatch) -> Project:
+    """One MLflow store (SQLite, in tmp) holding two registered models, each with evaluations of its own."""
+    project = new_project(tmp_path / "project").enter(monkeypatch)
+    project.write_params({"tracking": {"registered_model": "fruit-detector"}}, name="fruit.yaml")
+    project.write_params({"tracking": {"registered_model": "cell-detector"}})
+    log_evaluation(project, "1", 0.4111, 12, "promote", "fruit.yaml")
+    log_evaluation(project, "2", 0.4222, 14, "promote", "fruit.yaml")
+    log_evaluation(project, "1", 0.6333, 30, "promote")
+    register_champion(project, "fruit-detector")
+    register_champion(project, "cell-detector")
+    return project
+
+
+def test_each_registered_model_has_a_page_of_its_own_evaluations(two_models):
+    root = two_models.root
+    runs = two_models.mlflow().search_runs([e.experiment_id for e in two_models.mlflow().search_experiments()])
+    assert sorted(r.data.tags["yoloop.registered_model"] for r in runs) == ["cell-detector"] + ["fruit-detector"] * 2
+    cells = Path(python("-m", "cli", "report", cwd=root).stdout.strip())
+    fruit = Path(python("-m", "cli", "report", "--model", "fruit-detector", cwd=root).stdout.strip())
+    assert cells == (root / "reports/loop/index.html").resolve(), "the params' own model: the page it always had"
+    assert fruit == (root / "reports/loop/fruit-detector/index.html").resolve()
+    cell_page, fruit_page = cells.read_text(), fruit.read_text()
+    assert "0.6333" in cell_page and "0.4111" not in cell_page and "0.4222" not in cell_page
+    assert "0.4111" in fruit_page and "0.4222" in fruit_page and "0.6333" not in fruit_page
+    assert cell_page.count("<circle") == 1 and fruit_page.count("<circle") == 2, "mAP against labels: its own points"
+    assert "<title>yoloop loop: fruit-detector</title>" in fruit_page
+    for page, other in ((cell_page, "fruit-detector"), (fruit_page, "cell-detector")):
+        assert 'id="registered-models"' in page and f"yoloop report --model {other}" in page
+
+
+def test_an_unknown_model_is_exit_2_naming_it_and_the_known_ones(two_models):
+    wrong = python("-m", "cli", "report", "--model", "dog-detector", cwd=two_models.root, check=False)
+    assert wrong.returncode == 2, wrong.stderr
+    assert "--model dog-detector" in wrong.stderr and "cell-detector, fruit-detector" in wrong.stderr
+    assert not (two_models.root / "reports/loop/dog-detector").exists()

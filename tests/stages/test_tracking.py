@@ -41,6 +41,7 @@ def test_what_a_training_asks_lands_in_the_store_and_the_run_ends_finished(make_
     run = client.get_run(run_id)
     assert run.info.status == "FINISHED" and run.data.params["train.epochs"] == "3"
     assert run.data.metrics["metrics/mAP50_B"] == 0.5 and run.data.tags["yoloop.pid"] == str(os.getpid())
+    assert run.data.tags["yoloop.registered_model"] == tracking.registered_model, "whose history the run is part of"
     registered = client.get_model_version(TrackingParams().registered_model, version)
     assert registered.run_id == run_id and registered.tags["yoloop.stage"] == "train"
     assert [a.path for a in client.list_artifacts(run_id) if a.path == "results.csv"] == ["results.csv"]
