@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,12 +78,13 @@ def list_images(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
 
 
-def write_text_atomic(path: Path, text: str) -> Path:
-    """Write through a temporary file, so readers see the old file or the new one."""
+def _through_temporary(path: Path, write: Callable[[Path], object]) -> Path:
+    """`write(tmp)` into a temporary file beside `path`, then move it over `path`: readers see the old file or the
+    whole new one. A full disk is named (DiskFull) and leaves no temporary file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        tmp.write_text(text)
+        write(tmp)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         if is_disk_full(exc):
@@ -91,21 +92,16 @@ def write_text_atomic(path: Path, text: str) -> Path:
         raise
     tmp.replace(path)
     return path
+
+
+def write_text_atomic(path: Path, text: str) -> Path:
+    """Write through a temporary file, so readers see the old file or the new one."""
+    return _through_temporary(path, lambda tmp: tmp.write_text(text))
 
 
 def copy_atomic(source: Path, path: Path) -> Path:
     """Copy `source` to `path` through a temporary file, so readers see the old file or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        shutil.copyfile(source, tmp)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        if is_disk_full(exc):
-            raise DiskFull(path, exc) from exc
-        raise
-    tmp.replace(path)
-    return path
+    return _through_temporary(path, lambda tmp: shutil.copyfile(source, tmp))
 
 
 def write_json(path: Path, payload: object) -> None:
