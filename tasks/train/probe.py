@@ -10,14 +10,17 @@ differ from the data's starts from its weights with the head widened, classes ma
 (tasks/train/widen_head.py). A candidate that cannot be resolved, widened or trained is a row with its reason.
 
 reports/zoo/probe.md (the table and the recommendation) and reports/zoo/probe.json (the same figures) are written
-atomically: per row the spec, val mAP50-95, val mAP50, wall seconds (the fine-tuning and its validation) and val
-mAP50-95 per minute; the recommendation is the best val mAP50-95, and says when it beats scratch by less than
-NOISE. No data/prepared is an InputError naming it.
+atomically: per row the spec, val mAP50-95, val mAP50, wall seconds and val mAP50-95 per minute; the seconds run
+from the first epoch to the end of the final validation (Ultralytics' `train_time_start` to `on_train_end`), so the
+set-up that only the first row pays (the labels cache of the shared sample, first imports) counts for none. The
+recommendation is the best val mAP50-95, and says when it beats scratch by less than NOISE. No data/prepared is an
+InputError naming it.
 """
 
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -143,6 +146,9 @@ def stage_probe_set(dataset: PreparedDataset, images: int, seed: int, work: Path
 
 
 def reason(exc: BaseException) -> str:
+    """Why a candidate has no figures: an InputError's lines as they are, else the exception's type and first line."""
+    if isinstance(exc, InputError):
+        return "; ".join(exc.lines)
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
@@ -157,12 +163,14 @@ def probe_one(candidate: Candidate, places: ModelPlaces, names: list[str], data:
         model = resolve_model_spec(parse_model_spec(candidate.spec, "candidate"), places, work / "fetched").model
         if model.endswith(".pt"):  # classes matched by name, the head widened, as a transfer starts
             model = str(write_start_checkpoint(Path(model), names, work / "start.pt")[0])
-        outcome = train_detector(model, data.data_yaml, args, work / "run")
+        seconds: list[float] = []
+        stopwatch = {"on_train_end": [lambda trainer: seconds.append(time.time() - trainer.train_time_start)]}
+        outcome = train_detector(model, data.data_yaml, args, work / "run", stopwatch)
     except Exception as exc:  # a candidate that fails is a row with its reason, and the others still run
         row.error = reason(exc)
         return row
     row.map50_95, row.map50 = outcome.metrics.get(MAP50_95), outcome.metrics.get(MAP50)
-    row.wall_s = outcome.wall_s
+    row.wall_s = seconds[0] if seconds else outcome.wall_s
     return row
 
 
@@ -227,7 +235,7 @@ class ProbeReport:
     recommendation: str
 
     def markdown(self) -> str:
-        chosen = "every" if self.top is None else f"the top {self.top} (most class names shared with the data) of"
+        chosen = "all" if self.top is None else f"the top {self.top} (most class names shared with the data) of the"
         lines = [
             "# Zoo probe: the start chosen by measurement",
             "",
