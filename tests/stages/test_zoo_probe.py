@@ -19,7 +19,7 @@ import pytest
 
 from tasks.core import ImportParams, Layout, list_images
 from tasks.data import import_dataset
-from tasks.train.probe import Candidate, candidates_of
+from tasks.train.probe import Candidate, ProbeRow, candidates_of, recommendation
 from tasks.train.zoo import StartModel
 from testkit.processes import python
 from tests.projects import Project, new_project
@@ -156,3 +156,21 @@ def test_top_keeps_the_candidates_that_share_most_class_names():
     assert [c.spec for c in candidates_of(rows, names, None)] == ["zoo:a", "zoo:b", "yolo11n.pt", "zoo:c"]
     assert candidates_of(rows, names, 2) == [Candidate("zoo:b", "zoo", 2), Candidate("zoo:c", "zoo", 1)]
     assert [c.spec for c in candidates_of(rows, names, 3)] == ["zoo:b", "zoo:c", "zoo:a"]
+
+
+def test_the_recommendation_says_when_the_best_start_is_within_noise_of_scratch():
+    def rows(scratch: float | None, zoo: float | None) -> list[ProbeRow]:
+        return [ProbeRow(SCRATCH, "scratch", None, scratch, 0.5, 60.0), ProbeRow("zoo:a", "zoo", 1, zoo, 0.5, 60.0)]
+
+    assert recommendation(rows(0.2, 0.25)) == (
+        "zoo:a",
+        f"recommendation: zoo:a (val mAP50-95 0.250): 0.050 above scratch ({SCRATCH}, 0.200)",
+    )
+    spec, line = recommendation(rows(0.2, 0.205))
+    assert spec == "zoo:a" and "beats scratch (yolov8n.yaml, 0.200) by 0.005, under the noise of 0.01" in line, line
+    assert recommendation(rows(0.3, 0.3)) == (
+        SCRATCH,
+        f"recommendation: {SCRATCH} (val mAP50-95 0.300): scratch; no start from the zoo beats it",
+    )
+    assert recommendation(rows(None, None))[0] is None
+    assert rows(0.2, 0.25)[1].per_minute == pytest.approx(0.25)
