@@ -1,6 +1,7 @@
-"""`yoloop zoo`: the models a team can start from (`list`), and a checkpoint added to the zoo folder (`add`).
+"""`yoloop zoo`: the models a team can start from (`list`), a checkpoint added to the zoo folder (`add`), and the
+start chosen by measurement (`probe`).
 
-Attached to the `yoloop` app in cli/main.py; the work is in tasks/train/zoo.py.
+Attached to the `yoloop` app in cli/main.py; the work is in tasks/train/zoo.py and tasks/train/probe.py.
 """
 
 from __future__ import annotations
@@ -63,3 +64,39 @@ def zoo_add(
     card = add_to_zoo(file, name, source, places, replace)
     print(f"added zoo:{name}: {places.zoo / f'{name}.pt'} ({len(card.names)} classes: {', '.join(card.names)})")
     print(f"start from it with train.model: zoo:{name} (or transfer.from: zoo:{name})")
+
+
+@zoo_app.command(
+    "probe",
+    epilog="Examples:\n\n    yoloop zoo probe\n\n    yoloop zoo probe --top 3 --epochs 5 --images 128",
+)
+def zoo_probe(
+    top: Annotated[
+        int | None,
+        typer.Option(
+            "--top",
+            min=1,
+            help="Probe only the N rows of `yoloop zoo list` whose class names share the most names with "
+            "data/prepared's classes (ties: in the listing's order; unknown classes share none). Default: every row.",
+            show_default=False,
+        ),
+    ] = None,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fine-tuning epochs of each candidate.")] = 3,
+    images: Annotated[
+        int, typer.Option("--images", min=1, help="Train images in the sample (the same for every candidate).")
+    ] = 64,
+    params: ParamsFile = DEFAULT_PARAMS,
+) -> None:
+    """Choose the start by measurement: each start model of `yoloop zoo list`, and scratch (`train.model` when it
+    is a model yaml, else yolov8n.yaml), fine-tuned for EPOCHS epochs with the train section's arguments on the same
+    IMAGES images of data/prepared's train split (drawn with `project.seed`) and scored on its val split.
+    reports/zoo/probe.md and probe.json hold per candidate the val mAP50-95, val mAP50, wall seconds and mAP50-95 per
+    minute, and a recommendation: the best val mAP50-95, said to be no better than scratch when it beats scratch by
+    less than 0.01. A candidate that cannot be loaded is a row with its reason."""
+    from tasks.core import load_params
+    from tasks.train import ProbeSettings, probe_zoo
+
+    places, _ = places_and_tracking(params)
+    report = probe_zoo(load_params(params), project_root(), places, ProbeSettings(top, epochs, images))
+    print(report.markdown())
+    print("written: reports/zoo/probe.md, reports/zoo/probe.json")

@@ -2,7 +2,8 @@
 a zoo entry: checked and resolved), fitting with Ultralytics, checkpoints and resume, the start of a transfer (source,
 widened head, frozen layers, the retrain schedule), and the tracked training that registers and
 publishes a model in the stage's MLflow run; the zoo (every model a team can start from, in one table, and
-checkpoints added to the zoo folder with their card).
+checkpoints added to the zoo folder with their card) and its probe (each start fine-tuned briefly on a fixed sample
+and scored, scratch beside them).
 
 Imports core/ and tracking/ (MLflow runs and the registry, the champion's classes checked before training).
 """
@@ -27,10 +28,11 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
             "resolve_start",
             "with_resolved_train_model",
         ],
+        "probe": ["ProbeSettings", "probe_zoo"],
         "tracked": ["TrainingStart", "tracked_training"],
         "transfer": ["current_lineage", "plan_next_training", "resolve_source", "stage_transfer_set"],
         "transfer_start": ["transfer_stage_start", "transfer_start"],
         "widen_head": ["write_start_checkpoint"],
-        "zoo": ["StartModel", "add_to_zoo", "format_table", "start_models"],
+        "zoo": ["StartModel", "add_to_zoo", "format_table", "found_start_models", "start_models"],
     },
 )

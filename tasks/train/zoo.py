@@ -94,10 +94,15 @@ def ultralytics_rows(places: ModelPlaces) -> list[StartModel]:
     return [StartModel(name, "ultralytics", source=asset_url(name)) for name in found]
 
 
+def found_start_models(places: ModelPlaces, tracking: TrackingParams) -> list[StartModel]:
+    """Every model a team can start from (none: an empty list)."""
+    rows = [registered_row(facts) for facts in registered_catalog(tracking)]
+    return rows + zoo_rows(places) + ultralytics_rows(places)
+
+
 def start_models(places: ModelPlaces, tracking: TrackingParams) -> list[StartModel]:
     """Every model a team can start from; an InputError saying where it looked and how to add one when none."""
-    rows = [registered_row(facts) for facts in registered_catalog(tracking)]
-    rows += zoo_rows(places) + ultralytics_rows(places)
+    rows = found_start_models(places, tracking)
     if not rows:
         raise InputError(
             f"no start models found: no registered version in the MLflow store at {reachable_tracking_uri()}, "
