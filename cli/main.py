@@ -19,6 +19,7 @@ import typer
 from typer.core import TyperGroup
 
 from cli import predict as predict_command
+from cli import transfer_modes as transfer_modes_command
 from cli.options import DEFAULT_PARAMS, ParamsFile
 from cli.zoo import zoo_app
 from tasks.core import EXIT_BAD_INPUT, InputError, disk_full_or_raise, print_input_error, project_root
@@ -208,6 +209,9 @@ def economics(params: ParamsFile = DEFAULT_PARAMS) -> None:
 def architectures(params: ParamsFile = DEFAULT_PARAMS) -> None:
     """Train each model yaml of `architectures.models` on the same data: a table and a plot (not in `dvc repro`)."""
     done(run_flow("flows.architectures", "architectures_flow", params))
+
+
+app.command("transfer-modes", epilog=transfer_modes_command.EPILOG)(transfer_modes_command.transfer_modes)
 
 
 @app.command("active-learning", epilog="Example:\n\n    yoloop active-learning")

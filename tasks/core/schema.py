@@ -3,7 +3,7 @@
 Keys that are Ultralytics arguments keep Ultralytics' names (`epochs`, `imgsz`,
 `batch`, `lr0`, ...) and pass straight through; `ultralytics:` holds any other
 Ultralytics argument, checked against Ultralytics' own list. Here: training (train, transfer),
-evaluation and the studies (evaluate, forgetting, economics, architectures), mining and the oracle
+evaluation and the studies (evaluate, forgetting, economics, architectures, transfer modes), mining and the oracle
 loop (mine, active learning), the audit, and `Params`, the whole file; the data's sections
 (prepare, imports) are in tasks/core/schema_data.py.
 """
@@ -219,6 +219,23 @@ class ArchitecturesParams(Section):
         return value
 
 
+class TransferModesParams(Section):
+    """`yoloop transfer-modes`: full, freeze_backbone and head_only from transfer.from on nested shares of the train
+    split (not in dvc repro)."""
+
+    fractions: list[float] = Field(default_factory=lambda: [0.25, 0.5, 1.0], min_length=1)  # shares of the train split
+    epochs: int | None = Field(None, ge=1)  # None: transfer.epochs
+
+    @field_validator("fractions")
+    @classmethod
+    def _shares(cls, value: list[float]) -> list[float]:
+        if any(not 0 < share <= 1 for share in value):
+            raise ValueError(f"each fraction must be above 0 and at most 1, got {value}")
+        if len(set(value)) != len(value):
+            raise ValueError(f"fractions repeat: {value}")
+        return sorted(value)
+
+
 class ConsistencyParams(Section):
     """Views of each pool image whose predictions are compared with the original's (CALD-like)."""
 
@@ -363,6 +380,7 @@ class Params(Section):
     forgetting: ForgettingParams = ForgettingParams()
     economics: EconomicsParams = EconomicsParams()
     architectures: ArchitecturesParams = ArchitecturesParams()
+    transfer_modes: TransferModesParams = TransferModesParams()
     mine: MineParams = MineParams()
     active_learning: ActiveLearningParams = ActiveLearningParams()
     audit: AuditParams = AuditParams()

@@ -1,5 +1,6 @@
 """Studies outside `dvc repro`: the economics of scratch against transfer (the four experiments,
-their figures and the report), and architectures side by side.
+their figures and the report), architectures side by side, and which layers to fine-tune (the transfer
+stage's three strategies on nested shares of the train split).
 
 Imports core/, train/ and evaluate/.
 """
@@ -18,5 +19,6 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
             "train_experiments",
             "write_economics_report",
         ],
+        "transfer_modes": ["cell_metrics", "transfer_modes_study", "write_modes_report"],
     },
 )

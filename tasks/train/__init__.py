@@ -15,7 +15,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
     submod_attrs={
         "checkpoints": ["run_fingerprint", "run_folder"],
-        "fit": ["TrainOutcome", "train_detector", "train_detector_in_process", "ultralytics_args"],
+        "fit": ["Meter", "TrainOutcome", "train_detector", "train_detector_in_process", "ultralytics_args"],
         "model_spec": [
             "ModelPlaces",
             "ModelSpec",
@@ -28,7 +28,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
             "resolve_start",
             "with_resolved_train_model",
         ],
-        "probe": ["ProbeSettings", "probe_zoo"],
+        "probe": ["ProbeSettings", "probe_zoo", "stage_sample", "train_images"],
         "tracked": ["TrainingStart", "tracked_training"],
         "transfer": ["current_lineage", "plan_next_training", "resolve_source", "stage_transfer_set"],
         "transfer_start": ["transfer_stage_start", "transfer_start"],

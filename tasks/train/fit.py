@@ -30,6 +30,27 @@ class TrainOutcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class Meter:
+    """What Ultralytics' callbacks measure of one training: the seconds from its first epoch to the end of its final
+    validation (`train_time_start` to `on_train_end`, so set-up such as a first labels cache counts for none) and the
+    parameters it trains (those with gradients once Ultralytics applied `freeze`, at `on_train_start`)."""
+
+    wall_s: float | None = None
+    trainable: int | None = None
+
+    def callbacks(self, others: dict[str, list[Callback]] | None = None) -> dict[str, list[Callback]]:
+        """The meter's callbacks, added to `others` (a training's own, such as a transfer's frozen BatchNorm)."""
+        mine: dict[str, list[Callback]] = {"on_train_start": [self._count], "on_train_end": [self._stop]}
+        return {event: [*(others or {}).get(event, []), *mine.get(event, [])] for event in {*mine, *(others or {})}}
+
+    def _count(self, trainer: Any) -> None:
+        self.trainable = sum(p.numel() for p in trainer.model.parameters() if p.requires_grad)
+
+    def _stop(self, trainer: Any) -> None:
+        self.wall_s = time.time() - trainer.train_time_start
+
+
 def ultralytics_args(params: FitArgs, device: str, seed: int) -> dict[str, Any]:
     """The Ultralytics arguments of a train or transfer section: its own keys, then the free `ultralytics` ones."""
     args = params.model_dump(exclude=params.yoloop_keys, exclude_none=True)  # no lr0: the optimizer's own

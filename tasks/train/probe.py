@@ -20,7 +20,6 @@ InputError naming it.
 from __future__ import annotations
 
 import random
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +37,7 @@ from tasks.core import (
     write_json,
     write_text_atomic,
 )
-from tasks.train.fit import train_detector, ultralytics_args
+from tasks.train.fit import Meter, train_detector, ultralytics_args
 from tasks.train.model_spec import ModelPlaces, parse_model_spec, resolve_model_spec
 from tasks.train.widen_head import write_start_checkpoint
 from tasks.train.zoo import UNKNOWN, StartModel, found_start_models
@@ -125,6 +124,13 @@ def split_images(dataset: PreparedDataset, split: str) -> dict[str, list[Path]]:
 def stage_probe_set(dataset: PreparedDataset, images: int, seed: int, work: Path) -> ProbeSet:
     """`images` train images drawn with `seed` (every one when there are fewer) and every val image, copied into
     `work` with labels for every class of the data; an InputError naming data/prepared when a split is empty."""
+    everything = train_images(dataset)
+    return stage_sample(dataset, set(random.Random(seed).sample(everything, min(images, len(everything)))), work)
+
+
+def train_images(dataset: PreparedDataset) -> list[Path]:
+    """Every image of data/prepared's train split (all its parts), sorted; an InputError naming data/prepared when
+    its train or val split is empty."""
     train, val = split_images(dataset, "train"), split_images(dataset, "val")
     for split, found in (("train", train), ("val", val)):
         if not any(found.values()):
@@ -132,8 +138,13 @@ def stage_probe_set(dataset: PreparedDataset, images: int, seed: int, work: Path
                 f"{dataset.root}: no {split} images (base/images/{split}, new/images/{split}); run prepare on data "
                 f"with a {split} split first"
             )
-    everything = sorted(p for part in train.values() for p in part)
-    drawn = set(random.Random(seed).sample(everything, min(images, len(everything))))
+    return sorted(p for part in train.values() for p in part)
+
+
+def stage_sample(dataset: PreparedDataset, drawn: set[Path], work: Path) -> ProbeSet:
+    """The `drawn` train images and every val image of data/prepared, copied into `work` with labels for every
+    class of the data, and their dataset yaml."""
+    train, val = split_images(dataset, "train"), split_images(dataset, "val")
     splits: dict[str, list[str]] = {"train": [], "val": []}
     for part in train:
         copy_remapped([p for p in train[part] if p in drawn], dataset.names, dataset.names, work / f"{part}_train")
@@ -163,14 +174,13 @@ def probe_one(candidate: Candidate, places: ModelPlaces, names: list[str], data:
         model = resolve_model_spec(parse_model_spec(candidate.spec, "candidate"), places, work / "fetched").model
         if model.endswith(".pt"):  # classes matched by name, the head widened, as a transfer starts
             model = str(write_start_checkpoint(Path(model), names, work / "start.pt")[0])
-        seconds: list[float] = []
-        stopwatch = {"on_train_end": [lambda trainer: seconds.append(time.time() - trainer.train_time_start)]}
-        outcome = train_detector(model, data.data_yaml, args, work / "run", stopwatch)
+        meter = Meter()
+        outcome = train_detector(model, data.data_yaml, args, work / "run", meter.callbacks())
     except Exception as exc:  # a candidate that fails is a row with its reason, and the others still run
         row.error = reason(exc)
         return row
     row.map50_95, row.map50 = outcome.metrics.get(MAP50_95), outcome.metrics.get(MAP50)
-    row.wall_s = seconds[0] if seconds else outcome.wall_s
+    row.wall_s = outcome.wall_s if meter.wall_s is None else meter.wall_s
     return row
 
 
