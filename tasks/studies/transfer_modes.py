@@ -5,9 +5,9 @@ From transfer.from's model (resolved as the transfer stage resolves it, its head
 transfer starts: tasks/train/transfer_start.py), `full`, `freeze_backbone` (the first `transfer.freeze` layers) and
 `head_only` each train on `transfer_modes.fractions` of data/prepared's train split (all its parts; the shares nested,
 drawn once with `project.seed`, so the 25% is inside the 50%), validated on the whole val split, at equal epochs
-(`transfer_modes.epochs`, else `transfer.epochs`) with the transfer section's arguments, and scored on the test split.
-Per cell: test mAP50-95, wall seconds from the first epoch to the end of the final validation, and the parameters
-that train (those with gradients once the freeze is applied; both measured by Ultralytics' callbacks,
+(`transfer_modes.epochs`, else `transfer.epochs`) with the transfer section's arguments and no plots, and scored on the
+test split. Per cell: test mAP50-95, wall seconds from the first epoch to the end of the final validation, and the
+parameters that train (those with gradients once the freeze is applied; both measured by Ultralytics' callbacks,
 tasks/train/fit.py's Meter). The recommendation, per share, is the best test mAP50-95, or the mode that trains the
 fewest parameters among those within NOISE of it. Writes reports/transfer_modes/{table.md, table.json} at once.
 """
@@ -92,6 +92,24 @@ Trainer = Callable[..., TrainOutcome]
 Evaluator = Callable[..., tuple[Any, Any]]
 
 
+def train_cell(params: Params, mode: str, weights: Path, data: Path, test_yaml: Path, run: Path, **how: Any) -> dict:
+    """One mode trained from `weights` on the staged `data` for `how["epochs"]` epochs and scored on `test_yaml`:
+    test mAP50-95, wall seconds, trainable parameters, frozen layers, epochs run."""
+    names, device, seed = how["names"], resolve_device(params.project.device), params.project.seed
+    section = params.transfer.model_copy(update={"strategy": mode})
+    start = transfer_start(weights, names, section, device, seed, run)
+    meter, args = Meter(), {**start.args, "epochs": how["epochs"], "plots": False}
+    outcome = how["train"](start.model, data, args, run / "run", meter.callbacks(start.callbacks))
+    evaluation, _ = how["evaluate"](outcome.weights, test_yaml, names, validation_args(params), run / "val")
+    return {
+        "epochs": outcome.epochs,
+        "map50_95": evaluation.map50_95,
+        "wall_s": round(outcome.wall_s if meter.wall_s is None else meter.wall_s, 2),
+        "trainable_params": meter.trainable or 0,
+        "frozen_layers": start.card["frozen_layers"],
+    }
+
+
 def train_modes(
     params: Params,
     dataset: PreparedDataset,
@@ -102,41 +120,16 @@ def train_modes(
     evaluate: Evaluator = evaluate_detector,
 ) -> list[Cell]:
     """Every mode on every share, from `weights`, scored on the test split: one cell each, in share then mode order."""
-    section, device, seed = params.transfer, resolve_device(params.project.device), params.project.seed
-    epochs = epochs or params.transfer_modes.epochs or section.epochs
-    samples = nested_samples(train_images(dataset), params.transfer_modes.fractions, seed)
+    how = {"epochs": epochs or params.transfer_modes.epochs or params.transfer.epochs, "names": dataset.names}
+    how |= {"train": train, "evaluate": evaluate}
+    samples = nested_samples(train_images(dataset), params.transfer_modes.fractions, params.project.seed)
     test_yaml = stage_test_set(dataset, dataset.names, work / "test")
     cells = []
     for share, images in samples.items():
-        data = stage_sample(dataset, set(images), work / f"data_{share}")
+        data = stage_sample(dataset, set(images), work / f"data_{share}").data_yaml
         for mode in MODES:
-            run = work / f"{mode}_{share}"
-            start = transfer_start(
-                weights, dataset.names, section.model_copy(update={"strategy": mode}), device, seed, run
-            )
-            meter = Meter()
-            outcome = train(
-                start.model,
-                data.data_yaml,
-                {**start.args, "epochs": epochs},
-                run / "run",
-                meter.callbacks(start.callbacks),
-            )
-            evaluation, _ = evaluate(outcome.weights, test_yaml, dataset.names, validation_args(params), run / "val")
-            wall_s = outcome.wall_s if meter.wall_s is None else meter.wall_s
-            trainable = meter.trainable or 0
-            cells.append(
-                Cell(
-                    mode,
-                    share,
-                    len(images),
-                    outcome.epochs,
-                    evaluation.map50_95,
-                    round(wall_s, 2),
-                    trainable,
-                    start.card["frozen_layers"],
-                )
-            )
+            figures = train_cell(params, mode, weights, data, test_yaml, work / f"{mode}_{share}", **how)
+            cells.append(Cell(mode=mode, fraction=share, train_images=len(images), **figures))
     return cells
 
 
