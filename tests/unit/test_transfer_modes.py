@@ -77,3 +77,22 @@ def test_the_params_reject_shares_outside_zero_to_one_and_repeats():
     for bad in ([0.0], [1.5], [0.5, 0.5], []):
         with pytest.raises(ValidationError):
             TransferModesParams(fractions=bad)
+
+
+def test_the_command_runs_the_flow_as_a_stage_with_its_epochs(monkeypatch):
+    from typer.testing import CliRunner
+
+    import tasks.orchestration
+    from cli.main import app
+
+    called = {}
+
+    def run_stage(flow, argv):
+        called.update(name=flow.__name__, keywords=flow.keywords, argv=argv)
+        return 0
+
+    monkeypatch.setattr(tasks.orchestration, "run_stage", run_stage)
+    result = CliRunner().invoke(app, ["transfer-modes", "--epochs", "3", "--params", "p.yaml"])
+    assert result.exit_code == 0, result.output
+    assert called == {"name": "transfer_modes_flow", "keywords": {"epochs": 3}, "argv": ["--params", "p.yaml"]}
+    assert CliRunner().invoke(app, ["transfer-modes", "--epochs", "0"]).exit_code == 2, "epochs start at 1"
