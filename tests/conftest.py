@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -79,6 +80,24 @@ def pytest_make_collect_report(collector: pytest.Collector) -> pytest.CollectRep
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"CI={os.environ.get('CI', '')!r}: skips {'fail' if under_ci() else 'are reported as skips'}"
+
+
+@pytest.fixture(autouse=True)
+def mlflow_store_kept_to_its_test() -> Iterator[None]:
+    """MLflow's store as it was before the test, after it. `mlflow.set_tracking_uri` (which the stages call) also
+    writes $MLFLOW_TRACKING_URI into os.environ for subprocesses: a test that pointed it at a server it then stopped
+    would otherwise send every later subprocess of this worker to that dead server."""
+    before = os.environ.get("MLFLOW_TRACKING_URI")
+    yield
+    uri_state = sys.modules.get("mlflow.tracking._tracking_service.utils")
+    if os.environ.get("MLFLOW_TRACKING_URI") == before:
+        return
+    if before is None:
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+    else:
+        os.environ["MLFLOW_TRACKING_URI"] = before
+    if uri_state is not None:
+        uri_state._tracking_uri = before
 
 
 @pytest.fixture(scope="session")
