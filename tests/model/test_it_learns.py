@@ -64,7 +64,9 @@ SMALL: dict[str, Any] = {
         "workers": 0,
         "optimizer": "AdamW",
         "lr0": 0.003,
-        "ultralytics": {"nbs": 8, "mosaic": 0.0},
+        "patience": 0,  # every epoch trained, as when the margins were measured
+        "mosaic": 0.0,
+        "ultralytics": {"nbs": 8},
     },
     "evaluate": {"imgsz": 96, "batch": 16, "workers": 0},
 }

@@ -17,6 +17,9 @@ from testkit.processes import project_env
 
 pytestmark = pytest.mark.slow
 EPOCHS = 6
+# Enough training images that an epoch lasts seconds: the test must see a checkpoint of epoch 2 to 5 before the
+# run ends (the final one is stripped); with the profile's 12 images a busy machine's poll could miss all four.
+LONGER_EPOCHS = {"prepare": {"builtin": {"images": {"base_train": 96}}}, "train": {"epochs": EPOCHS, "patience": 0}}
 
 
 def _checkpointed_epoch(process: subprocess.Popen, runs: Path) -> int | None:
@@ -36,14 +39,14 @@ def _checkpointed_epoch(process: subprocess.Popen, runs: Path) -> int | None:
 
 def _kill_when_checkpointed(process: subprocess.Popen, runs: Path, timeout_s: float = 600) -> int:
     """SIGKILL the stage (and its children) once a checkpoint past epoch 1 exists; return that epoch."""
-    epoch = wait_for(lambda: _checkpointed_epoch(process, runs), timeout_s, "a checkpoint past epoch 1")
+    epoch = wait_for(lambda: _checkpointed_epoch(process, runs), timeout_s, "a checkpoint past epoch 1", 0.1)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     return epoch
 
 
 def test_killed_training_resumes_from_its_checkpoint(make_project, tmp_path):
-    root = make_project({"train": {"epochs": EPOCHS, "patience": 0}}).root
+    root = make_project(LONGER_EPOCHS).root
     env = project_env(YOLOOP_STATE_DIR=str(tmp_path / "state"))
     subprocess.run([sys.executable, "-m", "flows.prepare"], cwd=root, env=env, check=True, capture_output=True)
     stage = subprocess.Popen(

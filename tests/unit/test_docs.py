@@ -130,7 +130,7 @@ def test_the_params_reference_lists_every_key_of_params_yaml():
 def test_a_key_of_params_yaml_missing_from_the_reference_would_be_seen():
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
     params["mine"]["ray"]["spill_folder"] = "/tmp"
-    params["train"]["ultralytics"] = {"mixup": 0.1}  # a free-form mapping: its own key is what is documented
+    params["train"]["ultralytics"] = {"shear": 2.0}  # a free-form mapping: its own key is what is documented
     params["prepare"]["datasets"] = [{"name": "toys", "colour": "red"}]
     page = gen.params_reference()
     assert undocumented(params, page, gen.free_form_keys()) == ["prepare.datasets[].colour", "mine.ray.spill_folder"]
