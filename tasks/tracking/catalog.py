@@ -58,8 +58,8 @@ def evaluation_scores(registry: Any, tracking: TrackingParams) -> Scores:
     scores = {}
     for run in runs:
         tags, metric = run.data.tags, run.data.metrics.get("test_map50_95")
-        untagged_own = own is not None and run.info.experiment_id == own.experiment_id and tracking.registered_model
-        model = tags.get(MODEL_TAG) or untagged_own
+        in_own_experiment = own is not None and run.info.experiment_id == own.experiment_id
+        model = tags.get(MODEL_TAG) or (tracking.registered_model if in_own_experiment else None)
         if model and VERSION_TAG in tags and metric is not None:
             scores[(model, tags[VERSION_TAG])] = metric
     return scores
